@@ -1,0 +1,128 @@
+//! `lookalike bench`: index a folder into a throwaway data dir and print per-stage timings and
+//! photos/s; optionally time queries on synthetic vectors.
+
+use crate::core::embed::registry;
+use crate::core::index::VectorIndex;
+use crate::core::library::Library;
+use crate::core::progress::{CancelFlag, NoProgress};
+use anyhow::{Result, bail};
+use std::path::Path;
+use std::time::Instant;
+
+/// Run the benchmark.
+pub fn run(dir: &Path, model: &str, device: &str, synthetic: usize) -> Result<()> {
+    if !dir.is_dir() {
+        bail!("{} is not a folder", dir.display());
+    }
+    let tmp = std::env::temp_dir().join(format!("lookalike-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = (|| -> Result<()> {
+        let mut lib = Library::open(Some(tmp.clone()))?;
+        let t = Instant::now();
+        let active = registry::build(model, lib.data_dir.root(), device)?;
+        let load_ms = t.elapsed().as_secs_f64() * 1e3;
+        let refs = active.refs();
+        let r = lib.index(
+            &[dir.to_path_buf()],
+            &active.spec,
+            &refs,
+            active.primary,
+            &NoProgress,
+            &CancelFlag::new(),
+        )?;
+        let secs = r.elapsed_ms / 1e3;
+        println!("model: {} (loaded in {load_ms:.0} ms)", active.primary().label());
+        println!(
+            "photos: {} embedded, {} failed, {} files scanned",
+            r.embedded, r.failed, r.scanned
+        );
+        println!("stage      total ms   (read/decode/resize are summed over decoder threads)");
+        let s = &r.stages;
+        for (name, ms) in [
+            ("walk", s.walk_ms),
+            ("read", s.read_ms),
+            ("decode", s.decode_ms),
+            ("resize", s.resize_ms),
+            ("embed", s.embed_ms),
+            ("insert", s.insert_ms),
+        ] {
+            let per = if r.embedded > 0 { ms / r.embedded as f64 } else { 0.0 };
+            println!("{name:<8} {ms:>10.1}   {per:>7.2} ms/photo");
+        }
+        println!(
+            "end to end: {secs:.2} s, {:.1} photos/s",
+            if secs > 0.0 { r.embedded as f64 / secs } else { 0.0 }
+        );
+        // Re-index with nothing changed: the incremental path.
+        let r2 = lib.index(
+            &[dir.to_path_buf()],
+            &active.spec,
+            &refs,
+            active.primary,
+            &NoProgress,
+            &CancelFlag::new(),
+        )?;
+        println!(
+            "re-index unchanged: {:.1} ms for {} files",
+            r2.elapsed_ms, r2.scanned
+        );
+        if synthetic > 0 {
+            synthetic_queries(synthetic, active.primary().dim());
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}
+
+/// Clustered random unit vectors: build time, query p50/p99 and recall@10 vs brute force.
+fn synthetic_queries(n: usize, dim: usize) {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+    };
+    let centers: Vec<Vec<f32>> = (0..(n / 100).max(1))
+        .map(|_| (0..dim).map(|_| rnd()).collect())
+        .collect();
+    let vecs: Vec<(i64, Vec<f32>)> = (0..n)
+        .map(|i| {
+            let c = &centers[i % centers.len()];
+            let mut v: Vec<f32> = c.iter().map(|x| x + 0.35 * rnd()).collect();
+            crate::core::embed::l2_normalize(&mut v);
+            (i as i64, v)
+        })
+        .collect();
+    let t = Instant::now();
+    let idx = VectorIndex::build("synthetic", dim, &vecs);
+    println!(
+        "synthetic: built {n} x {dim}-d in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let queries = 200.min(n);
+    let mut times = Vec::with_capacity(queries);
+    let mut recall_sum = 0.0;
+    for q in 0..queries {
+        let qv = &vecs[(q * 7919) % n].1;
+        let t = Instant::now();
+        let got = idx.search(qv, 10);
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        let mut exact: Vec<(f32, i64)> = vecs
+            .iter()
+            .map(|(id, v)| (v.iter().zip(qv).map(|(a, b)| a * b).sum::<f32>(), *id))
+            .collect();
+        exact.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let truth: std::collections::HashSet<i64> = exact.iter().take(10).map(|e| e.1).collect();
+        recall_sum += got.iter().filter(|n| truth.contains(&n.id)).count() as f64 / 10.0;
+    }
+    times.sort_by(f64::total_cmp);
+    let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "synthetic: query p50 {:.2} ms, p99 {:.2} ms, recall@10 {:.3}",
+        p(0.5),
+        p(0.99),
+        recall_sum / queries as f64
+    );
+}

@@ -1,0 +1,275 @@
+//! Implementations of the CLI subcommands.
+
+use super::progress_bar::TerminalProgress;
+use super::{Cli, Command};
+use crate::core::embed::registry::{self, ActiveEmbedders};
+use crate::core::library::{Library, META_QUERY_EMBEDDER};
+use crate::core::progress::CancelFlag;
+use crate::core::query;
+use anyhow::{Context, Result, anyhow, bail};
+use std::path::{Path, PathBuf};
+
+/// Dispatch a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Some(Command::Index {
+            libraries,
+            model,
+            device,
+            json,
+        }) => index(cli.data_dir, &libraries, model.as_deref(), &device, json),
+        Some(Command::Query {
+            image,
+            k,
+            json,
+            device,
+        }) => query(cli.data_dir, &image, k, json, &device),
+        Some(Command::Status { json }) => status(cli.data_dir, json),
+        Some(Command::Embed {
+            image,
+            model,
+            json,
+            device,
+        }) => embed(&image, &model, json, &device),
+        Some(Command::Bench {
+            dir,
+            model,
+            device,
+            synthetic,
+        }) => super::bench::run(&dir, &model, &device, synthetic),
+        Some(Command::Dupes {
+            tier,
+            json,
+            trash,
+            yes,
+            mirror,
+        }) => super::dupes::run(
+            cli.data_dir,
+            &super::dupes::DupesArgs {
+                tier,
+                json,
+                trash,
+                yes,
+                mirror,
+            },
+        ),
+        Some(Command::Gui { library, query }) => crate::ui::run(cli.data_dir, library, query),
+        None => crate::ui::run(cli.data_dir, None, None),
+    }
+}
+
+fn open_library(data_dir: Option<PathBuf>) -> Result<Library> {
+    let lib = Library::open(data_dir)?;
+    for n in &lib.notices {
+        eprintln!("warning: {n}");
+    }
+    Ok(lib)
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn index(
+    data_dir: Option<PathBuf>,
+    libraries: &[PathBuf],
+    model: Option<&str>,
+    device: &str,
+    json: bool,
+) -> Result<()> {
+    for l in libraries {
+        if !l.is_dir() {
+            bail!(
+                "library folder {} does not exist or is not a folder",
+                l.display()
+            );
+        }
+    }
+    let mut lib = open_library(data_dir)?;
+    let spec = match model {
+        Some(m) => m.to_string(),
+        None => lib
+            .stored_model()?
+            .unwrap_or_else(|| registry::DEFAULT_SPEC.to_string()),
+    };
+    let active = registry::build(&spec, lib.data_dir.root(), device)?;
+    let cancel = CancelFlag::new();
+    {
+        let cancel = cancel.clone();
+        let _ = ctrlc::set_handler(move || {
+            if cancel.is_cancelled() {
+                eprintln!("\nlookalike: stopping now");
+                std::process::exit(130);
+            }
+            eprintln!("\nlookalike: stopping after the current batch (Ctrl-C again to quit at once)");
+            cancel.cancel();
+        });
+    }
+    let progress = TerminalProgress::new(false);
+    let refs = active.refs();
+    let report = lib.index(
+        libraries,
+        &active.spec,
+        &refs,
+        active.primary,
+        &progress,
+        &cancel,
+    );
+    progress.finish();
+    let report = report?;
+    let secs = report.elapsed_ms / 1e3;
+    let rate = if secs > 0.0 {
+        report.embedded as f64 / secs
+    } else {
+        0.0
+    };
+    let (photos, failed) = lib.catalog.counts()?;
+    if json {
+        let mut v = serde_json::to_value(&report)?;
+        v["photos"] = photos.into();
+        v["failed_total"] = failed.into();
+        v["embedder"] = active.primary().id().into();
+        println!("{}", serde_json::to_string(&v)?);
+        if report.cancelled {
+            bail!("indexing was interrupted; all work so far is saved; run the same command to continue");
+        }
+        return Ok(());
+    }
+    println!(
+        "{} {} files in {:.1} s: {} embedded ({:.1} photos/s), {} unchanged, {} reused, {} moved, {} removed, {} failed",
+        if report.cancelled {
+            "Stopped after"
+        } else {
+            "Scanned"
+        },
+        report.scanned,
+        secs,
+        report.embedded,
+        rate,
+        report.unchanged,
+        report.reused,
+        report.moved,
+        report.removed,
+        report.failed
+    );
+    println!(
+        "Library: {photos} photos indexed with {}, {failed} files could not be read (see `lookalike status`).",
+        active.primary().label()
+    );
+    if report.cancelled {
+        bail!("indexing was interrupted; all work so far is saved; run the same command to continue");
+    }
+    Ok(())
+}
+
+fn load_for_query(lib: &Library, device: &str) -> Result<ActiveEmbedders> {
+    let spec = lib.stored_model()?.ok_or_else(|| {
+        anyhow!(
+            "nothing is indexed in {} yet: run `lookalike index LIBRARY_DIR` first",
+            lib.data_dir.root().display()
+        )
+    })?;
+    let active = registry::build(&spec, lib.data_dir.root(), device)?;
+    let stored = lib.catalog.meta(META_QUERY_EMBEDDER)?;
+    if stored.as_deref() != Some(active.primary().id()) {
+        bail!(
+            "the library was indexed with {} but the model now loads as {}: run `lookalike index` again to re-embed",
+            stored.unwrap_or_else(|| "nothing".into()),
+            active.primary().id()
+        );
+    }
+    Ok(active)
+}
+
+fn query(data_dir: Option<PathBuf>, image: &Path, k: usize, json: bool, device: &str) -> Result<()> {
+    if !image.is_file() {
+        bail!("query image {} does not exist", image.display());
+    }
+    let lib = open_library(data_dir)?;
+    let active = load_for_query(&lib, device)?;
+    let embedder = active.primary();
+    let index = lib.open_index(embedder)?;
+    let v = query::embed_file(image, embedder)?;
+    let hits = query::nearest(&index, &lib.catalog, &v, k)?;
+    if json {
+        println!("{}", serde_json::to_string(&hits)?);
+    } else if hits.is_empty() {
+        println!("No photos indexed yet.");
+    } else {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        for h in &hits {
+            write!(out, "{:.4}  ", h.score)?;
+            out.write_all(&crate::core::catalog::path_to_bytes(&h.path))?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {
+    let lib = open_library(data_dir)?;
+    let st = lib.status()?;
+    let failures = lib.catalog.failures()?;
+    let index_info: Vec<serde_json::Value> = st
+        .embeddings
+        .iter()
+        .map(|(e, n)| serde_json::json!({"embedder": e, "vectors": n}))
+        .collect();
+    if json {
+        let v = serde_json::json!({
+            "photos": st.photos,
+            "failed": st.failed,
+            "embedder": st.embedder,
+            "embedder_label": st.embedder_label,
+            "model": st.model,
+            "index": {"embedders": index_info},
+            "roots": st.roots.iter().map(|r| r.to_string_lossy()).collect::<Vec<_>>(),
+            "data_dir": st.data_dir.to_string_lossy(),
+            "failures": failures.iter().map(|(p, r)| serde_json::json!({"path": p.to_string_lossy(), "reason": r})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("Data dir:  {}", st.data_dir.display());
+    println!("Photos:    {}", st.photos);
+    println!("Failed:    {}", st.failed);
+    println!(
+        "Model:     {}",
+        st.embedder_label
+            .as_deref()
+            .or(st.model.as_deref())
+            .unwrap_or("(nothing indexed yet)")
+    );
+    for (e, n) in &st.embeddings {
+        println!("Index:     {e}: {n} vectors");
+    }
+    for r in &st.roots {
+        println!("Library:   {}", r.display());
+    }
+    if !failures.is_empty() {
+        println!("\nFiles that could not be indexed:");
+        for (p, r) in &failures {
+            println!("  {}: {r}", p.display());
+        }
+    }
+    Ok(())
+}
+
+fn embed(image: &Path, model: &str, json: bool, device: &str) -> Result<()> {
+    let tmp = std::env::temp_dir();
+    let data_dir = crate::core::datadir::DataDir::default_path().unwrap_or(tmp);
+    let active = registry::build(model, &data_dir, device)?;
+    let e = active.primary();
+    let v = query::embed_file(image, e)
+        .with_context(|| format!("cannot embed {}", image.display()))?;
+    if json {
+        let out = serde_json::json!({"embedding": v, "model": e.id(), "dim": v.len(), "path": absolute(image).to_string_lossy()});
+        println!("{}", serde_json::to_string(&out)?);
+    } else {
+        println!("{} ({}-d):", e.label(), v.len());
+        let s: Vec<String> = v.iter().map(|x| format!("{x:.5}")).collect();
+        println!("{}", s.join(" "));
+    }
+    Ok(())
+}

@@ -1,0 +1,389 @@
+//! Pixel-level confirmation of near duplicates on the stored 32x32 grayscale signatures.
+//!
+//! Two signatures show the same picture when one, after a similarity transform (scale 0.65–1,
+//! shift, rotation of a few degrees), lines up with the other: a crop is a zoomed part of the
+//! original, a tilt is a small rotation plus a crop. The search runs in both directions (either
+//! photo may be the crop), coarse on 16x16 renditions, then refined by coordinate descent at
+//! 32x32. The result keeps several measures so the caller decides with thresholds that can change
+//! without recomputing: correlation over the overlap, the same after dropping the worst 20% of
+//! pixels (a caption bar or watermark), and the correlation of fine detail on the kept pixels
+//! (what tells two different smooth gradients apart).
+
+/// Side of a signature.
+pub const SIDE: usize = 32;
+const N: usize = SIDE * SIDE;
+/// Share of pixels kept by the trimmed measures (the rest may be a local edit).
+const TRIM_KEEP: f32 = 0.8;
+
+/// How well two signatures line up at the best transform found.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PixelMatch {
+    /// Normalised cross-correlation of intensities over the overlap, in [-1, 1].
+    pub ncc: f32,
+    /// The same over the best-fitting 80% of the overlap (robust to a caption or logo).
+    pub trimmed: f32,
+    /// Correlation of fine detail (3x3 high-pass) over those pixels: high only when the two share
+    /// real structure, not just a smooth gradient.
+    pub detail: f32,
+    /// Share of the larger frame covered by the other photo (1 = same framing, 0.64 = 80% crop).
+    pub coverage: f32,
+    /// Share of the overlap's 8x8-pixel blocks that agree locally (correlated, or both flat at
+    /// the same tone): a shared caption or logo agrees in a few blocks only, a real copy in most.
+    #[serde(default)]
+    pub agreement: f32,
+}
+
+/// A transform mapping the full frame of one signature into a region of the other.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Transform {
+    scale: f32,
+    off_x: f32,
+    off_y: f32,
+    angle_deg: f32,
+}
+
+/// A grayscale square image of side `side`, as f32.
+struct Plane {
+    side: usize,
+    px: Vec<f32>,
+}
+
+impl Plane {
+    fn from_signature(sig: &[u8]) -> Self {
+        Self {
+            side: SIDE,
+            px: sig.iter().map(|&v| f32::from(v)).collect(),
+        }
+    }
+
+    fn half(&self) -> Self {
+        let side = self.side / 2;
+        let mut px = vec![0f32; side * side];
+        for y in 0..side {
+            for x in 0..side {
+                let at = |yy: usize, xx: usize| self.px[yy * self.side + xx];
+                px[y * side + x] = 0.25
+                    * (at(2 * y, 2 * x)
+                        + at(2 * y, 2 * x + 1)
+                        + at(2 * y + 1, 2 * x)
+                        + at(2 * y + 1, 2 * x + 1));
+            }
+        }
+        Self { side, px }
+    }
+
+    /// Bilinear sample at continuous pixel coordinates (centres at integers), clamped at edges.
+    fn sample(&self, u: f32, v: f32) -> f32 {
+        let max = (self.side - 1) as f32;
+        let (u, v) = (u.clamp(0.0, max), v.clamp(0.0, max));
+        let (x0, y0) = (u.floor() as usize, v.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(self.side - 1), (y0 + 1).min(self.side - 1));
+        let (fx, fy) = (u - x0 as f32, v - y0 as f32);
+        let p = |y: usize, x: usize| self.px[y * self.side + x];
+        let top = p(y0, x0) + (p(y0, x1) - p(y0, x0)) * fx;
+        let bottom = p(y1, x0) + (p(y1, x1) - p(y1, x0)) * fx;
+        top + (bottom - top) * fy
+    }
+}
+
+/// For each pixel of `a` inside the transformed frame of `b`: (index in a, value of b there).
+fn warp(a: &Plane, b: &Plane, t: Transform, out: &mut Vec<(usize, f32)>) {
+    out.clear();
+    let side = a.side as f32;
+    let s = t.scale * side / b.side as f32; // a-pixels per b-pixel
+    let (cx, cy) = (t.off_x + t.scale * side / 2.0, t.off_y + t.scale * side / 2.0);
+    let (sin, cos) = t.angle_deg.to_radians().sin_cos();
+    let half_b = b.side as f32 / 2.0;
+    let lim = b.side as f32 - 0.5;
+    for y in 0..a.side {
+        for x in 0..a.side {
+            let dx = (x as f32 + 0.5 - cx) / s;
+            let dy = (y as f32 + 0.5 - cy) / s;
+            let u = cos * dx - sin * dy + half_b;
+            let v = sin * dx + cos * dy + half_b;
+            if (0.0..=lim + 0.5).contains(&u) && (0.0..=lim + 0.5).contains(&v) {
+                out.push((y * a.side + x, b.sample(u - 0.5, v - 0.5)));
+            }
+        }
+    }
+}
+
+/// Pearson correlation of paired samples; 0 when either side is flat.
+fn correlation(pairs: impl Iterator<Item = (f32, f32)>) -> f32 {
+    let (mut n, mut sa, mut sb, mut saa, mut sbb, mut sab) = (0f64, 0f64, 0f64, 0f64, 0f64, 0f64);
+    for (x, y) in pairs {
+        let (x, y) = (f64::from(x), f64::from(y));
+        n += 1.0;
+        sa += x;
+        sb += y;
+        saa += x * x;
+        sbb += y * y;
+        sab += x * y;
+    }
+    if n < 16.0 {
+        return 0.0;
+    }
+    let va = saa - sa * sa / n;
+    let vb = sbb - sb * sb / n;
+    if va <= 1e-3 * n || vb <= 1e-3 * n {
+        return 0.0;
+    }
+    ((sab - sa * sb / n) / (va * vb).sqrt()) as f32
+}
+
+/// Side of the blocks (in pixels of a 32x32 signature) for local agreement.
+const BLOCK: usize = 8;
+/// Fewest overlap pixels for a block to count.
+const BLOCK_MIN_PX: usize = 24;
+/// Standard deviation (gray levels) under which a block is flat.
+const FLAT_SD: f32 = 3.0;
+
+/// Per-block correlations over the overlap: `(mean correlation of textured blocks, share of
+/// counted blocks that agree)`. `fit` maps an `a` value to the expected `b` value.
+fn blocks(a: &Plane, buf: &[(usize, f32)], fit: Option<(f32, f32)>) -> (f32, f32) {
+    let per_side = a.side.div_ceil(BLOCK * a.side / SIDE);
+    let block = BLOCK * a.side / SIDE;
+    let mut acc = vec![[0f32; 6]; per_side * per_side];
+    for &(i, v) in buf {
+        let (x, y) = (i % a.side, i / a.side);
+        let k = (y / block) * per_side + x / block;
+        let x_val = a.px[i];
+        let s = &mut acc[k];
+        s[0] += 1.0;
+        s[1] += x_val;
+        s[2] += v;
+        s[3] += x_val * x_val;
+        s[4] += v * v;
+        s[5] += x_val * v;
+    }
+    let min_px = (BLOCK_MIN_PX * block * block / (BLOCK * BLOCK)).max(4) as f32;
+    let (mut corr_sum, mut textured, mut agree, mut counted) = (0f32, 0f32, 0f32, 0f32);
+    for s in &acc {
+        let n = s[0];
+        if n < min_px {
+            continue;
+        }
+        counted += 1.0;
+        let (ma, mb) = (s[1] / n, s[2] / n);
+        let va = (s[3] / n - ma * ma).max(0.0);
+        let vb = (s[4] / n - mb * mb).max(0.0);
+        let flat = FLAT_SD * FLAT_SD;
+        if va >= flat && vb >= flat {
+            let c = (s[5] / n - ma * mb) / (va * vb).sqrt();
+            corr_sum += c;
+            textured += 1.0;
+            if c >= 0.7 {
+                agree += 1.0;
+            }
+        } else if va < flat && vb < flat {
+            let expected = fit.map_or(mb, |(gain, bias)| gain * ma + bias);
+            if (mb - expected).abs() <= 12.0 {
+                agree += 1.0;
+            }
+        }
+    }
+    let mean = if textured > 0.0 { corr_sum / textured } else { 0.0 };
+    let share = if counted > 0.0 { agree / counted } else { 0.0 };
+    (mean, share)
+}
+
+/// Search objective: global correlation blended with the mean local correlation, so a local edit
+/// (a caption bar) does not pull the alignment towards a wrong crop that hides it.
+fn ncc_at(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> f32 {
+    warp(a, b, t, buf);
+    // Overlaps under a third of the frame say too little to align on.
+    if buf.len() * 3 < a.px.len() {
+        return -1.0;
+    }
+    let global = correlation(buf.iter().map(|&(i, v)| (a.px[i], v)));
+    let (local, _) = blocks(a, buf, None);
+    0.5 * global + 0.5 * local
+}
+
+/// Coarse grid of transforms on 16x16 renditions.
+fn coarse_candidates(a: &Plane, b: &Plane, buf: &mut Vec<(usize, f32)>) -> Vec<(f32, Transform)> {
+    let side = a.side as f32;
+    let mut found = Vec::new();
+    for scale in [1.0f32, 0.9, 0.8, 0.7] {
+        let span = side * (1.0 - scale);
+        let mut offs: Vec<f32> = (0..).map(|i| i as f32).take_while(|o| *o <= span).collect();
+        if offs.last().is_some_and(|l| span - l > 0.25) {
+            offs.push(span);
+        }
+        for &off_y in &offs {
+            for &off_x in &offs {
+                let t = Transform {
+                    scale,
+                    off_x,
+                    off_y,
+                    angle_deg: 0.0,
+                };
+                found.push((ncc_at(a, b, t, buf), t));
+            }
+        }
+    }
+    found.sort_by(|x, y| y.0.total_cmp(&x.0));
+    found.truncate(3);
+    // Offsets were in 16x16 pixels: express them at full resolution.
+    for (_, t) in &mut found {
+        t.off_x *= 2.0;
+        t.off_y *= 2.0;
+    }
+    found
+}
+
+/// Coordinate descent on (scale, shift, angle) from `start`.
+fn refine(a: &Plane, b: &Plane, start: Transform, buf: &mut Vec<(usize, f32)>) -> (f32, Transform) {
+    let mut best = start;
+    let mut best_score = ncc_at(a, b, best, buf);
+    let mut steps = [0.04f32, 1.0, 1.0, 2.0];
+    for _ in 0..40 {
+        let mut improved = false;
+        for (k, step) in steps.iter().enumerate() {
+            for sign in [-1.0f32, 1.0] {
+                let mut t = best;
+                match k {
+                    0 => t.scale = (t.scale + sign * step).clamp(0.6, 1.0),
+                    1 => t.off_x += sign * step,
+                    2 => t.off_y += sign * step,
+                    _ => t.angle_deg = (t.angle_deg + sign * step).clamp(-6.0, 6.0),
+                }
+                let span = SIDE as f32 * (1.0 - t.scale);
+                // A rotated frame may poke out slightly; allow a pixel of slack.
+                t.off_x = t.off_x.clamp(-1.0, span + 1.0);
+                t.off_y = t.off_y.clamp(-1.0, span + 1.0);
+                let score = ncc_at(a, b, t, buf);
+                if score > best_score + 1e-5 {
+                    best_score = score;
+                    best = t;
+                    improved = true;
+                }
+            }
+        }
+        if !improved {
+            steps.iter_mut().for_each(|s| *s *= 0.5);
+            if steps[1] < 0.12 {
+                break;
+            }
+        }
+    }
+    (best_score, best)
+}
+
+/// 3x3 high-pass restricted to `mask`: value minus the mean of its masked neighbours.
+fn high_pass(values: &[f32; N], mask: &[bool; N]) -> [f32; N] {
+    let mut out = [0f32; N];
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            let i = y * SIDE + x;
+            if !mask[i] {
+                continue;
+            }
+            let (mut sum, mut n) = (0f32, 0f32);
+            for yy in y.saturating_sub(1)..=(y + 1).min(SIDE - 1) {
+                for xx in x.saturating_sub(1)..=(x + 1).min(SIDE - 1) {
+                    let j = yy * SIDE + xx;
+                    if mask[j] {
+                        sum += values[j];
+                        n += 1.0;
+                    }
+                }
+            }
+            out[i] = values[i] - sum / n;
+        }
+    }
+    out
+}
+
+/// All measures at transform `t`.
+fn measure(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> PixelMatch {
+    warp(a, b, t, buf);
+    let ncc = correlation(buf.iter().map(|&(i, v)| (a.px[i], v)));
+    let mut warped = [0f32; N];
+    let mut mask = [false; N];
+    for &(i, v) in buf.iter() {
+        warped[i] = v;
+        mask[i] = true;
+    }
+    // Photometric fit b ≈ gain * a + bias, then keep the best-fitting share of pixels.
+    let n = buf.len() as f32;
+    let (ma, mb) = buf
+        .iter()
+        .fold((0f32, 0f32), |(x, y), &(i, v)| (x + a.px[i], y + v));
+    let (ma, mb) = (ma / n, mb / n);
+    let (cov, var) = buf.iter().fold((0f32, 0f32), |(c, s), &(i, v)| {
+        let da = a.px[i] - ma;
+        (c + da * (v - mb), s + da * da)
+    });
+    let gain = if var > 1e-3 { cov / var } else { 0.0 };
+    let (_, agreement) = blocks(a, buf, Some((gain, mb - gain * ma)));
+    let mut residuals: Vec<(f32, usize)> = buf
+        .iter()
+        .map(|&(i, v)| ((v - (mb + gain * (a.px[i] - ma))).abs(), i))
+        .collect();
+    residuals.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let keep = ((n * TRIM_KEEP) as usize).max(1);
+    let mut kept = [false; N];
+    for &(_, i) in residuals.iter().take(keep) {
+        kept[i] = true;
+    }
+    let trimmed = correlation((0..N).filter(|&i| kept[i]).map(|i| (a.px[i], warped[i])));
+    let mut a_vals = [0f32; N];
+    a_vals.copy_from_slice(&a.px);
+    let hp_a = high_pass(&a_vals, &mask);
+    let hp_b = high_pass(&warped, &mask);
+    let detail = correlation((0..N).filter(|&i| kept[i]).map(|i| (hp_a[i], hp_b[i])));
+    PixelMatch {
+        ncc,
+        trimmed,
+        detail,
+        coverage: t.scale * t.scale,
+        agreement,
+    }
+}
+
+/// Objective below which a coarse candidate is not worth refining: pairs this far apart are not
+/// the same picture under any threshold a user can pick.
+const REFINE_FROM: f32 = 0.35;
+
+/// Align two signatures (either may be the crop) and measure how well they agree.
+/// `None` when a signature has the wrong length.
+pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
+    if a.len() != N || b.len() != N {
+        return None;
+    }
+    let (pa, pb) = (Plane::from_signature(a), Plane::from_signature(b));
+    let mut buf = Vec::with_capacity(N);
+    let identity = Transform {
+        scale: 1.0,
+        off_x: 0.0,
+        off_y: 0.0,
+        angle_deg: 0.0,
+    };
+    let same = ncc_at(&pa, &pb, identity, &mut buf);
+    // (objective, a-is-the-larger-frame, transform)
+    let mut starts: Vec<(f32, bool, Transform)> = vec![(same, true, identity)];
+    if same < 0.98 {
+        let (ha, hb) = (pa.half(), pb.half());
+        for (forward, big, small) in [(true, &ha, &hb), (false, &hb, &ha)] {
+            for (score, t) in coarse_candidates(big, small, &mut buf) {
+                starts.push((score, forward, t));
+            }
+        }
+        starts[1..].sort_by(|x, y| y.0.total_cmp(&x.0));
+        starts.truncate(3);
+    }
+    let mut best: Option<(f32, PixelMatch)> = None;
+    for (score, forward, start) in starts {
+        let (big, small) = if forward { (&pa, &pb) } else { (&pb, &pa) };
+        let (score, t) = if score >= REFINE_FROM {
+            refine(big, small, start, &mut buf)
+        } else {
+            (score, start)
+        };
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, measure(big, small, t, &mut buf)));
+        }
+    }
+    best.map(|(_, m)| m)
+}

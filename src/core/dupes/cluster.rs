@@ -1,0 +1,246 @@
+//! Grouping of the candidate graph with given thresholds, without chaining: every class in a group
+//! is directly linked to the group's centre (a star around the best-connected class), so A~B and
+//! B~C never pull an unrelated A and C together through B unless B is the centre both match.
+
+use super::align::PixelMatch;
+use super::graph::CandidateGraph;
+use std::collections::HashMap;
+
+/// How closely photos in a group are related.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// Byte-identical files.
+    Exact,
+    /// The same picture, edited (resized, re-compressed, cropped, recoloured, captioned...).
+    Near,
+    /// The same scene (burst shots, slightly different framing).
+    Similar,
+}
+
+impl Tier {
+    /// Lower-case name, as in the CLI and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Exact => "exact",
+            Tier::Near => "near",
+            Tier::Similar => "similar",
+        }
+    }
+
+    /// Parse "exact", "near" or "similar".
+    pub fn parse(s: &str) -> Option<Tier> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "exact" => Some(Tier::Exact),
+            "near" => Some(Tier::Near),
+            "similar" => Some(Tier::Similar),
+            _ => None,
+        }
+    }
+}
+
+/// Per-tier thresholds; changing them only regroups the stored graph.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Thresholds {
+    /// Minimum [`near_score`] of a pixel-checked pair for the near tier (0..1).
+    pub near: f32,
+    /// Minimum cosine similarity (semantic model if present, else descriptor) for the similar tier.
+    pub similar: f32,
+    /// Loosest tier to report.
+    pub max_tier: Tier,
+    /// Accept mirrored and quarter-turned copies (needs a graph built with mirror search).
+    pub mirror: bool,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            near: DEFAULT_NEAR,
+            similar: DEFAULT_SIMILAR,
+            max_tier: Tier::Near,
+            mirror: false,
+        }
+    }
+}
+
+/// Default near-tier threshold on [`near_score`].
+pub const DEFAULT_NEAR: f32 = 0.9;
+/// Default similar-tier cosine threshold.
+pub const DEFAULT_SIMILAR: f32 = 0.88;
+
+/// One score in [0, 1] for "same picture" from the pixel measures: the robust correlation, held
+/// down when the shared fine detail is weak (two different smooth gradients correlate well but
+/// share no detail), unless the frames line up almost perfectly with the same framing.
+pub fn near_score(m: &PixelMatch) -> f32 {
+    let structural = m.trimmed.min(0.55 + 0.5 * m.detail);
+    let same_frame = if m.coverage > 0.9 && m.ncc > 0.97 {
+        m.ncc
+    } else {
+        0.0
+    };
+    structural.max(same_frame).clamp(0.0, 1.0)
+}
+
+/// A group found by [`group_classes`]: classes with their relation to the centre class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassGroup {
+    /// Loosest relation inside the group.
+    pub tier: Tier,
+    /// The centre class (its relation is [`Tier::Exact`]).
+    pub center: u32,
+    /// `(class, relation to centre, score)`, centre first.
+    pub classes: Vec<(u32, Tier, f32)>,
+}
+
+/// Star clustering: repeatedly take the unassigned node with the most unassigned neighbours as a
+/// centre and give it those neighbours. Returns `(centre, [(member, score)])` with members
+/// excluding the centre; nodes left alone are omitted.
+fn stars(n: usize, adj: &HashMap<u32, Vec<(u32, f32)>>) -> Vec<(u32, Vec<(u32, f32)>)> {
+    let mut order: Vec<u32> = adj.keys().copied().collect();
+    let weight = |c: u32| -> (usize, f32) {
+        let list = &adj[&c];
+        (list.len(), list.iter().map(|x| x.1).sum())
+    };
+    order.sort_by(|x, y| {
+        let (dx, sx) = weight(*x);
+        let (dy, sy) = weight(*y);
+        dy.cmp(&dx).then(sy.total_cmp(&sx)).then(x.cmp(y))
+    });
+    let mut taken = vec![false; n];
+    let mut out = Vec::new();
+    for c in order {
+        if taken[c as usize] {
+            continue;
+        }
+        let members: Vec<(u32, f32)> = adj[&c]
+            .iter()
+            .filter(|(m, _)| !taken[*m as usize])
+            .copied()
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        taken[c as usize] = true;
+        for (m, _) in &members {
+            taken[*m as usize] = true;
+        }
+        out.push((c, members));
+    }
+    out
+}
+
+fn add_edge(adj: &mut HashMap<u32, Vec<(u32, f32)>>, a: u32, b: u32, score: f32) {
+    for (x, y) in [(a, b), (b, a)] {
+        let list = adj.entry(x).or_default();
+        match list.iter_mut().find(|(m, _)| *m == y) {
+            Some(e) => e.1 = e.1.max(score),
+            None => list.push((y, score)),
+        }
+    }
+}
+
+/// Group the classes of `graph`. `pair_ignored(a, b)` says the user marked two classes as not
+/// duplicates; `copies_ignored(c)` that the identical copies of class `c` are intended.
+pub fn group_classes(
+    graph: &CandidateGraph,
+    th: &Thresholds,
+    pair_ignored: &dyn Fn(u32, u32) -> bool,
+    copies_ignored: &dyn Fn(u32) -> bool,
+) -> Vec<ClassGroup> {
+    let n = graph.classes.len();
+    // Near units: star clusters of classes over pixel-confirmed edges.
+    let mut near_adj: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
+    if th.max_tier >= Tier::Near {
+        for e in &graph.edges {
+            if !th.mirror && !e.symmetry.is_identity() {
+                continue;
+            }
+            let Some(p) = &e.pixel else { continue };
+            let score = near_score(p);
+            if score >= th.near && !pair_ignored(e.a, e.b) {
+                add_edge(&mut near_adj, e.a, e.b, score);
+            }
+        }
+    }
+    let mut unit_of: Vec<u32> = (0..n as u32).collect(); // unit = its centre class
+    let mut units: HashMap<u32, Vec<(u32, Tier, f32)>> = HashMap::new();
+    for (center, members) in stars(n, &near_adj) {
+        let mut list = vec![(center, Tier::Exact, 1.0)];
+        for (m, s) in members {
+            unit_of[m as usize] = center;
+            list.push((m, Tier::Near, s));
+        }
+        units.insert(center, list);
+    }
+    let unit_members = |u: u32, units: &HashMap<u32, Vec<(u32, Tier, f32)>>| {
+        units
+            .get(&u)
+            .cloned()
+            .unwrap_or_else(|| vec![(u, Tier::Exact, 1.0)])
+    };
+    // Similar: star clusters of units whose centres are similar enough.
+    let mut final_groups: Vec<(u32, Vec<(u32, Tier, f32)>)> = Vec::new();
+    let mut merged = vec![false; n];
+    if th.max_tier >= Tier::Similar {
+        let mut sim_adj: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
+        for e in &graph.edges {
+            if !e.symmetry.is_identity() {
+                continue;
+            }
+            let (ua, ub) = (unit_of[e.a as usize], unit_of[e.b as usize]);
+            if ua == ub || pair_ignored(ua, ub) || pair_ignored(e.a, e.b) {
+                continue;
+            }
+            if let Some(s) = graph.class_similarity(ua, ub)
+                && s >= th.similar
+            {
+                add_edge(&mut sim_adj, ua, ub, s);
+            }
+        }
+        for (center, members) in stars(n, &sim_adj) {
+            let mut list = unit_members(center, &units);
+            merged[center as usize] = true;
+            for (u, s) in members {
+                merged[u as usize] = true;
+                for (c, _, _) in unit_members(u, &units) {
+                    list.push((c, Tier::Similar, s));
+                }
+            }
+            final_groups.push((center, list));
+        }
+    }
+    for (center, list) in units {
+        if !merged[center as usize] {
+            final_groups.push((center, list));
+        }
+    }
+    let mut out = Vec::new();
+    for (center, classes) in final_groups {
+        let tier = classes.iter().map(|c| c.1).max().unwrap_or(Tier::Exact);
+        out.push(ClassGroup {
+            tier,
+            center,
+            classes,
+        });
+    }
+    // Classes of identical copies not in any larger group.
+    let mut in_group = vec![false; n];
+    for g in &out {
+        for (c, _, _) in &g.classes {
+            in_group[*c as usize] = true;
+        }
+    }
+    for (c, members) in graph.classes.iter().enumerate() {
+        if members.len() > 1 && !in_group[c] && !copies_ignored(c as u32) {
+            out.push(ClassGroup {
+                tier: Tier::Exact,
+                center: c as u32,
+                classes: vec![(c as u32, Tier::Exact, 1.0)],
+            });
+        }
+    }
+    out.sort_by_key(|g| g.center);
+    out
+}

@@ -1,0 +1,342 @@
+//! The candidate graph: photos folded into exact-copy classes, and scored edges between classes
+//! found through the HNSW index (k nearest per class, never all pairs). Built once per scan; every
+//! regrouping with other thresholds reads it again without touching the index or the disk.
+
+use super::align::{self, PixelMatch};
+use super::symmetry::Symmetry;
+use crate::core::catalog::PhotoInfo;
+use crate::core::error::{Error, Result};
+use crate::core::index::VectorIndex;
+use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// One photo with what grouping and keep-best need.
+#[derive(Debug, Clone)]
+pub struct PhotoEntry {
+    /// Catalog metadata (id, path, bytes, dimensions, format, mtime).
+    pub info: PhotoInfo,
+    /// BLAKE3 of the file bytes (`None` only for legacy rows).
+    pub hash: Option<[u8; 32]>,
+}
+
+/// Everything the graph is built from, gathered from the catalog (or made up by a benchmark).
+#[derive(Debug, Default)]
+pub struct GraphInput {
+    /// Indexed photos.
+    pub photos: Vec<PhotoEntry>,
+    /// 32x32 signatures by photo id.
+    pub signatures: HashMap<i64, Vec<u8>>,
+    /// Descriptor vectors by photo id (the space the index was built on).
+    pub vectors: HashMap<i64, Vec<f32>>,
+    /// Vectors of a semantic model (a CNN) by photo id, when the library has one: the similar tier
+    /// then uses them instead of the descriptor.
+    pub semantic: Option<HashMap<i64, Vec<f32>>>,
+}
+
+/// How the graph is built.
+#[derive(Debug, Clone)]
+pub struct GraphOptions {
+    /// Neighbours asked of the index per photo.
+    pub k: usize,
+    /// Candidate list size of each search (recall/speed trade-off).
+    pub ef: usize,
+    /// Also look for mirrored and quarter-turned copies.
+    pub mirror: bool,
+    /// Edges with a descriptor cosine below this are dropped.
+    pub min_similarity: f32,
+    /// Edges at or above this descriptor cosine get the pixel check.
+    pub pixel_check_from: f32,
+}
+
+impl Default for GraphOptions {
+    fn default() -> Self {
+        Self {
+            k: 12,
+            ef: 48,
+            mirror: false,
+            min_similarity: 0.45,
+            pixel_check_from: 0.45,
+        }
+    }
+}
+
+/// A scored pair of exact-copy classes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    /// Class index (`a < b`).
+    pub a: u32,
+    /// Class index.
+    pub b: u32,
+    /// Descriptor cosine (after applying `symmetry` to `a`).
+    pub similarity: f32,
+    /// Semantic-model cosine, when the library has such vectors.
+    pub semantic: Option<f32>,
+    /// Pixel-level alignment of the signatures; `None` when not checked (too dissimilar).
+    pub pixel: Option<PixelMatch>,
+    /// How `a` was turned to look like `b` (identity unless mirror search found it).
+    pub symmetry: Symmetry,
+}
+
+/// Time and counts of a build, for benchmarks and the status line.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BuildStats {
+    /// Photos in the graph.
+    pub photos: usize,
+    /// Exact-copy classes (distinct contents).
+    pub classes: usize,
+    /// Edges kept.
+    pub edges: usize,
+    /// Pairs that got the full pixel alignment.
+    pub pixel_checked: u64,
+    /// Index searches.
+    pub search_ms: f64,
+    /// Pixel checks.
+    pub verify_ms: f64,
+}
+
+/// Photos, exact-copy classes and scored candidate edges.
+#[derive(Debug, Clone, Default)]
+pub struct CandidateGraph {
+    /// All photos.
+    pub photos: Vec<PhotoEntry>,
+    /// Exact-copy classes: indices into `photos` (byte-identical files).
+    pub classes: Vec<Vec<u32>>,
+    /// Edges between classes.
+    pub edges: Vec<Edge>,
+    /// Whether mirror/rotation search was on.
+    pub mirror: bool,
+    /// Descriptor vector of each class (for medoid checks while grouping).
+    pub(crate) class_vectors: Vec<Option<Vec<f32>>>,
+    /// Semantic vector of each class, if any.
+    pub(crate) class_semantic: Vec<Option<Vec<f32>>>,
+    /// Build statistics.
+    pub stats: BuildStats,
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+impl CandidateGraph {
+    /// Build the graph: classes by content hash, then k-nearest searches per class, then pixel
+    /// checks on the closer pairs. Parallel over the available cores; honours `cancel`.
+    pub fn build(
+        input: GraphInput,
+        index: &VectorIndex,
+        opts: &GraphOptions,
+        progress: &dyn Progress,
+        cancel: &CancelFlag,
+    ) -> Result<Self> {
+        let GraphInput {
+            photos,
+            signatures,
+            mut vectors,
+            semantic,
+        } = input;
+        // 1. Exact classes.
+        let classes = Self::from_parts(photos, Vec::new());
+        let (photos, classes) = (classes.photos, classes.classes);
+        let photo_list = &photos;
+        let class_of_id: HashMap<i64, u32> = classes
+            .iter()
+            .enumerate()
+            .flat_map(|(c, members)| {
+                members
+                    .iter()
+                    .map(move |&m| (photo_list[m as usize].info.id, c as u32))
+            })
+            .collect();
+        let rep_id = |c: usize| photos[classes[c][0] as usize].info.id;
+        let class_vectors: Vec<Option<Vec<f32>>> = (0..classes.len())
+            .map(|c| vectors.remove(&rep_id(c)))
+            .collect();
+        drop(vectors);
+        let class_semantic: Vec<Option<Vec<f32>>> = match &semantic {
+            Some(s) => (0..classes.len()).map(|c| s.get(&rep_id(c)).cloned()).collect(),
+            None => vec![None; classes.len()],
+        };
+        drop(semantic);
+        let largest_class = classes.iter().map(Vec::len).max().unwrap_or(1);
+        // 2. Neighbour searches (one per class, or eight with mirror search).
+        let started = Instant::now();
+        let symmetries: Vec<Symmetry> = if opts.mirror {
+            Symmetry::all().to_vec()
+        } else {
+            vec![Symmetry::IDENTITY]
+        };
+        let done = AtomicU64::new(0);
+        let total = classes.len() as u64;
+        // Identical copies share one vector and crowd a result list: ask for more in that case.
+        let k = opts.k + largest_class.min(64);
+        let raw: Vec<Vec<Edge>> = (0..classes.len())
+            .into_par_iter()
+            .map(|c| {
+                if cancel.is_cancelled() {
+                    return Vec::new();
+                }
+                let n = done.fetch_add(1, Ordering::Relaxed);
+                if n % 2048 == 0 {
+                    progress.update(ProgressUpdate {
+                        stage: "finding candidates",
+                        done: n,
+                        total: Some(total),
+                        current: None,
+                    });
+                }
+                let Some(v) = &class_vectors[c] else {
+                    return Vec::new();
+                };
+                let mut out: Vec<Edge> = Vec::new();
+                for &sym in &symmetries {
+                    let query = if sym.is_identity() {
+                        Some(v.clone())
+                    } else {
+                        sym.apply_descriptor(v)
+                    };
+                    let Some(query) = query else { continue };
+                    for nb in index.search_ef(&query, k, opts.ef.max(k)) {
+                        let Some(&other) = class_of_id.get(&nb.id) else {
+                            continue;
+                        };
+                        if other as usize == c || nb.score < opts.min_similarity {
+                            continue;
+                        }
+                        let (a, b, symmetry) = if (c as u32) < other {
+                            (c as u32, other, sym)
+                        } else {
+                            (other, c as u32, sym.inverse())
+                        };
+                        out.push(Edge {
+                            a,
+                            b,
+                            similarity: nb.score.clamp(-1.0, 1.0),
+                            semantic: None,
+                            pixel: None,
+                            symmetry,
+                        });
+                    }
+                }
+                out
+            })
+            .collect();
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let search_ms = started.elapsed().as_secs_f64() * 1e3;
+        // 3. One edge per (pair, symmetry): the best similarity.
+        let mut best: HashMap<(u32, u32, Symmetry), Edge> = HashMap::new();
+        for e in raw.into_iter().flatten() {
+            best.entry((e.a, e.b, e.symmetry))
+                .and_modify(|old| {
+                    if e.similarity > old.similarity {
+                        *old = e;
+                    }
+                })
+                .or_insert(e);
+        }
+        let mut edges: Vec<Edge> = best.into_values().collect();
+        edges.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+        // 4. Pixel checks and semantic scores.
+        let started = Instant::now();
+        let checked = AtomicU64::new(0);
+        let sig_of = |c: u32| signatures.get(&photos[classes[c as usize][0] as usize].info.id);
+        edges.par_iter_mut().for_each(|e| {
+            if cancel.is_cancelled() {
+                return;
+            }
+            if let (Some(x), Some(y)) = (&class_semantic[e.a as usize], &class_semantic[e.b as usize])
+            {
+                e.semantic = Some(dot(x, y));
+            }
+            if e.similarity < opts.pixel_check_from {
+                return;
+            }
+            let (Some(sa), Some(sb)) = (sig_of(e.a), sig_of(e.b)) else {
+                return;
+            };
+            let sa = if e.symmetry.is_identity() {
+                Some(sa.clone())
+            } else {
+                e.symmetry.apply_signature(sa)
+            };
+            if let Some(sa) = sa {
+                checked.fetch_add(1, Ordering::Relaxed);
+                e.pixel = align::match_signatures(&sa, sb);
+            }
+        });
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let stats = BuildStats {
+            photos: photos.len(),
+            classes: classes.len(),
+            edges: edges.len(),
+            pixel_checked: checked.into_inner(),
+            search_ms,
+            verify_ms: started.elapsed().as_secs_f64() * 1e3,
+        };
+        Ok(Self {
+            photos,
+            classes,
+            edges,
+            mirror: opts.mirror,
+            class_vectors,
+            class_semantic,
+            stats,
+        })
+    }
+
+    /// A graph from ready-made parts (tests, tools): classes are formed by content hash in photo
+    /// order, and `edges` refer to those class indices.
+    pub fn from_parts(photos: Vec<PhotoEntry>, edges: Vec<Edge>) -> Self {
+        let mut by_hash: HashMap<[u8; 32], usize> = HashMap::new();
+        let mut classes: Vec<Vec<u32>> = Vec::new();
+        for (i, p) in photos.iter().enumerate() {
+            match p.hash.and_then(|h| by_hash.get(&h).copied()) {
+                Some(c) => classes[c].push(i as u32),
+                None => {
+                    if let Some(h) = p.hash {
+                        by_hash.insert(h, classes.len());
+                    }
+                    classes.push(vec![i as u32]);
+                }
+            }
+        }
+        let n = classes.len();
+        let edges: Vec<Edge> = edges
+            .into_iter()
+            .filter(|e| (e.a as usize) < n && (e.b as usize) < n && e.a != e.b)
+            .collect();
+        Self {
+            stats: BuildStats {
+                photos: photos.len(),
+                classes: n,
+                edges: edges.len(),
+                ..BuildStats::default()
+            },
+            photos,
+            classes,
+            edges,
+            mirror: false,
+            class_vectors: vec![None; n],
+            class_semantic: vec![None; n],
+        }
+    }
+
+    /// The representative photo of a class.
+    pub fn representative(&self, class: u32) -> &PhotoEntry {
+        &self.photos[self.classes[class as usize][0] as usize]
+    }
+
+    /// Cosine between two classes in the space the similar tier uses (semantic when present).
+    pub fn class_similarity(&self, a: u32, b: u32) -> Option<f32> {
+        let pick = |v: &[Option<Vec<f32>>]| match (&v[a as usize], &v[b as usize]) {
+            (Some(x), Some(y)) => Some(dot(x, y)),
+            _ => None,
+        };
+        pick(&self.class_semantic).or_else(|| pick(&self.class_vectors))
+    }
+}

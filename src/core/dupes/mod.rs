@@ -1,0 +1,275 @@
+//! Duplicate finding: exact copies, near duplicates (the same picture edited) and similar photos
+//! (the same scene), with a keep-best rule, reference folders, an ignore list and a trash with undo.
+//!
+//! Flow: [`load_input`] gathers photos, hashes, signatures and vectors from the catalog;
+//! [`graph::CandidateGraph::build`] asks the HNSW index for the k nearest of each distinct content
+//! and pixel-checks the closer pairs on aligned signatures; [`groups`] turns the graph into groups
+//! with the current [`Thresholds`] — cheap, so a slider can regroup on every change.
+
+pub mod align;
+pub mod cluster;
+pub mod graph;
+pub mod ignore;
+pub mod keep;
+pub mod symmetry;
+pub mod trash;
+
+pub use cluster::{Thresholds, Tier};
+pub use graph::{CandidateGraph, GraphInput, GraphOptions, PhotoEntry};
+pub use ignore::IgnoreList;
+pub use keep::KeepRule;
+
+use crate::core::catalog::PhotoInfo;
+use crate::core::datadir::write_atomic;
+use crate::core::embed::descriptor::Descriptor;
+use crate::core::error::{Error, Result};
+use crate::core::library::{Library, META_QUERY_EMBEDDER};
+use crate::core::progress::{CancelFlag, Progress};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// File name of the duplicate settings in the data dir.
+pub const SETTINGS_FILE: &str = "dupes-settings.json";
+
+/// What the user chose for duplicates; persisted in the data dir.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct DupeSettings {
+    /// Per-tier thresholds.
+    pub thresholds: Thresholds,
+    /// Which photo of a group is kept.
+    pub keep_rule: KeepRule,
+    /// Folders whose photos are never offered for removal.
+    pub reference_folders: Vec<PathBuf>,
+}
+
+impl DupeSettings {
+    /// Load from `data_dir` (defaults when absent or unreadable: settings are not precious).
+    pub fn load(data_dir: &Path) -> Self {
+        std::fs::read(data_dir.join(SETTINGS_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Save atomically to `data_dir`.
+    pub fn save(&self, data_dir: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::Other(format!("cannot encode duplicate settings: {e}")))?;
+        write_atomic(&data_dir.join(SETTINGS_FILE), &json)
+    }
+}
+
+/// One photo of a group.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GroupMember {
+    /// Catalog metadata.
+    pub photo: PhotoInfo,
+    /// Content hash.
+    #[serde(skip)]
+    pub hash: Option<[u8; 32]>,
+    /// Relation to the group's centre photo.
+    pub relation: Tier,
+    /// Score of that relation (1 for identical copies).
+    pub score: f32,
+    /// In a reference folder: never offered for removal.
+    pub protected: bool,
+}
+
+/// A group of duplicates with the photo to keep.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DupeGroup {
+    /// Loosest relation inside the group.
+    pub tier: Tier,
+    /// Photos, centre first.
+    pub members: Vec<GroupMember>,
+    /// Index in `members` of the photo to keep.
+    pub keep: usize,
+}
+
+impl DupeGroup {
+    /// The photo that is kept.
+    pub fn kept(&self) -> &GroupMember {
+        &self.members[self.keep.min(self.members.len().saturating_sub(1))]
+    }
+
+    /// Override the keep choice; `false` when `index` is out of range.
+    pub fn set_keep(&mut self, index: usize) -> bool {
+        if index < self.members.len() {
+            self.keep = index;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Photos that would go to the trash: all but the kept one and protected ones.
+    pub fn removable(&self) -> Vec<&GroupMember> {
+        self.members
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| *i != self.keep && !m.protected)
+            .map(|(_, m)| m)
+            .collect()
+    }
+
+    /// Bytes freed by removing [`DupeGroup::removable`].
+    pub fn reclaimable_bytes(&self) -> u64 {
+        self.removable().iter().map(|m| m.photo.bytes).sum()
+    }
+
+    /// Content hashes of the members (for "not a duplicate").
+    pub fn hashes(&self) -> Vec<[u8; 32]> {
+        self.members.iter().filter_map(|m| m.hash).collect()
+    }
+}
+
+/// Gather what the graph needs from the library's catalog.
+pub fn load_input(lib: &Library) -> Result<GraphInput> {
+    let hashes = lib.catalog.hashes()?;
+    let photos = lib
+        .catalog
+        .photos()?
+        .into_iter()
+        .map(|info| PhotoEntry {
+            hash: hashes.get(&info.id).copied(),
+            info,
+        })
+        .collect();
+    let vectors: HashMap<i64, Vec<f32>> = lib.catalog.vectors(Descriptor::ID)?.into_iter().collect();
+    let semantic = match lib.catalog.meta(META_QUERY_EMBEDDER)? {
+        Some(e) if e != Descriptor::ID => {
+            Some(lib.catalog.vectors(&e)?.into_iter().collect::<HashMap<_, _>>())
+        }
+        _ => None,
+    };
+    Ok(GraphInput {
+        photos,
+        signatures: lib.catalog.signatures()?,
+        vectors,
+        semantic: semantic.filter(|s| !s.is_empty()),
+    })
+}
+
+/// Build the candidate graph of an indexed library (loads the descriptor index).
+pub fn scan(
+    lib: &Library,
+    opts: &GraphOptions,
+    progress: &dyn Progress,
+    cancel: &CancelFlag,
+) -> Result<CandidateGraph> {
+    let input = load_input(lib)?;
+    if input.vectors.is_empty() {
+        return Err(Error::Other(format!(
+            "no photos are indexed in {}: run `lookalike index LIBRARY_DIR` first",
+            lib.data_dir.root().display()
+        )));
+    }
+    let index = lib.open_index(&Descriptor::new())?;
+    CandidateGraph::build(input, &index, opts, progress, cancel)
+}
+
+/// Group the graph with `settings`, skipping what `ignore` marks; largest savings first.
+pub fn groups(graph: &CandidateGraph, settings: &DupeSettings, ignore: &IgnoreList) -> Vec<DupeGroup> {
+    // Resolve ignore marks to class indices once, so grouping does no hashing per edge.
+    let mut class_of_hex: HashMap<String, u32> = HashMap::new();
+    if !ignore.is_empty() {
+        for c in 0..graph.classes.len() as u32 {
+            if let Some(h) = graph.representative(c).hash {
+                class_of_hex.insert(ignore::hash_hex(&h), c);
+            }
+        }
+    }
+    let ignored_pairs: HashSet<(u32, u32)> = ignore
+        .pairs()
+        .filter_map(|(a, b)| Some((*class_of_hex.get(a)?, *class_of_hex.get(b)?)))
+        .map(|(a, b)| (a.min(b), a.max(b)))
+        .collect();
+    let ignored_copies: HashSet<u32> = ignore
+        .copies()
+        .filter_map(|h| class_of_hex.get(h).copied())
+        .collect();
+    let pair_ignored = |a: u32, b: u32| ignored_pairs.contains(&(a.min(b), a.max(b)));
+    let copies_ignored = |c: u32| ignored_copies.contains(&c);
+    let class_groups =
+        cluster::group_classes(graph, &settings.thresholds, &pair_ignored, &copies_ignored);
+    let mut out: Vec<DupeGroup> = class_groups
+        .into_iter()
+        .map(|g| {
+            let mut members = Vec::new();
+            for (c, relation, score) in &g.classes {
+                for (i, &p) in graph.classes[*c as usize].iter().enumerate() {
+                    let entry = &graph.photos[p as usize];
+                    // Copies of the centre are exact; copies of a member share its relation.
+                    let (relation, score) = if i > 0 && *c == g.center {
+                        (Tier::Exact, 1.0)
+                    } else {
+                        (*relation, *score)
+                    };
+                    members.push(GroupMember {
+                        photo: entry.info.clone(),
+                        hash: entry.hash,
+                        relation,
+                        score,
+                        protected: keep::in_reference(&entry.info.path, &settings.reference_folders),
+                    });
+                }
+            }
+            let entries: Vec<PhotoEntry> = members
+                .iter()
+                .map(|m| PhotoEntry {
+                    info: m.photo.clone(),
+                    hash: m.hash,
+                })
+                .collect();
+            let refs: Vec<&PhotoEntry> = entries.iter().collect();
+            let keep = settings
+                .keep_rule
+                .choose(&refs, &settings.reference_folders)
+                .unwrap_or(0);
+            DupeGroup {
+                tier: g.tier,
+                members,
+                keep,
+            }
+        })
+        .filter(|g| g.members.len() > 1)
+        .collect();
+    out.sort_by(|a, b| {
+        b.reclaimable_bytes()
+            .cmp(&a.reclaimable_bytes())
+            .then(a.kept().photo.path.cmp(&b.kept().photo.path))
+    });
+    out
+}
+
+/// Move the removable photos of `groups` with `mover` (journaled), and drop the moved photos from
+/// the catalog. Takes the data dir's writer lock.
+pub fn trash_groups(
+    lib: &mut Library,
+    mover: &dyn trash::Mover,
+    groups: &[DupeGroup],
+) -> Result<trash::TrashReport> {
+    let _lock = lib.data_dir.lock_writer()?;
+    let mut requests = Vec::new();
+    let mut ids: HashMap<PathBuf, i64> = HashMap::new();
+    for g in groups {
+        for m in g.removable() {
+            ids.insert(m.photo.path.clone(), m.photo.id);
+            requests.push(trash::TrashRequest {
+                path: m.photo.path.clone(),
+                hash: m.hash.as_ref().map(ignore::hash_hex),
+                bytes: m.photo.bytes,
+            });
+        }
+    }
+    let journal = trash::Journal::new(lib.data_dir.root());
+    let report = journal.trash(mover, &requests)?;
+    let moved: Vec<i64> = report
+        .moved
+        .iter()
+        .filter_map(|p| ids.get(p).copied())
+        .collect();
+    lib.catalog.delete_photos(&moved)?;
+    Ok(report)
+}

@@ -1,0 +1,108 @@
+//! Embedders turn one decoded photo into an L2-normalised vector.
+//!
+//! Every embedder (the model-free descriptor, ResNet, EfficientNet-Lite0) implements [`Embedder`].
+//! Work is split in two so the pipeline can overlap decoding and inference:
+//! [`Embedder::prepare`] runs per photo on the decoder threads (resize, normalise, or the whole
+//! descriptor), [`Embedder::embed_batch`] runs batched on the inference thread.
+
+pub mod descriptor;
+pub mod efficientnet;
+pub mod registry;
+pub mod resnet;
+
+use image::RgbImage;
+
+/// Why an embedder could not be built or could not embed.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    /// A weights file could not be read or parsed.
+    #[error("cannot load weights from {path}: {reason}")]
+    Weights {
+        /// The weights file.
+        path: std::path::PathBuf,
+        /// What went wrong, for a person.
+        reason: String,
+    },
+    /// A tensor the architecture needs is absent from the weights file.
+    #[error("weights file {path} lacks tensor `{tensor}` (is it the right model?)")]
+    MissingTensor {
+        /// The weights file.
+        path: std::path::PathBuf,
+        /// The tensor name that was looked up.
+        tensor: String,
+    },
+    /// A tensor has a different shape than the architecture expects.
+    #[error("weights file {path}: tensor `{tensor}` has shape {found:?}, expected {expected:?}")]
+    ShapeMismatch {
+        /// The weights file.
+        path: std::path::PathBuf,
+        /// The tensor name.
+        tensor: String,
+        /// Shape in the file.
+        found: Vec<usize>,
+        /// Shape the architecture needs.
+        expected: Vec<usize>,
+    },
+    /// The compute backend failed (Candle error, device unavailable...).
+    #[error("inference failed: {0}")]
+    Backend(String),
+    /// The input could not be turned into a vector (empty image, NaN output...).
+    #[error("cannot embed this image: {0}")]
+    BadInput(String),
+}
+
+impl From<candle_core::Error> for EmbedError {
+    fn from(e: candle_core::Error) -> Self {
+        EmbedError::Backend(e.to_string())
+    }
+}
+
+/// Per-photo preprocessed input, ready for [`Embedder::embed_batch`].
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// Flat input (for CNNs: CHW f32 tensor data; for the descriptor: the finished vector).
+    pub data: Vec<f32>,
+}
+
+/// An embedding function from photos to L2-normalised vectors of a fixed dimension.
+///
+/// Implementations are `Send + Sync`: `prepare` is called from several decoder threads at once.
+pub trait Embedder: Send + Sync {
+    /// Stable identity of the embedding space: name + version + weights checksum prefix,
+    /// e.g. `descriptor-v1` or `resnet18-1a2b3c4d`. Vectors from different ids are never mixed.
+    fn id(&self) -> &str;
+    /// Short human name for status lines, e.g. `ResNet-18 (resnet18.safetensors)`.
+    fn label(&self) -> String;
+    /// Length of every vector this embedder returns.
+    fn dim(&self) -> usize;
+    /// Smallest shorter side (px) of the decoded photo this embedder still needs. The decoder
+    /// may downscale (JPEG DCT scaling) to this size but never below it.
+    fn min_input_side_px(&self) -> u32;
+    /// Per-photo preprocessing from an upright RGB photo. Runs on decoder threads.
+    fn prepare(&self, img: &RgbImage) -> Result<Prepared, EmbedError>;
+    /// Batched inference: one L2-normalised vector of length [`Embedder::dim`] per input, in order.
+    fn embed_batch(&self, batch: &[Prepared]) -> Result<Vec<Vec<f32>>, EmbedError>;
+    /// Batch size that keeps this embedder efficient without hogging memory.
+    fn preferred_batch(&self) -> usize {
+        1
+    }
+}
+
+/// L2-normalise in place. Returns `false` (and leaves `v` unusable) for zero or non-finite input.
+pub fn l2_normalize(v: &mut [f32]) -> bool {
+    let norm_sq: f64 = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+    if !norm_sq.is_finite() || norm_sq <= 1e-24 {
+        return false;
+    }
+    let inv = (1.0 / norm_sq.sqrt()) as f32;
+    v.iter_mut().for_each(|x| *x *= inv);
+    true
+}
+
+/// Convenience: prepare and embed one photo.
+pub fn embed_one(embedder: &dyn Embedder, img: &RgbImage) -> Result<Vec<f32>, EmbedError> {
+    let prepared = embedder.prepare(img)?;
+    let mut out = embedder.embed_batch(std::slice::from_ref(&prepared))?;
+    out.pop()
+        .ok_or_else(|| EmbedError::Backend("embedder returned no vector".into()))
+}

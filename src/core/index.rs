@@ -1,0 +1,434 @@
+//! The HNSW vector index (hnsw_rs) over L2-normalised embeddings, one per embedder.
+//!
+//! Derived data: the catalog is the truth. The index is dumped to the data dir for a fast start
+//! (checksummed, published atomically through a pointer file) and on load reconciled with the
+//! catalog: missing vectors are inserted, stale ones tombstoned. A dump that is missing, corrupt,
+//! for another embedder or too full of tombstones is rebuilt from the catalog. hnsw_rs may panic
+//! or exit on a bad file, so a dump is only handed to it after its checksums verify.
+
+use crate::core::catalog::Catalog;
+use crate::core::datadir::write_atomic;
+use crate::core::error::{Error, Result};
+use hnsw_rs::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Graph degree (neighbours per node per layer).
+const MAX_NB_CONNECTION: usize = 24;
+/// Candidate list size while building.
+const EF_CONSTRUCTION: usize = 200;
+/// Tombstone share above which the graph is rebuilt.
+const MAX_TOMBSTONE_RATIO: f64 = 0.2;
+
+/// Cosine distance for unit vectors, `1 - dot`, clamped at 0 so rounding never yields the small
+/// negative values that trip hnsw_rs's assertions.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UnitCosine;
+
+impl Distance<f32> for UnitCosine {
+    fn eval(&self, a: &[f32], b: &[f32]) -> f32 {
+        let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+        let d = 1.0 - dot;
+        if d.is_nan() { 2.0 } else { d.clamp(0.0, 2.0) }
+    }
+}
+
+/// How an index came to be in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexOrigin {
+    /// Loaded from a verified dump.
+    Loaded,
+    /// Built from the catalog (no dump, or the dump was unusable).
+    Rebuilt,
+}
+
+/// One nearest-neighbour result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Neighbor {
+    /// Photo id.
+    pub id: i64,
+    /// Cosine similarity in [-1, 1].
+    pub score: f32,
+}
+
+/// An HNSW index of one embedder's vectors.
+///
+/// hnsw_rs cannot delete or replace a point, so every insert gets a fresh graph slot; a removed
+/// or replaced photo's old slot becomes a tombstone filtered out of results, and the graph is
+/// rebuilt once tombstones pass [`MAX_TOMBSTONE_RATIO`].
+pub struct VectorIndex {
+    embedder: String,
+    dim: usize,
+    hnsw: Hnsw<'static, f32, UnitCosine>,
+    /// Photo id of every slot in the graph (live or tombstoned).
+    slots: HashMap<usize, i64>,
+    /// Current slot of each live photo id.
+    live: HashMap<i64, usize>,
+    tombstones: HashSet<usize>,
+    next_slot: usize,
+    dirty: bool,
+    /// Why the index was rebuilt instead of loaded, if it was.
+    pub rebuild_reason: Option<String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Manifest {
+    embedder: String,
+    dim: usize,
+    count: usize,
+    epoch: String,
+    files: Vec<(String, String)>,
+}
+
+fn new_hnsw(capacity: usize) -> Hnsw<'static, f32, UnitCosine> {
+    // hnsw_rs only dumps graphs created with its maximum layer count (16).
+    Hnsw::new(MAX_NB_CONNECTION, capacity.max(1000), 16, EF_CONSTRUCTION, UnitCosine)
+}
+
+/// Whether a vector is fit for the index (finite, non-zero, right length).
+pub fn valid_vector(v: &[f32], dim: usize) -> bool {
+    v.len() == dim && v.iter().all(|x| x.is_finite()) && v.iter().any(|x| *x != 0.0)
+}
+
+impl VectorIndex {
+    /// An empty index for `embedder` vectors of length `dim`.
+    pub fn new(embedder: &str, dim: usize, capacity: usize) -> Self {
+        Self {
+            embedder: embedder.to_string(),
+            dim,
+            hnsw: new_hnsw(capacity),
+            slots: HashMap::new(),
+            live: HashMap::new(),
+            tombstones: HashSet::new(),
+            next_slot: 0,
+            dirty: true,
+            rebuild_reason: None,
+        }
+    }
+
+    /// Build from vectors in parallel.
+    pub fn build(embedder: &str, dim: usize, vectors: &[(i64, Vec<f32>)]) -> Self {
+        let mut idx = Self::new(embedder, dim, vectors.len() * 2);
+        idx.insert_many(vectors);
+        idx
+    }
+
+    /// Embedder whose vectors this index holds.
+    pub fn embedder(&self) -> &str {
+        &self.embedder
+    }
+    /// Vector length.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+    /// Number of live vectors.
+    pub fn len(&self) -> usize {
+        self.live.len()
+    }
+    /// Whether there are no live vectors.
+    pub fn is_empty(&self) -> bool {
+        self.live.is_empty()
+    }
+    /// Number of tombstoned points still in the graph.
+    pub fn tombstones(&self) -> usize {
+        self.tombstones.len()
+    }
+    /// Whether `id` is live in the index.
+    pub fn contains(&self, id: i64) -> bool {
+        self.live.contains_key(&id)
+    }
+
+    /// Insert or replace many vectors (invalid ones are skipped).
+    pub fn insert_many(&mut self, vectors: &[(i64, Vec<f32>)]) {
+        let mut batch: Vec<(&[f32], usize)> = Vec::with_capacity(vectors.len());
+        for (id, v) in vectors {
+            if !valid_vector(v, self.dim) {
+                continue;
+            }
+            self.remove(*id);
+            let slot = self.next_slot;
+            self.next_slot += 1;
+            self.slots.insert(slot, *id);
+            self.live.insert(*id, slot);
+            batch.push((v.as_slice(), slot));
+        }
+        if batch.is_empty() {
+            return;
+        }
+        self.dirty = true;
+        if batch.len() > 64 {
+            self.hnsw.parallel_insert_slice(&batch);
+        } else {
+            for item in batch {
+                self.hnsw.insert_slice(item);
+            }
+        }
+    }
+
+    /// Remove an id from results (its slot becomes a tombstone).
+    pub fn remove(&mut self, id: i64) {
+        if let Some(slot) = self.live.remove(&id) {
+            self.tombstones.insert(slot);
+            self.dirty = true;
+        }
+    }
+
+    /// Whether the tombstones justify a rebuild.
+    pub fn needs_compaction(&self) -> bool {
+        !self.slots.is_empty()
+            && self.tombstones.len() as f64 / self.slots.len() as f64 > MAX_TOMBSTONE_RATIO
+    }
+
+    /// The `k` nearest live vectors to `query`, best first.
+    pub fn search(&self, query: &[f32], k: usize) -> Vec<Neighbor> {
+        self.search_ef(query, k, (k * 2).max(96))
+    }
+
+    /// [`VectorIndex::search`] with an explicit candidate list size (recall/speed trade-off).
+    pub fn search_ef(&self, query: &[f32], k: usize, ef: usize) -> Vec<Neighbor> {
+        if k == 0 || self.is_empty() || !valid_vector(query, self.dim) {
+            return Vec::new();
+        }
+        let tomb = &self.tombstones;
+        let filter = |slot: &usize| !tomb.contains(slot);
+        let found = if tomb.is_empty() {
+            self.hnsw.search(query, k, ef.max(k))
+        } else {
+            self.hnsw.search_filter(query, k, ef.max(k), Some(&filter))
+        };
+        let mut out: Vec<Neighbor> = found
+            .into_iter()
+            .filter(|n| !tomb.contains(&n.d_id))
+            .filter_map(|n| {
+                self.slots.get(&n.d_id).map(|id| Neighbor {
+                    id: *id,
+                    score: 1.0 - n.distance,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        out.truncate(k);
+        out
+    }
+
+    /// Load the dump for `embedder` from `dir` and reconcile it with the catalog, or rebuild
+    /// from the catalog when the dump is missing, corrupt, mismatched or too fragmented.
+    pub fn open(dir: &Path, catalog: &Catalog, embedder: &str, dim: usize) -> Result<Self> {
+        let epoch = catalog.epoch()?;
+        match load_dump(dir, embedder, dim) {
+            Ok((mut idx, dump_epoch)) => {
+                if dump_epoch != epoch {
+                    // The catalog changed after this dump (e.g. a crash before saving):
+                    // compare every vector and fix what differs.
+                    idx.reconcile(&catalog.vectors(embedder)?);
+                }
+                if idx.needs_compaction() {
+                    let mut fresh = Self::build(embedder, dim, &catalog.vectors(embedder)?);
+                    fresh.rebuild_reason = Some("too many removed photos; compacted".into());
+                    return Ok(fresh);
+                }
+                Ok(idx)
+            }
+            Err(reason) => {
+                let mut fresh = Self::build(embedder, dim, &catalog.vectors(embedder)?);
+                fresh.rebuild_reason = Some(reason);
+                Ok(fresh)
+            }
+        }
+    }
+
+    /// Make the live set equal `truth`: insert missing or changed vectors, remove extra ids.
+    fn reconcile(&mut self, truth: &[(i64, Vec<f32>)]) {
+        let current: HashMap<usize, Vec<f32>> = self
+            .hnsw
+            .get_point_indexation()
+            .into_iter()
+            .map(|p| (p.get_origin_id(), p.get_v().to_vec()))
+            .collect();
+        let wanted: HashSet<i64> = truth.iter().map(|(id, _)| *id).collect();
+        let extra: Vec<i64> = self
+            .live
+            .keys()
+            .filter(|id| !wanted.contains(id))
+            .copied()
+            .collect();
+        for id in extra {
+            self.remove(id);
+        }
+        let changed: Vec<(i64, Vec<f32>)> = truth
+            .iter()
+            .filter(|(id, v)| {
+                let same = self
+                    .live
+                    .get(id)
+                    .and_then(|slot| current.get(slot))
+                    .is_some_and(|old| old.iter().zip(v).all(|(a, b)| (a - b).abs() < 1e-6));
+                !same
+            })
+            .cloned()
+            .collect();
+        self.insert_many(&changed);
+    }
+
+    /// Whether there are changes not yet saved.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Dump to `dir` atomically (a crash leaves the previous dump in place). `epoch` is the
+    /// catalog's epoch this index reflects.
+    pub fn save(&mut self, dir: &Path, epoch: &str) -> Result<()> {
+        if self.needs_compaction() {
+            self.compact();
+        }
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let sub = format!("{}-{}-{}", self.embedder, std::process::id(), stamp);
+        let target = dir.join(&sub);
+        std::fs::create_dir_all(&target).map_err(|e| Error::io("cannot create", &target, e))?;
+        self.hnsw
+            .file_dump(&target, "hnsw")
+            .map_err(|e| Error::Index(format!("cannot save index in {}: {e}", target.display())))?;
+        let mut pairs: Vec<(usize, i64)> = self.slots.iter().map(|(s, i)| (*s, *i)).collect();
+        pairs.sort_unstable();
+        let mut slot_bytes = Vec::with_capacity(pairs.len() * 17);
+        for (slot, id) in &pairs {
+            slot_bytes.extend((*slot as u64).to_le_bytes());
+            slot_bytes.extend(id.to_le_bytes());
+            slot_bytes.push(u8::from(self.tombstones.contains(slot)));
+        }
+        write_atomic(&target.join("slots.bin"), &slot_bytes)?;
+        let mut files = Vec::new();
+        for name in ["hnsw.hnsw.graph", "hnsw.hnsw.data", "slots.bin"] {
+            let p = target.join(name);
+            let bytes = std::fs::read(&p).map_err(|e| Error::io("cannot read", &p, e))?;
+            if let Ok(f) = std::fs::File::open(&p) {
+                let _ = f.sync_all();
+            }
+            files.push((name.to_string(), blake3::hash(&bytes).to_hex().to_string()));
+        }
+        let manifest = Manifest {
+            embedder: self.embedder.clone(),
+            dim: self.dim,
+            count: pairs.len(),
+            epoch: epoch.to_string(),
+            files,
+        };
+        let json = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| Error::Index(format!("cannot encode manifest: {e}")))?;
+        write_atomic(&target.join("manifest.json"), &json)?;
+        // Publish: the pointer file names the current dump; older dumps are then removed.
+        let pointer = pointer_path(dir, &self.embedder);
+        let previous = std::fs::read_to_string(&pointer).ok();
+        write_atomic(&pointer, sub.as_bytes())?;
+        if let Some(prev) = previous {
+            let prev = prev.trim();
+            if !prev.is_empty() && prev != sub && !prev.contains('/') && !prev.contains("..") {
+                let _ = std::fs::remove_dir_all(dir.join(prev));
+            }
+        }
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// Rebuild the graph without tombstones.
+    fn compact(&mut self) {
+        let mut vecs: Vec<(i64, Vec<f32>)> = Vec::with_capacity(self.live.len());
+        for p in self.hnsw.get_point_indexation() {
+            let slot = p.get_origin_id();
+            if self.tombstones.contains(&slot) {
+                continue;
+            }
+            if let Some(id) = self.slots.get(&slot) {
+                vecs.push((*id, p.get_v().to_vec()));
+            }
+        }
+        let reason = self.rebuild_reason.take();
+        *self = Self::build(&self.embedder.clone(), self.dim, &vecs);
+        self.rebuild_reason = reason;
+    }
+}
+
+fn pointer_path(dir: &Path, embedder: &str) -> PathBuf {
+    dir.join(format!("{embedder}.current"))
+}
+
+/// Load and verify a dump; the error string says why it is unusable.
+fn load_dump(
+    dir: &Path,
+    embedder: &str,
+    dim: usize,
+) -> std::result::Result<(VectorIndex, String), String> {
+    let pointer = pointer_path(dir, embedder);
+    let sub = std::fs::read_to_string(&pointer).map_err(|_| "no saved index".to_string())?;
+    let sub = sub.trim();
+    if sub.is_empty() || sub.contains('/') || sub.contains("..") {
+        return Err("index pointer file is corrupt".into());
+    }
+    let target = dir.join(sub);
+    let manifest: Manifest = std::fs::read(target.join("manifest.json"))
+        .map_err(|e| format!("index manifest unreadable: {e}"))
+        .and_then(|b| {
+            serde_json::from_slice(&b).map_err(|e| format!("index manifest corrupt: {e}"))
+        })?;
+    if manifest.embedder != embedder || manifest.dim != dim {
+        return Err(format!(
+            "index was built by {} ({}-d), not {embedder}",
+            manifest.embedder, manifest.dim
+        ));
+    }
+    for (name, hash) in &manifest.files {
+        let bytes =
+            std::fs::read(target.join(name)).map_err(|e| format!("index file {name}: {e}"))?;
+        if blake3::hash(&bytes).to_hex().as_str() != hash {
+            return Err(format!("index file {name} is corrupt (checksum mismatch)"));
+        }
+    }
+    let slot_bytes = std::fs::read(target.join("slots.bin")).map_err(|e| e.to_string())?;
+    let mut slots = HashMap::new();
+    let mut live = HashMap::new();
+    let mut tombstones = HashSet::new();
+    for c in slot_bytes.chunks_exact(17) {
+        let slot = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as usize;
+        let id = i64::from_le_bytes([c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15]]);
+        slots.insert(slot, id);
+        if c[16] == 0 {
+            live.insert(id, slot);
+        } else {
+            tombstones.insert(slot);
+        }
+    }
+    if slots.len() != manifest.count {
+        return Err("index slot list does not match its manifest".into());
+    }
+    let next_slot = slots.keys().max().map_or(0, |m| m + 1);
+    let target_for_load = target.clone();
+    let hnsw = std::panic::catch_unwind(move || {
+        // hnsw_rs ties the graph's lifetime to its loader: leak the (small) loader so the graph
+        // can be owned for the rest of the process. This happens once per index load.
+        let io: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(&target_for_load, "hnsw")));
+        io.load_hnsw::<f32, UnitCosine>()
+    })
+    .map_err(|_| "index loader crashed on the dump".to_string())?
+    .map_err(|e| format!("index dump unreadable: {e}"))?;
+    if hnsw.get_nb_point() != slots.len() {
+        return Err("index dump has the wrong number of points".into());
+    }
+    Ok((
+        VectorIndex {
+            embedder: embedder.to_string(),
+            dim,
+            hnsw,
+            slots,
+            live,
+            tombstones,
+            next_slot,
+            dirty: false,
+            rebuild_reason: None,
+        },
+        manifest.epoch,
+    ))
+}

@@ -1,0 +1,563 @@
+//! The indexing pipeline: walk → diff with the catalog → read + hash → decode → prepare
+//! (parallel, scoped threads) → batched embedding → catalog transaction + index insert.
+//!
+//! Incremental: unchanged files (size + mtime) are skipped; a file whose content hash is already
+//! known reuses that photo's embeddings without decoding (a move keeps its id; a copy gets the
+//! same vectors); deleted files leave the catalog and the index. Cancelling keeps all work done.
+
+use crate::core::catalog::{Catalog, KnownFile, PhotoRecord};
+use crate::core::embed::{Embedder, Prepared};
+use crate::core::error::{Error, Result};
+use crate::core::image_io::{self, DecodeError};
+use crate::core::index::VectorIndex;
+use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
+use crate::core::scan::{self, FoundFile};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Side of the grayscale signature stored for pixel-level duplicate checks.
+pub const SIGNATURE_SIDE: u32 = 32;
+
+/// Tuning knobs of a run.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Decoder threads (default: available cores).
+    pub decode_threads: usize,
+    /// Photos per catalog transaction.
+    pub write_batch: usize,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        Self {
+            decode_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            write_batch: 64,
+        }
+    }
+}
+
+/// Time spent per stage (read/decode/prepare are summed over decoder threads).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct StageTimings {
+    /// Walking folders.
+    pub walk_ms: f64,
+    /// Reading and hashing file bytes.
+    pub read_ms: f64,
+    /// Decoding (incl. DCT downscale and orientation).
+    pub decode_ms: f64,
+    /// Resizing and per-embedder preprocessing (the whole descriptor runs here).
+    pub resize_ms: f64,
+    /// Batched inference.
+    pub embed_ms: f64,
+    /// Catalog writes and index inserts.
+    pub insert_ms: f64,
+}
+
+/// What an indexing run did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct IndexReport {
+    /// Files found by the walk.
+    pub scanned: usize,
+    /// Files skipped as unchanged.
+    pub unchanged: usize,
+    /// Photos embedded (new or changed).
+    pub embedded: usize,
+    /// Photos whose embeddings were reused because their content was already known.
+    pub reused: usize,
+    /// Photos detected as moved or renamed.
+    pub moved: usize,
+    /// Photos removed because their file is gone.
+    pub removed: usize,
+    /// Files that could not be indexed in this run.
+    pub failed: usize,
+    /// Whether the run was cancelled (work done so far is kept).
+    pub cancelled: bool,
+    /// Warnings for a person (unreachable folders, bad files...).
+    pub warnings: Vec<String>,
+    /// Wall time of the whole run.
+    pub elapsed_ms: f64,
+    /// Per-stage timings.
+    pub stages: StageTimings,
+}
+
+/// Result of processing one file on a decoder thread.
+enum Outcome {
+    /// Decoded and prepared for every embedder.
+    Prepared {
+        record: PhotoRecord,
+        inputs: Vec<Prepared>,
+    },
+    /// Content already in the catalog: reuse its embeddings.
+    Known { file: FoundFile, hash: [u8; 32] },
+    /// Could not be indexed.
+    Failed { file: FoundFile, hash: Option<[u8; 32]>, reason: String },
+    /// Not an image at all (no image extension, unknown content): ignored.
+    Ignored,
+}
+
+/// Extensions a person expects to be photos: if such a file fails, it is reported.
+const IMAGE_EXTS: &[&str] = &[
+    "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "tif", "tiff", "bmp", "dib",
+];
+
+fn looks_like_photo_name(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+#[derive(Default)]
+struct Clocks {
+    read: AtomicU64,
+    decode: AtomicU64,
+    prepare: AtomicU64,
+}
+
+fn add(clock: &AtomicU64, since: Instant) {
+    clock.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
+}
+
+/// Compute the 32x32 grayscale signature of an upright photo.
+pub fn signature_of(img: &image::RgbImage) -> Vec<u8> {
+    let small = image_io::resize_exact(img, SIGNATURE_SIDE, SIGNATURE_SIDE);
+    small
+        .pixels()
+        .map(|p| {
+            ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114 + 500) / 1000)
+                as u8
+        })
+        .collect()
+}
+
+fn process_file(
+    file: &FoundFile,
+    embedders: &[&dyn Embedder],
+    min_side: u32,
+    known_hashes: &HashSet<[u8; 32]>,
+    clocks: &Clocks,
+) -> Outcome {
+    let t = Instant::now();
+    let bytes = match image_io::read_file(&file.path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Outcome::Failed {
+                file: file.clone(),
+                hash: None,
+                reason: e.to_string(),
+            };
+        }
+    };
+    let hash: [u8; 32] = *blake3::hash(&bytes).as_bytes();
+    add(&clocks.read, t);
+    if image_io::sniff_format(&bytes).is_none() {
+        if !looks_like_photo_name(&file.path) {
+            return Outcome::Ignored;
+        }
+        let reason = if bytes.is_empty() {
+            DecodeError::Empty
+        } else {
+            DecodeError::UnknownFormat
+        };
+        return Outcome::Failed {
+            file: file.clone(),
+            hash: Some(hash),
+            reason: reason.to_string(),
+        };
+    }
+    if known_hashes.contains(&hash) {
+        return Outcome::Known {
+            file: file.clone(),
+            hash,
+        };
+    }
+    let t = Instant::now();
+    let decoded = image_io::decode(&bytes, min_side);
+    drop(bytes);
+    add(&clocks.decode, t);
+    let decoded = match decoded {
+        Ok(d) => d,
+        Err(e) => {
+            return Outcome::Failed {
+                file: file.clone(),
+                hash: Some(hash),
+                reason: e.to_string(),
+            };
+        }
+    };
+    let t = Instant::now();
+    let mut inputs = Vec::with_capacity(embedders.len());
+    for e in embedders {
+        let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| e.prepare(&decoded.image)));
+        match prepared {
+            Ok(Ok(p)) => inputs.push(p),
+            Ok(Err(err)) => {
+                return Outcome::Failed {
+                    file: file.clone(),
+                    hash: Some(hash),
+                    reason: err.to_string(),
+                };
+            }
+            Err(_) => {
+                return Outcome::Failed {
+                    file: file.clone(),
+                    hash: Some(hash),
+                    reason: "preprocessing crashed on this image".into(),
+                };
+            }
+        }
+    }
+    let signature = signature_of(&decoded.image);
+    add(&clocks.prepare, t);
+    Outcome::Prepared {
+        record: PhotoRecord {
+            path: file.path.clone(),
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            hash: Some(hash),
+            width: decoded.width,
+            height: decoded.height,
+            orientation: decoded.orientation,
+            format: decoded.format.to_string(),
+            error: None,
+            signature: Some(signature),
+            embeddings: Vec::new(),
+        },
+        inputs,
+    }
+}
+
+/// Index `roots` into `catalog` and `indexes` (one per embedder, same order as `embedders`).
+#[allow(clippy::too_many_arguments)]
+pub fn run_index(
+    catalog: &mut Catalog,
+    indexes: &mut [VectorIndex],
+    embedders: &[&dyn Embedder],
+    roots: &[PathBuf],
+    exclude: Option<&Path>,
+    opts: &IndexOptions,
+    progress: &dyn Progress,
+    cancel: &CancelFlag,
+) -> Result<IndexReport> {
+    let started = Instant::now();
+    let mut report = IndexReport::default();
+    if embedders.is_empty() || embedders.len() != indexes.len() {
+        return Err(Error::Other("internal: one index per embedder is required".into()));
+    }
+    // 1. Walk.
+    let t = Instant::now();
+    let scanned = scan::scan(roots, exclude, cancel, |n| {
+        if n % 256 == 0 {
+            progress.update(ProgressUpdate {
+                stage: "scanning",
+                done: n as u64,
+                total: None,
+                current: None,
+            });
+        }
+    });
+    report.stages.walk_ms = t.elapsed().as_secs_f64() * 1e3;
+    report.scanned = scanned.files.len();
+    for w in &scanned.warnings {
+        progress.warn(w);
+    }
+    report.warnings.extend(scanned.warnings.iter().cloned());
+    // 2. Diff with the catalog.
+    let known = catalog.known_files()?;
+    let needed: Vec<String> = embedders.iter().map(|e| e.id().to_string()).collect();
+    let complete = |k: &KnownFile| k.failed || needed.iter().all(|n| k.embedders.contains(n));
+    let seen: HashSet<&Path> = scanned.files.iter().map(|f| f.path.as_path()).collect();
+    let mut work: Vec<FoundFile> = Vec::new();
+    for f in &scanned.files {
+        match known.get(&f.path) {
+            Some(k) if k.size == f.size && k.mtime_ns == f.mtime_ns && complete(k) => {
+                report.unchanged += 1;
+            }
+            _ => work.push(f.clone()),
+        }
+    }
+    let scan_complete = !cancel.is_cancelled();
+    // Photos under fully walked roots whose files are gone: candidates for moves, else removal.
+    let mut missing: HashMap<[u8; 32], Vec<i64>> = HashMap::new();
+    let mut missing_ids: HashSet<i64> = HashSet::new();
+    if scan_complete {
+        for (path, k) in &known {
+            let under = scanned.complete_roots.iter().any(|r| path.starts_with(r));
+            if under && !seen.contains(path.as_path()) {
+                missing_ids.insert(k.id);
+                if let Some(h) = k.hash {
+                    missing.entry(h).or_default().push(k.id);
+                }
+            }
+        }
+    }
+    let known_hashes: HashSet<[u8; 32]> = known
+        .values()
+        .filter(|k| !k.failed && needed.iter().all(|n| k.embedders.contains(n)))
+        .filter_map(|k| k.hash)
+        .collect();
+    drop(known);
+
+    // 3. Decode in parallel, embed and write on this thread.
+    let min_side = embedders.iter().map(|e| e.min_input_side_px()).max().unwrap_or(224);
+    let total = work.len() as u64;
+    let batch_size = embedders
+        .iter()
+        .map(|e| e.preferred_batch())
+        .max()
+        .unwrap_or(16)
+        .clamp(1, opts.write_batch.max(1));
+    let clocks = Clocks::default();
+    let next = AtomicUsize::new(0);
+    let threads = opts.decode_threads.clamp(1, 16);
+    let (tx, rx) = crossbeam_channel::bounded::<Outcome>(batch_size * 2 + threads);
+    let mut pending: Vec<(PhotoRecord, Vec<Prepared>)> = Vec::new();
+    let mut failed_records: Vec<PhotoRecord> = Vec::new();
+    let mut embed_time = Duration::ZERO;
+    let mut insert_time = Duration::ZERO;
+    let mut done = 0u64;
+    let first_error: Mutex<Option<Error>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (work, next, clocks, known_hashes) = (&work, &next, &clocks, &known_hashes);
+            s.spawn(move || {
+                loop {
+                    if cancel.is_cancelled() {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = work.get(i) else { break };
+                    let outcome = process_file(file, embedders, min_side, known_hashes, clocks);
+                    if tx.send(outcome).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut writer = Writer {
+            catalog: &mut *catalog,
+            indexes: &mut *indexes,
+            embedders,
+            embed_time: Duration::ZERO,
+            insert_time: Duration::ZERO,
+        };
+        let mut run = || -> Result<()> {
+            for outcome in rx.iter() {
+                done += 1;
+                match outcome {
+                    Outcome::Prepared { record, inputs } => {
+                        progress.update(ProgressUpdate {
+                            stage: "indexing",
+                            done,
+                            total: Some(total),
+                            current: Some(record.path.display().to_string()),
+                        });
+                        pending.push((record, inputs));
+                    }
+                    Outcome::Known { file, hash } => {
+                        let claimed = missing.get_mut(&hash).and_then(|ids| ids.pop());
+                        if let Some(id) = claimed {
+                            missing_ids.remove(&id);
+                        }
+                        writer.known(&file, &hash, claimed, &mut report)?;
+                    }
+                    Outcome::Failed { file, hash, reason } => {
+                        progress.warn(&format!("{}: {reason}", file.path.display()));
+                        report.failed += 1;
+                        failed_records.push(PhotoRecord {
+                            path: file.path,
+                            size: file.size,
+                            mtime_ns: file.mtime_ns,
+                            hash,
+                            error: Some(reason),
+                            ..Default::default()
+                        });
+                    }
+                    Outcome::Ignored => {}
+                }
+                if pending.len() >= batch_size || failed_records.len() >= opts.write_batch {
+                    writer.flush(&mut pending, &mut failed_records, &mut report)?;
+                }
+                if cancel.is_cancelled() {
+                    break;
+                }
+            }
+            writer.flush(&mut pending, &mut failed_records, &mut report)
+        };
+        let result = run();
+        drop(rx);
+        embed_time = writer.embed_time;
+        insert_time = writer.insert_time;
+        if let Err(e) = result {
+            cancel.cancel();
+            if let Ok(mut slot) = first_error.lock() {
+                *slot = Some(e);
+            }
+        }
+    });
+    if let Some(e) = first_error.into_inner().ok().flatten() {
+        // Save what was indexed before the failure; the catalog already has it.
+        for idx in indexes.iter_mut() {
+            let _ = idx.save(&catalog_index_dir(catalog), &catalog.epoch().unwrap_or_default());
+        }
+        return Err(e);
+    }
+    report.cancelled = cancel.is_cancelled();
+    // 4. Remove photos whose files are gone (only after a complete walk and run).
+    if !report.cancelled && !missing_ids.is_empty() {
+        let t = Instant::now();
+        let ids: Vec<i64> = missing_ids.into_iter().collect();
+        catalog.delete_photos(&ids)?;
+        for idx in indexes.iter_mut() {
+            for id in &ids {
+                idx.remove(*id);
+            }
+        }
+        report.removed = ids.len();
+        insert_time += t.elapsed();
+    }
+    // 5. Persist the indexes.
+    progress.update(ProgressUpdate {
+        stage: "saving index",
+        done: 0,
+        total: None,
+        current: None,
+    });
+    let t = Instant::now();
+    let epoch = catalog.epoch()?;
+    for idx in indexes.iter_mut() {
+        if idx.is_dirty() {
+            idx.save(&catalog_index_dir(catalog), &epoch)?;
+        }
+    }
+    insert_time += t.elapsed();
+    let ns = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64 / 1e6;
+    report.stages.read_ms = ns(&clocks.read);
+    report.stages.decode_ms = ns(&clocks.decode);
+    report.stages.resize_ms = ns(&clocks.prepare);
+    report.stages.embed_ms = embed_time.as_secs_f64() * 1e3;
+    report.stages.insert_ms = insert_time.as_secs_f64() * 1e3;
+    report.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    Ok(report)
+}
+
+/// Writes finished photos to the catalog and the indexes (runs on the calling thread).
+struct Writer<'a> {
+    catalog: &'a mut Catalog,
+    indexes: &'a mut [VectorIndex],
+    embedders: &'a [&'a dyn Embedder],
+    embed_time: Duration,
+    insert_time: Duration,
+}
+
+impl Writer<'_> {
+    /// Embed the pending batch and write it (plus failed files) in one transaction.
+    fn flush(
+        &mut self,
+        pending: &mut Vec<(PhotoRecord, Vec<Prepared>)>,
+        failed: &mut Vec<PhotoRecord>,
+        report: &mut IndexReport,
+    ) -> Result<()> {
+        if pending.is_empty() && failed.is_empty() {
+            return Ok(());
+        }
+        let t = Instant::now();
+        let mut ok = vec![true; pending.len()];
+        let mut vectors: Vec<Vec<Vec<f32>>> = Vec::with_capacity(self.embedders.len());
+        for (ei, e) in self.embedders.iter().enumerate() {
+            if pending.is_empty() {
+                vectors.push(Vec::new());
+                continue;
+            }
+            let inputs: Vec<Prepared> = pending.iter().map(|(_, p)| p[ei].clone()).collect();
+            let out = e.embed_batch(&inputs)?;
+            if out.len() != inputs.len() {
+                return Err(Error::Other(format!("{} returned a wrong batch", e.id())));
+            }
+            for (j, v) in out.iter().enumerate() {
+                if !crate::core::index::valid_vector(v, e.dim()) {
+                    ok[j] = false;
+                }
+            }
+            vectors.push(out);
+        }
+        self.embed_time += t.elapsed();
+        let t = Instant::now();
+        let mut records: Vec<PhotoRecord> = Vec::with_capacity(pending.len() + failed.len());
+        for (j, (mut rec, _)) in pending.drain(..).enumerate() {
+            if ok[j] {
+                rec.embeddings = self
+                    .embedders
+                    .iter()
+                    .enumerate()
+                    .map(|(ei, e)| (e.id().to_string(), vectors[ei][j].clone()))
+                    .collect();
+                report.embedded += 1;
+            } else {
+                rec.error = Some("the embedder produced an invalid vector for this image".into());
+                rec.signature = None;
+                report.failed += 1;
+            }
+            records.push(rec);
+        }
+        records.append(failed);
+        let ids = self.catalog.upsert(&records)?;
+        for (ei, idx) in self.indexes.iter_mut().enumerate() {
+            let eid = self.embedders[ei].id();
+            let mut fresh: Vec<(i64, Vec<f32>)> = Vec::new();
+            for (r, id) in records.iter().zip(&ids) {
+                match r.embeddings.iter().find(|(e, _)| e == eid) {
+                    Some((_, v)) => fresh.push((*id, v.clone())),
+                    None => idx.remove(*id),
+                }
+            }
+            idx.insert_many(&fresh);
+        }
+        self.insert_time += t.elapsed();
+        Ok(())
+    }
+
+    /// A file whose content is already in the catalog: move the record (when `claimed` names
+    /// a photo whose file is gone) or copy its embeddings to the new path.
+    fn known(
+        &mut self,
+        file: &FoundFile,
+        hash: &[u8; 32],
+        claimed: Option<i64>,
+        report: &mut IndexReport,
+    ) -> Result<()> {
+        let t = Instant::now();
+        if let Some(id) = claimed {
+            self.catalog
+                .move_photo(id, &file.path, file.size, file.mtime_ns)?;
+            report.moved += 1;
+        } else if let Some(mut rec) = self.catalog.record_by_hash(hash)? {
+            rec.path = file.path.clone();
+            rec.size = file.size;
+            rec.mtime_ns = file.mtime_ns;
+            let ids = self.catalog.upsert(std::slice::from_ref(&rec))?;
+            for (ei, idx) in self.indexes.iter_mut().enumerate() {
+                let eid = self.embedders[ei].id();
+                if let Some((_, v)) = rec.embeddings.iter().find(|(e, _)| e == eid) {
+                    idx.insert_many(&[(ids[0], v.clone())]);
+                }
+            }
+            report.reused += 1;
+        }
+        self.insert_time += t.elapsed();
+        Ok(())
+    }
+}
+
+/// The index folder beside a catalog file.
+pub fn catalog_index_dir(catalog: &Catalog) -> PathBuf {
+    catalog
+        .path()
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("index")
+}

@@ -1,0 +1,145 @@
+//! A data directory opened for use: catalog, embedders in use, indexes. The CLI and the GUI's
+//! worker both go through this type.
+
+use crate::core::catalog::Catalog;
+use crate::core::datadir::DataDir;
+use crate::core::embed::Embedder;
+use crate::core::error::{Error, Result};
+use crate::core::index::VectorIndex;
+use crate::core::indexer::{IndexOptions, IndexReport, run_index};
+use crate::core::progress::{CancelFlag, Progress};
+use std::path::PathBuf;
+
+/// Catalog meta key: the model spec the library was indexed with ("descriptor", "lite0"...).
+pub const META_MODEL: &str = "model";
+/// Catalog meta key: the id of the embedder used for queries.
+pub const META_QUERY_EMBEDDER: &str = "query_embedder";
+/// Catalog meta key: a human label for the query embedder.
+pub const META_QUERY_LABEL: &str = "query_embedder_label";
+
+/// An open data directory.
+pub struct Library {
+    /// Where everything lives.
+    pub data_dir: DataDir,
+    /// The catalog (source of truth).
+    pub catalog: Catalog,
+    /// Things the user should be told (e.g. a corrupt catalog was moved aside).
+    pub notices: Vec<String>,
+}
+
+/// Summary for `status`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    /// Indexed photos.
+    pub photos: u64,
+    /// Files that failed.
+    pub failed: u64,
+    /// Id of the embedder used for queries.
+    pub embedder: Option<String>,
+    /// Human label of that embedder.
+    pub embedder_label: Option<String>,
+    /// Model spec the library was indexed with.
+    pub model: Option<String>,
+    /// Vector counts per embedder.
+    pub embeddings: Vec<(String, u64)>,
+    /// Library folders.
+    pub roots: Vec<PathBuf>,
+    /// The data directory.
+    pub data_dir: PathBuf,
+}
+
+impl Library {
+    /// Open the data directory at `root`, or the platform default.
+    pub fn open(root: Option<PathBuf>) -> Result<Self> {
+        let root = match root {
+            Some(r) => r,
+            None => DataDir::default_path()?,
+        };
+        let data_dir = DataDir::open(root)?;
+        let (catalog, notice) = Catalog::open(&data_dir.catalog_path())?;
+        Ok(Self {
+            data_dir,
+            catalog,
+            notices: notice.into_iter().collect(),
+        })
+    }
+
+    /// The model spec stored by the last `index`, if any.
+    pub fn stored_model(&self) -> Result<Option<String>> {
+        self.catalog.meta(META_MODEL)
+    }
+
+    /// Load (or rebuild) the index of one embedder.
+    pub fn open_index(&self, embedder: &dyn Embedder) -> Result<VectorIndex> {
+        VectorIndex::open(
+            &self.data_dir.index_dir(),
+            &self.catalog,
+            embedder.id(),
+            embedder.dim(),
+        )
+    }
+
+    /// Index `roots` (added to the library's folders) with `embedders`; `embedders[primary]`
+    /// answers queries. Takes the writer lock for the duration.
+    pub fn index(
+        &mut self,
+        roots: &[PathBuf],
+        model_spec: &str,
+        embedders: &[&dyn Embedder],
+        primary: usize,
+        progress: &dyn Progress,
+        cancel: &CancelFlag,
+    ) -> Result<IndexReport> {
+        let _lock = self.data_dir.lock_writer()?;
+        let mut abs_roots = Vec::new();
+        for r in roots {
+            let abs = r
+                .canonicalize()
+                .map_err(|e| Error::io("cannot open library folder", r, e))?;
+            if !abs.is_dir() {
+                return Err(Error::Other(format!(
+                    "{} is not a folder: pass the folder that holds your photos",
+                    abs.display()
+                )));
+            }
+            self.catalog.add_root(&abs)?;
+            abs_roots.push(abs);
+        }
+        let p = embedders
+            .get(primary)
+            .ok_or_else(|| Error::Other("internal: no primary embedder".into()))?;
+        self.catalog.set_meta(META_MODEL, model_spec)?;
+        self.catalog.set_meta(META_QUERY_EMBEDDER, p.id())?;
+        self.catalog.set_meta(META_QUERY_LABEL, &p.label())?;
+        let mut indexes = Vec::with_capacity(embedders.len());
+        for e in embedders {
+            indexes.push(self.open_index(*e)?);
+        }
+        let exclude = self.data_dir.root().to_path_buf();
+        run_index(
+            &mut self.catalog,
+            &mut indexes,
+            embedders,
+            &abs_roots,
+            Some(&exclude),
+            &IndexOptions::default(),
+            progress,
+            cancel,
+        )
+    }
+
+    /// Counts and settings for `status`.
+    pub fn status(&self) -> Result<Status> {
+        let (photos, failed) = self.catalog.counts()?;
+        Ok(Status {
+            photos,
+            failed,
+            embedder: self.catalog.meta(META_QUERY_EMBEDDER)?,
+            embedder_label: self.catalog.meta(META_QUERY_LABEL)?,
+            model: self.catalog.meta(META_MODEL)?,
+            embeddings: self.catalog.embedder_counts()?,
+            roots: self.catalog.roots()?,
+            data_dir: self.data_dir.root().to_path_buf(),
+        })
+    }
+}

@@ -1,0 +1,17 @@
+//! The engine: pure logic with no UI and no long-lived threads of its own.
+//!
+//! Long jobs take a cancel flag and a [`progress::Progress`] reporter so the CLI, the GUI's
+//! worker and tests drive exactly the same code.
+
+pub mod catalog;
+pub mod datadir;
+pub mod dupes;
+pub mod embed;
+pub mod error;
+pub mod image_io;
+pub mod index;
+pub mod indexer;
+pub mod library;
+pub mod progress;
+pub mod query;
+pub mod scan;

@@ -1,0 +1,150 @@
+//! Recursive library walk: finds candidate image files under one or more roots.
+//!
+//! Symlinked folders are not followed (no loops, nothing outside the library); symlinked files
+//! are followed only when their target lies inside a library root. Unreadable folders and files
+//! that vanish mid-walk are reported and skipped. Hidden folders and the data dir are skipped.
+//! Content sniffing (magic bytes) happens later, only for files that are new or changed.
+
+use crate::core::progress::CancelFlag;
+use std::path::{Path, PathBuf};
+
+/// One regular file found by the walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundFile {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ns since the Unix epoch.
+    pub mtime_ns: i64,
+}
+
+/// Result of walking the roots.
+#[derive(Debug, Default)]
+pub struct ScanResult {
+    /// Candidate files.
+    pub files: Vec<FoundFile>,
+    /// Problems met on the way (unreadable folders...), worded for a person.
+    pub warnings: Vec<String>,
+    /// Roots that were walked completely (deletions under them are trustworthy).
+    pub complete_roots: Vec<PathBuf>,
+}
+
+/// Extensions that are certainly not still images; everything else is sniffed.
+const NOT_IMAGES: &[&str] = &[
+    "mp4", "mov", "avi", "mkv", "m4v", "3gp", "wmv", "mts", "m2ts", "webm", "mp3", "wav", "aac",
+    "m4a", "flac", "ogg", "txt", "json", "xml", "xmp", "ini", "db", "sqlite", "pdf", "doc",
+    "docx", "zip", "gz", "tar", "7z", "rar", "html", "htm", "js", "css", "md", "pp3", "dop",
+    "aae", "thm", "lrv", "exe", "dll", "so",
+];
+
+/// Whether a file name is worth sniffing as an image.
+pub fn may_be_image(path: &Path) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => !NOT_IMAGES.contains(&ext.to_ascii_lowercase().as_str()),
+        None => true,
+    }
+}
+
+/// Modification time of file metadata in ns since the epoch (0 when unknown).
+pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Walk `roots` recursively, skipping `exclude` (the data dir). `on_file` is called with the
+/// running count so callers can show progress.
+pub fn scan(
+    roots: &[PathBuf],
+    exclude: Option<&Path>,
+    cancel: &CancelFlag,
+    mut on_file: impl FnMut(usize),
+) -> ScanResult {
+    let mut out = ScanResult::default();
+    let canon_roots: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    for root in roots {
+        let root = match root.canonicalize() {
+            Ok(r) if r.is_dir() => r,
+            Ok(r) => {
+                out.warnings.push(format!("{} is not a folder; skipped", r.display()));
+                continue;
+            }
+            Err(e) => {
+                out.warnings
+                    .push(format!("library folder {} is not reachable: {e}", root.display()));
+                continue;
+            }
+        };
+        let mut complete = true;
+        let mut stack = vec![root.clone()];
+        while let Some(dir) = stack.pop() {
+            if cancel.is_cancelled() {
+                complete = false;
+                break;
+            }
+            if exclude.is_some_and(|ex| dir.starts_with(ex)) {
+                continue;
+            }
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) => {
+                    out.warnings
+                        .push(format!("cannot read folder {}: {e}", dir.display()));
+                    complete = false;
+                    continue;
+                }
+            };
+            let mut subdirs = Vec::new();
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(ft) = entry.file_type() else { continue };
+                let hidden = entry.file_name().as_encoded_bytes().first() == Some(&b'.');
+                if ft.is_dir() {
+                    if !hidden {
+                        subdirs.push(path);
+                    }
+                    continue;
+                }
+                let meta = if ft.is_symlink() {
+                    // Follow file links only when they stay inside a library root.
+                    match path.canonicalize() {
+                        Ok(t) if canon_roots.iter().any(|r| t.starts_with(r)) => {
+                            match std::fs::metadata(&t) {
+                                Ok(m) if m.is_file() => m,
+                                _ => continue,
+                            }
+                        }
+                        _ => continue,
+                    }
+                } else if ft.is_file() {
+                    match entry.metadata() {
+                        Ok(m) => m,
+                        Err(_) => continue, // vanished mid-walk
+                    }
+                } else {
+                    continue;
+                };
+                if hidden || !may_be_image(&path) {
+                    continue;
+                }
+                out.files.push(FoundFile {
+                    path,
+                    size: meta.len(),
+                    mtime_ns: mtime_ns(&meta),
+                });
+                on_file(out.files.len());
+            }
+            subdirs.sort();
+            stack.extend(subdirs.into_iter().rev());
+        }
+        if complete {
+            out.complete_roots.push(root);
+        }
+    }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.files.dedup_by(|a, b| a.path == b.path);
+    out
+}

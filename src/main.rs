@@ -1,0 +1,5 @@
+//! The `lookalike` binary: CLI subcommands, or the GUI when none is given.
+
+fn main() -> std::process::ExitCode {
+    lookalike::cli::main()
+}

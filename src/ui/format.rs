@@ -1,0 +1,76 @@
+//! Formatting helpers for sizes, dates and durations shown in the window.
+
+use std::time::Duration;
+
+/// "1.2 MB", "340 KB", "12 B".
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian calendar).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    // Howard Hinnant's algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// "2024-05-17 14:03" (UTC) from nanoseconds since the epoch.
+pub fn date_time(mtime_ns: i64) -> String {
+    let secs = mtime_ns.div_euclid(1_000_000_000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", sod / 3600, (sod % 3600) / 60)
+}
+
+/// "2024-05" (UTC) from nanoseconds since the epoch: the browse view's date groups.
+pub fn year_month(mtime_ns: i64) -> String {
+    let (y, m, _) = civil_from_days(mtime_ns.div_euclid(1_000_000_000).div_euclid(86_400));
+    format!("{y:04}-{m:02}")
+}
+
+/// "1 h 05 min", "3 min 20 s", "12 s".
+pub fn duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(bytes(12), "12 B");
+        assert_eq!(bytes(1_234_567), "1.2 MB");
+        assert_eq!(date_time(0), "1970-01-01 00:00");
+        // 2024-02-29 12:34:00 UTC
+        assert_eq!(date_time(1_709_210_040 * 1_000_000_000), "2024-02-29 12:34");
+        assert_eq!(year_month(1_709_210_040 * 1_000_000_000), "2024-02");
+        assert_eq!(duration(Duration::from_secs(3725)), "1 h 02 min");
+    }
+}

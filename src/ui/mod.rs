@@ -1,0 +1,70 @@
+//! The egui window. It only draws and sends [`crate::worker::Command`]s; every file read, decode
+//! and model call happens on the worker's threads.
+//!
+//! Views: welcome (first launch), results (query by example), browse (whole library), a slot for
+//! duplicates, the preview, settings, the status bar and toasts. [`app::App`] holds the state.
+
+pub mod actions;
+pub mod app;
+pub mod browse;
+pub mod format;
+mod layout;
+pub mod preview;
+pub mod results_grid;
+pub mod results_view;
+pub mod settings;
+pub mod status_bar;
+pub mod textures;
+pub mod toasts;
+pub mod top_bar;
+pub mod welcome;
+
+pub use app::{App, AppConfig, ListKind, UiAction, View};
+
+use anyhow::anyhow;
+use std::path::PathBuf;
+
+/// The window icon (PNG).
+const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
+
+/// Open the window. `library` is added and scanned; `query` is searched for at once.
+pub fn run(
+    data_dir: Option<PathBuf>,
+    library: Option<PathBuf>,
+    query: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Lookalike")
+        .with_app_id("lookalike")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([640.0, 420.0]);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
+        viewport = viewport.with_icon(icon);
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    let config = AppConfig {
+        data_dir,
+        library,
+        query,
+        ..AppConfig::default()
+    };
+    eframe::run_native(
+        "Lookalike",
+        options,
+        Box::new(move |cc| {
+            let ctx = cc.egui_ctx.clone();
+            let waker = Box::new(move || ctx.request_repaint());
+            Ok(Box::new(App::new(config, waker)))
+        }),
+    )
+    .map_err(|e| {
+        anyhow!(
+            "cannot open the window: {e}. On Linux the window needs OpenGL and X11 or Wayland \
+             (packages libgl1-mesa-dri libegl1 libxkbcommon-x11-0); the CLI works without them"
+        )
+    })
+}

@@ -1,0 +1,357 @@
+//! The virtualised photo grid shared by the results and browse views: only visible tiles are laid
+//! out, painted and asked for thumbnails, so 100,000 photos scroll as smoothly as 100.
+
+use super::textures::{TexState, TextureCache};
+use super::format;
+use crate::core::catalog::PhotoInfo;
+use crate::worker::thumbnails::ThumbKey;
+use egui::{Align2, Color32, FontId, Id, Key, Rect, Role, Sense, Stroke, StrokeKind, Ui, Vec2};
+
+/// Gap between tiles (points).
+const GAP: f32 = 8.0;
+/// Height of the caption under a thumbnail.
+const CAPTION_H: f32 = 34.0;
+/// Height of a section header.
+const HEADER_H: f32 = 28.0;
+
+/// A run of items under one heading (empty title: no heading).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Heading text.
+    pub title: String,
+    /// First item.
+    pub start: usize,
+    /// One past the last item.
+    pub end: usize,
+}
+
+/// Selection and scrolling state of one grid.
+#[derive(Debug, Default, Clone)]
+pub struct GridState {
+    /// Selected item.
+    pub selected: Option<usize>,
+    /// Scroll the selection into view on the next frame.
+    pub scroll_to_selected: bool,
+    /// Columns in the last frame (for Up/Down).
+    pub columns: usize,
+}
+
+impl GridState {
+    /// Move the selection by `delta` items within `count`, and scroll to it.
+    pub fn step(&mut self, delta: isize, count: usize) {
+        if count == 0 {
+            self.selected = None;
+            return;
+        }
+        let cur = self.selected.map_or(-1, |s| s as isize);
+        let next = if cur < 0 && delta < 0 { 0 } else { cur + delta };
+        self.selected = Some(next.clamp(0, count as isize - 1) as usize);
+        self.scroll_to_selected = true;
+    }
+
+    /// Select `i` and scroll to it.
+    pub fn select(&mut self, i: usize) {
+        self.selected = Some(i);
+        self.scroll_to_selected = true;
+    }
+}
+
+/// Something the user asked to do with a tile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileAction {
+    /// Open the large preview.
+    Preview(usize),
+    /// Query with this photo.
+    FindSimilar(usize),
+    /// Open with the default application.
+    OpenExternal(usize),
+    /// Show in the file manager.
+    ShowInFolder(usize),
+    /// Copy the path to the clipboard.
+    CopyPath(usize),
+    /// Move to the trash (after confirmation).
+    Trash(usize),
+}
+
+impl TileAction {
+    /// The item the action is about.
+    pub fn index(self) -> usize {
+        match self {
+            TileAction::Preview(i)
+            | TileAction::FindSimilar(i)
+            | TileAction::OpenExternal(i)
+            | TileAction::ShowInFolder(i)
+            | TileAction::CopyPath(i)
+            | TileAction::Trash(i) => i,
+        }
+    }
+}
+
+/// What the grid produced this frame.
+#[derive(Debug, Default)]
+pub struct GridOutput {
+    /// Requested actions.
+    pub actions: Vec<TileAction>,
+    /// Thumbnails of visible tiles that are not loaded yet, top first.
+    pub wanted: Vec<ThumbKey>,
+}
+
+/// Keyboard handling for a grid that has the focus of the window: arrows, Home/End, Page keys,
+/// Enter/Space preview, F find similar, O open, Delete trash, Ctrl+C copy path.
+pub fn grid_keys(ui: &Ui, state: &mut GridState, count: usize) -> Vec<TileAction> {
+    let mut out = Vec::new();
+    if count == 0 || ui.ctx().egui_wants_keyboard_input() {
+        return out;
+    }
+    let cols = state.columns.max(1) as isize;
+    let page = cols * 4;
+    ui.input_mut(|i| {
+        let m = egui::Modifiers::NONE;
+        let moves = [
+            (Key::ArrowRight, 1),
+            (Key::ArrowLeft, -1),
+            (Key::ArrowDown, cols),
+            (Key::ArrowUp, -cols),
+            (Key::PageDown, page),
+            (Key::PageUp, -page),
+            (Key::Home, -(count as isize)),
+            (Key::End, count as isize),
+        ];
+        for (key, delta) in moves {
+            if i.consume_key(m, key) {
+                state.step(delta, count);
+            }
+        }
+        if let Some(sel) = state.selected.filter(|s| *s < count) {
+            if i.consume_key(m, Key::Enter) || i.consume_key(m, Key::Space) {
+                out.push(TileAction::Preview(sel));
+            }
+            if i.consume_key(m, Key::F) {
+                out.push(TileAction::FindSimilar(sel));
+            }
+            if i.consume_key(m, Key::O) {
+                out.push(TileAction::OpenExternal(sel));
+            }
+            if i.consume_key(m, Key::Delete) {
+                out.push(TileAction::Trash(sel));
+            }
+            if i.events.iter().any(|e| matches!(e, egui::Event::Copy)) {
+                out.push(TileAction::CopyPath(sel));
+            }
+        }
+    });
+    out
+}
+
+/// Draw a grid of `count` items (`item(i)` gives the photo and its score) grouped in `sections`.
+/// `label(i)` is the accessible name of a tile.
+#[allow(clippy::too_many_arguments)]
+pub fn grid_ui<'a>(
+    ui: &mut Ui,
+    id_salt: &str,
+    sections: &[Section],
+    thumb_px: f32,
+    textures: &mut TextureCache,
+    state: &mut GridState,
+    item: impl Fn(usize) -> Option<(&'a PhotoInfo, Option<f32>)>,
+    label: impl Fn(usize) -> String,
+) -> GridOutput {
+    let mut out = GridOutput::default();
+    let cell = Vec2::new(thumb_px + 8.0, thumb_px + 8.0 + CAPTION_H);
+    let scroll_to = std::mem::take(&mut state.scroll_to_selected);
+    egui::ScrollArea::vertical()
+        .id_salt(id_salt)
+        .auto_shrink([false, false])
+        .show_viewport(ui, |ui, viewport| {
+            let width = ui.available_width();
+            let cols = (((width + GAP) / (cell.x + GAP)).floor() as usize).max(1);
+            state.columns = cols;
+            let row_h = cell.y + GAP;
+            // Offsets of each section (headers and tile rows).
+            let mut y = 0.0;
+            let mut layout = Vec::with_capacity(sections.len());
+            for s in sections {
+                let header = if s.title.is_empty() { 0.0 } else { HEADER_H };
+                let rows = (s.end.saturating_sub(s.start)).div_ceil(cols);
+                layout.push((y, header));
+                y += header + rows as f32 * row_h;
+            }
+            ui.set_height(y.max(1.0));
+            ui.set_width(width);
+            let origin = ui.max_rect().min;
+            for (s, (sy, header)) in sections.iter().zip(&layout) {
+                let rows = (s.end.saturating_sub(s.start)).div_ceil(cols);
+                let s_end = sy + header + rows as f32 * row_h;
+                let sel_in = state.selected.filter(|i| (s.start..s.end).contains(i));
+                if scroll_to && let Some(sel) = sel_in {
+                    let r = (sel - s.start) / cols;
+                    let top = origin.y + sy + header + r as f32 * row_h;
+                    let rect = Rect::from_min_size(egui::pos2(origin.x, top), Vec2::new(width, cell.y));
+                    ui.scroll_to_rect(rect, None);
+                }
+                if s_end < viewport.min.y || *sy > viewport.max.y {
+                    continue;
+                }
+                if *header > 0.0 {
+                    let pos = origin + Vec2::new(0.0, sy + header / 2.0);
+                    ui.painter().text(
+                        pos,
+                        Align2::LEFT_CENTER,
+                        &s.title,
+                        FontId::proportional(15.0),
+                        ui.visuals().strong_text_color(),
+                    );
+                }
+                let first_row = ((viewport.min.y - sy - header) / row_h).floor().max(0.0) as usize;
+                let last_row = (((viewport.max.y - sy - header) / row_h).ceil().max(0.0) as usize).min(rows);
+                for r in first_row..last_row {
+                    for c in 0..cols {
+                        let i = s.start + r * cols + c;
+                        if i >= s.end {
+                            break;
+                        }
+                        let Some((info, score)) = item(i) else { continue };
+                        let min = origin
+                            + Vec2::new(c as f32 * (cell.x + GAP), sy + header + r as f32 * row_h);
+                        let rect = Rect::from_min_size(min, cell);
+                        let ctx = TileCtx {
+                            id: Id::unique((id_salt, "tile", i)),
+                            index: i,
+                            selected: state.selected == Some(i),
+                            thumb_px,
+                        };
+                        let res = tile_ui(ui, rect, &ctx, info, score, &label(i), textures, &mut out);
+                        if res.clicked || res.action.is_some() {
+                            state.selected = Some(i);
+                        }
+                        out.actions.extend(res.action);
+                    }
+                }
+            }
+        });
+    out
+}
+
+struct TileResult {
+    action: Option<TileAction>,
+    clicked: bool,
+}
+
+struct TileCtx {
+    id: Id,
+    index: usize,
+    selected: bool,
+    thumb_px: f32,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tile_ui(
+    ui: &mut Ui,
+    rect: Rect,
+    t: &TileCtx,
+    info: &PhotoInfo,
+    score: Option<f32>,
+    label: &str,
+    textures: &mut TextureCache,
+    out: &mut GridOutput,
+) -> TileResult {
+    let resp = ui.interact(rect, t.id, Sense::click());
+    resp.widget_info(|| egui::WidgetInfo::selected(Role::Button, true, t.selected, label));
+    let visuals = ui.visuals();
+    let painter = ui.painter();
+    if t.selected {
+        painter.rect_filled(rect, 6.0, visuals.selection.bg_fill.gamma_multiply(0.6));
+    } else if resp.hovered() {
+        painter.rect_filled(rect, 6.0, visuals.widgets.hovered.weak_bg_fill);
+    }
+    let img_area = Rect::from_min_size(rect.min + Vec2::splat(4.0), Vec2::splat(t.thumb_px));
+    let key = ThumbKey::thumb(&info.path);
+    match textures.get(&key) {
+        TexState::Ready(tex) => {
+            let size = tex.size_vec2();
+            let scale = (img_area.width() / size.x).min(img_area.height() / size.y);
+            let img_rect = Rect::from_center_size(img_area.center(), size * scale);
+            let uv = Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+            painter.image(tex.id(), img_rect, uv, Color32::WHITE);
+        }
+        TexState::Failed(_) => {
+            painter.rect_filled(img_area, 4.0, visuals.extreme_bg_color);
+            painter.text(
+                img_area.center(),
+                Align2::CENTER_CENTER,
+                "cannot show",
+                FontId::proportional(12.0),
+                visuals.warn_fg_color,
+            );
+        }
+        TexState::Missing => {
+            painter.rect_filled(img_area, 4.0, visuals.extreme_bg_color);
+            out.wanted.push(key);
+        }
+    }
+    if t.selected {
+        painter.rect_stroke(rect, 6.0, Stroke::new(2.0, visuals.selection.stroke.color), StrokeKind::Inside);
+    }
+    let name = info
+        .path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let text_top = img_area.bottom() + 3.0;
+    let font = FontId::proportional(12.0);
+    let color = visuals.text_color();
+    let mut name_rect = Rect::from_min_size(egui::pos2(rect.left() + 4.0, text_top), Vec2::new(rect.width() - 8.0, 15.0));
+    if let Some(s) = score {
+        let score_text = format!("{:.1}%", s * 100.0);
+        let galley = painter.layout_no_wrap(score_text, font.clone(), visuals.strong_text_color());
+        let pos = egui::pos2(rect.right() - 4.0 - galley.size().x, text_top);
+        name_rect.set_right(pos.x - 4.0);
+        painter.galley(pos, galley, color);
+    }
+    let name_galley = painter.layout(name, font.clone(), color, f32::INFINITY);
+    let clipped = painter.with_clip_rect(name_rect.intersect(painter.clip_rect()));
+    clipped.galley(name_rect.min, name_galley, color);
+    let sub = format!("{}×{} · {}", info.width, info.height, format::bytes(info.bytes));
+    painter.text(
+        egui::pos2(rect.left() + 4.0, text_top + 16.0),
+        Align2::LEFT_TOP,
+        sub,
+        FontId::proportional(11.0),
+        visuals.weak_text_color(),
+    );
+    let resp = resp.on_hover_ui(|ui| {
+        ui.label(info.path.display().to_string());
+        ui.label(format!(
+            "{}×{} px · {} · {} · modified {}",
+            info.width,
+            info.height,
+            info.format,
+            format::bytes(info.bytes),
+            format::date_time(info.mtime_ns)
+        ));
+        if let Some(s) = score {
+            ui.label(format!("similarity {s:.4}"));
+        }
+    });
+    let mut action = None;
+    if resp.double_clicked() {
+        action = Some(TileAction::Preview(t.index));
+    }
+    let clicked = resp.clicked() || resp.secondary_clicked();
+    resp.context_menu(|ui| {
+        let items = [
+            ("Preview (Space)", TileAction::Preview(t.index)),
+            ("Find similar (F)", TileAction::FindSimilar(t.index)),
+            ("Open with default app (O)", TileAction::OpenExternal(t.index)),
+            ("Show in folder", TileAction::ShowInFolder(t.index)),
+            ("Copy path (Ctrl+C)", TileAction::CopyPath(t.index)),
+            ("Move to trash… (Delete)", TileAction::Trash(t.index)),
+        ];
+        for (text, a) in items {
+            if ui.button(text).clicked() {
+                action = Some(a);
+                ui.close();
+            }
+        }
+    });
+    TileResult { action, clicked }
+}

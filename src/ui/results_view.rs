@@ -1,0 +1,185 @@
+//! Query by example: the query photo beside its nearest photos, best first.
+
+use super::results_grid::{self, GridState, Section};
+use super::textures::{TexState, TextureCache};
+use super::{ListKind, UiAction};
+use crate::worker::thumbnails::ThumbKey;
+use crate::worker::{Hit, QuerySource};
+use egui::{Color32, Stroke, TextureHandle, Ui, Vec2};
+
+/// The current query and its results.
+pub struct QueryState {
+    /// Id of the last request sent for this query.
+    pub id: u64,
+    /// What the query is.
+    pub source: QuerySource,
+    /// Short name shown to the user.
+    pub name: String,
+    /// Results, best first.
+    pub hits: Vec<Hit>,
+    /// Waiting for an answer.
+    pub pending: bool,
+    /// The answer came while indexing was running (more results may come).
+    pub partial: bool,
+    /// Why the query failed.
+    pub error: Option<String>,
+    /// Texture of a pasted image (files use the thumbnail cache).
+    pub pasted: Option<TextureHandle>,
+    /// Selection in the grid.
+    pub grid: GridState,
+}
+
+/// Draw the drop zone shown when there is no query; highlighted while files hover the window.
+pub fn drop_zone_ui(ui: &mut Ui, hovering: bool, actions: &mut Vec<UiAction>) {
+    let size = Vec2::new(ui.available_width().min(560.0), 220.0);
+    ui.vertical_centered(|ui| {
+        ui.add_space((ui.available_height() - size.y).max(0.0) / 3.0);
+        let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+        let visuals = ui.visuals();
+        let (stroke, fill) = if hovering {
+            (
+                Stroke::new(3.0, visuals.selection.stroke.color),
+                visuals.selection.bg_fill.gamma_multiply(0.35),
+            )
+        } else {
+            (
+                Stroke::new(1.5, visuals.weak_text_color()),
+                Color32::TRANSPARENT,
+            )
+        };
+        ui.painter().rect_filled(rect, 12.0, fill);
+        ui.painter()
+            .rect_stroke(rect, 12.0, stroke, egui::StrokeKind::Inside);
+        let mut child = ui.new_child(
+            egui::UiBuilder::new()
+                .max_rect(rect.shrink(24.0))
+                .layout(egui::Layout::top_down(egui::Align::Center)),
+        );
+        child.add_space(28.0);
+        child.heading(if hovering {
+            "Drop to find similar photos"
+        } else {
+            "Drop a photo here"
+        });
+        child.label("…or paste an image or a path (Ctrl+V)");
+        child.add_space(8.0);
+        if child.button("Open image… (Ctrl+O)").clicked() {
+            actions.push(UiAction::OpenImageDialog);
+        }
+    });
+}
+
+/// Draw the query panel and the results grid.
+pub fn results_ui(
+    ui: &mut Ui,
+    query: &mut QueryState,
+    thumb_px: f32,
+    textures: &mut TextureCache,
+    actions: &mut Vec<UiAction>,
+    wanted: &mut Vec<ThumbKey>,
+    keyboard: bool,
+) {
+    egui::Panel::left("query_panel")
+        .resizable(false)
+        .exact_size(220.0)
+        .show(ui, |ui| {
+            ui.add_space(6.0);
+            ui.strong("Query");
+            let side = 200.0;
+            let tex = match (&query.pasted, &query.source) {
+                (Some(t), _) => Some(t.clone()),
+                (None, QuerySource::File(p) | QuerySource::Photo { path: p, .. }) => {
+                    let key = ThumbKey::thumb(p);
+                    match textures.get(&key) {
+                        TexState::Ready(t) => Some(t.clone()),
+                        TexState::Failed(reason) => {
+                            ui.colored_label(ui.visuals().warn_fg_color, reason.to_string());
+                            None
+                        }
+                        TexState::Missing => {
+                            wanted.insert(0, key);
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
+            match tex {
+                Some(t) => {
+                    let s = t.size_vec2();
+                    let scale = (side / s.x).min(side / s.y);
+                    ui.add(egui::Image::new((t.id(), s * scale)).alt_text(format!("Query {}", query.name)));
+                }
+                None => {
+                    ui.add_sized([side, side * 0.66], egui::Spinner::new());
+                }
+            }
+            ui.label(&query.name);
+            if let QuerySource::File(p) | QuerySource::Photo { path: p, .. } = &query.source {
+                ui.weak(p.parent().map_or_else(String::new, |d| d.display().to_string()));
+            }
+            ui.add_space(8.0);
+            if query.pending {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Searching…");
+                });
+            } else if let Some(e) = &query.error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            } else {
+                ui.label(format!("{} similar photos", query.hits.len()));
+                if query.partial {
+                    ui.weak("Indexing is still running: results will be refreshed when it ends.");
+                }
+            }
+            ui.add_space(8.0);
+            if ui.button("Clear query").clicked() {
+                actions.push(UiAction::ClearQuery);
+            }
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        if query.hits.is_empty() {
+            if !query.pending && query.error.is_none() {
+                ui.label("No similar photos yet: the library may still be indexing, or it is empty.");
+            }
+            return;
+        }
+        let count = query.hits.len();
+        if keyboard {
+            for a in results_grid::grid_keys(ui, &mut query.grid, count) {
+                actions.push(UiAction::Tile(ListKind::Results, a));
+            }
+        }
+        let sections = [Section {
+            title: String::new(),
+            start: 0,
+            end: count,
+        }];
+        let hits = &query.hits;
+        let out = results_grid::grid_ui(
+            ui,
+            "results_grid",
+            &sections,
+            thumb_px,
+            textures,
+            &mut query.grid,
+            |i| hits.get(i).map(|h| (&h.info, Some(h.score))),
+            |i| {
+                hits.get(i).map_or_else(String::new, |h| {
+                    let name = h
+                        .info
+                        .path
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                    format!("Result {}: {name}, similarity {:.3}", i + 1, h.score)
+                })
+            },
+        );
+        wanted.extend(out.wanted);
+        actions.extend(
+            out.actions
+                .into_iter()
+                .map(|a| UiAction::Tile(ListKind::Results, a)),
+        );
+    });
+}

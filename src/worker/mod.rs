@@ -1,0 +1,333 @@
+//! Long-lived background threads for the GUI: one job thread that owns the library (catalog),
+//! the embedders and the vector index, and a small thumbnail pool.
+//!
+//! The UI talks to them only through typed [`Command`]s and [`Event`]s on bounded channels. The
+//! UI side never blocks: [`WorkerHandle::send`] uses `try_send`, [`WorkerHandle::try_recv`] polls.
+//! After every event the worker calls a waker closure (in the app: `ctx.request_repaint()`), so no
+//! egui type crosses into this module and tests can pass a no-op waker.
+
+pub mod job;
+pub mod thumbnails;
+
+use crate::core::catalog::PhotoInfo;
+use crate::core::indexer::IndexReport;
+use crate::core::progress::CancelFlag;
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Called after each event so the UI wakes up and drains it.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Capacity of the command channel (UI → job thread).
+const COMMAND_CAPACITY: usize = 256;
+/// Capacity of the event channel (job thread → UI).
+const EVENT_CAPACITY: usize = 1024;
+
+/// What a similarity query starts from.
+#[derive(Debug, Clone)]
+pub enum QuerySource {
+    /// A photo file, in the library or not.
+    File(PathBuf),
+    /// Pixels that have no file (a pasted image).
+    Pixels {
+        /// Shown to the user ("pasted image").
+        name: String,
+        /// The upright image.
+        image: image::RgbImage,
+    },
+    /// A photo already in the catalog ("Find similar").
+    Photo {
+        /// Catalog id.
+        id: i64,
+        /// Its path, used when the photo has no stored vector for the current model.
+        path: PathBuf,
+    },
+}
+
+impl QuerySource {
+    /// Short name for a person: the file name or "pasted image".
+    pub fn display_name(&self) -> String {
+        match self {
+            QuerySource::File(p) | QuerySource::Photo { path: p, .. } => p
+                .file_name()
+                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            QuerySource::Pixels { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// Requests from the UI to the job thread.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Add a library folder (persisted in the catalog) and scan.
+    AddRoot(PathBuf),
+    /// Forget a library folder and its photos (the files are not touched).
+    RemoveRoot(PathBuf),
+    /// Scan every library folder for new, changed and removed files.
+    Rescan,
+    /// Pause indexing (the writer lock stays held; queries still work).
+    Pause,
+    /// Resume a paused indexing run.
+    Resume,
+    /// Stop indexing after the current batch; everything done so far is kept.
+    CancelIndexing,
+    /// Find the `k` photos most similar to `source`; answered with [`Event::QueryResults`].
+    Query {
+        /// Chosen by the UI to match the answer with the request.
+        id: u64,
+        /// What to compare with.
+        source: QuerySource,
+        /// How many results.
+        k: usize,
+    },
+    /// List every indexed photo; answered with [`Event::Photos`].
+    ListPhotos,
+    /// List files that could not be indexed; answered with [`Event::Failures`].
+    ListFailures,
+    /// Switch the embedding model (re-embeds the library on the next scan, which starts at once).
+    SetModel {
+        /// Model spec: "descriptor", "lite0", "resnet50" or a weights file.
+        spec: String,
+        /// Compute device: "auto", "cpu", "cuda", "metal".
+        device: String,
+    },
+    /// Move photos to the system trash and drop them from the catalog and index.
+    Trash(Vec<(i64, PathBuf)>),
+    /// Write `contents` atomically to `path` (settings), off the UI thread.
+    WriteFile {
+        /// Destination file.
+        path: PathBuf,
+        /// Bytes to write.
+        contents: Vec<u8>,
+    },
+    /// Stop the job thread.
+    Shutdown,
+}
+
+/// A progress snapshot of an indexing run, sampled about every 200 ms.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexProgress {
+    /// "scanning", "indexing", "saving index".
+    pub stage: String,
+    /// Items done in this stage.
+    pub done: u64,
+    /// Items in this stage, when known.
+    pub total: Option<u64>,
+    /// Photos per second in the indexing stage.
+    pub rate: f64,
+    /// Estimated time left.
+    pub eta: Option<Duration>,
+    /// The file being worked on.
+    pub current: Option<String>,
+    /// Whether the run is paused.
+    pub paused: bool,
+}
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// The photo.
+    pub info: PhotoInfo,
+    /// Cosine similarity (1 = same embedding).
+    pub score: f32,
+}
+
+/// What the UI needs to know about the library.
+#[derive(Debug, Clone, Default)]
+pub struct LibraryStatus {
+    /// Indexed photos.
+    pub photos: u64,
+    /// Files that could not be indexed.
+    pub failed: u64,
+    /// Human label of the embedder answering queries.
+    pub model_label: String,
+    /// Spec of the active model ("descriptor"...).
+    pub model_spec: String,
+    /// Library folders.
+    pub roots: Vec<PathBuf>,
+    /// The data directory.
+    pub data_dir: PathBuf,
+}
+
+/// Messages from the worker to the UI.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Counts, folders and model after any change.
+    Status(LibraryStatus),
+    /// Indexing started.
+    IndexStarted,
+    /// Indexing progress.
+    Progress(IndexProgress),
+    /// Indexing ended (also when cancelled: `report.cancelled`).
+    IndexFinished(IndexReport),
+    /// Indexing could not run or failed; the message is for a person.
+    IndexFailed(String),
+    /// The answer to [`Command::Query`].
+    QueryResults {
+        /// The request's id.
+        id: u64,
+        /// Best first.
+        hits: Vec<Hit>,
+        /// True when answered while indexing was running (results may grow later).
+        partial: bool,
+    },
+    /// A query could not be answered.
+    QueryFailed {
+        /// The request's id.
+        id: u64,
+        /// For a person.
+        message: String,
+    },
+    /// Every indexed photo (answer to [`Command::ListPhotos`]).
+    Photos(Vec<PhotoInfo>),
+    /// Files that failed, with reasons (answer to [`Command::ListFailures`]).
+    Failures(Vec<(PathBuf, String)>),
+    /// Photos moved to the trash (their ids) and the ones that could not be.
+    Trashed {
+        /// Ids removed from the library.
+        ids: Vec<i64>,
+        /// "path: reason" for each failure.
+        failed: Vec<String>,
+    },
+    /// Something a person should know that is not an error.
+    Notice(String),
+    /// Something failed; the message says what and what to do.
+    Error(String),
+}
+
+/// Why a command could not be handed to the worker.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The queue is full (the worker is busy): try again.
+    #[error("the background worker is busy; try again in a moment")]
+    Busy,
+    /// The worker has stopped (after a fatal error).
+    #[error("the background worker has stopped; restart Lookalike")]
+    Stopped,
+}
+
+/// How to start the worker.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// The data directory (created if missing).
+    pub data_dir: PathBuf,
+    /// Model spec to use.
+    pub model: String,
+    /// Compute device.
+    pub device: String,
+    /// Folders to add to the library at start.
+    pub add_roots: Vec<PathBuf>,
+    /// Scan the library at start (resumes an interrupted run, picks up changes).
+    pub scan_on_start: bool,
+    /// Thumbnail decoder threads.
+    pub thumb_threads: usize,
+}
+
+/// Shared stop switches, readable without going through the command queue.
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    /// Stops the current indexing run.
+    pub cancel: CancelFlag,
+    /// Set when the worker must exit.
+    pub shutdown: AtomicBool,
+}
+
+/// Events out, with the waker called after each.
+#[derive(Clone)]
+pub(crate) struct EventSink {
+    tx: Sender<Event>,
+    waker: Waker,
+}
+
+impl EventSink {
+    /// Send, waiting for room; false when the UI is gone.
+    pub fn send(&self, event: Event) -> bool {
+        let ok = self.tx.send(event).is_ok();
+        (self.waker)();
+        ok
+    }
+    /// Send unless the queue is full (for progress, which is superseded anyway).
+    pub fn offer(&self, event: Event) {
+        if self.tx.try_send(event).is_ok() {
+            (self.waker)();
+        }
+    }
+}
+
+/// The UI's handle on the background threads. Dropping it stops them (indexing saves first).
+pub struct WorkerHandle {
+    commands: Sender<Command>,
+    events: Receiver<Event>,
+    control: Arc<Control>,
+    /// Thumbnail and preview decoding.
+    pub thumbs: thumbnails::ThumbnailPool,
+    job: Option<JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    /// Start the job thread and the thumbnail pool.
+    pub fn spawn(config: WorkerConfig, waker: Box<dyn Fn() + Send + Sync>) -> Self {
+        let waker: Waker = Arc::from(waker);
+        let (cmd_tx, cmd_rx) = crossbeam_channel::bounded(COMMAND_CAPACITY);
+        let (ev_tx, ev_rx) = crossbeam_channel::bounded(EVENT_CAPACITY);
+        let control = Arc::new(Control::default());
+        let thumbs = thumbnails::ThumbnailPool::new(
+            config.data_dir.join("thumbs"),
+            config.thumb_threads,
+            waker.clone(),
+        );
+        let sink = EventSink {
+            tx: ev_tx,
+            waker,
+        };
+        let job_control = control.clone();
+        let job = std::thread::Builder::new()
+            .name("lookalike-job".into())
+            .spawn(move || job::run(config, cmd_rx, sink, job_control))
+            .ok();
+        Self {
+            commands: cmd_tx,
+            events: ev_rx,
+            control,
+            thumbs,
+            job,
+        }
+    }
+
+    /// Queue a command without blocking.
+    pub fn send(&self, command: Command) -> Result<(), SendError> {
+        if self.job.is_none() {
+            return Err(SendError::Stopped);
+        }
+        match self.commands.try_send(command) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => Err(SendError::Busy),
+            Err(TrySendError::Disconnected(_)) => Err(SendError::Stopped),
+        }
+    }
+
+    /// The next event, if one is waiting.
+    pub fn try_recv(&self) -> Option<Event> {
+        self.events.try_recv().ok()
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.control.shutdown.store(true, Ordering::SeqCst);
+        self.control.cancel.cancel();
+        let _ = self.commands.try_send(Command::Shutdown);
+        if let Some(job) = self.job.take() {
+            // Keep draining so a job blocked on a full event queue can finish.
+            while !job.is_finished() {
+                while self.events.try_recv().is_ok() {}
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let _ = job.join();
+        }
+    }
+}
