@@ -187,7 +187,8 @@ fn drop_query_shows_edited_copy_first_and_preview_opens_and_closes() {
     h.key_press(egui::Key::Space);
     h.run_steps(2);
     assert!(h.state().preview_open(), "Space opens the preview");
-    assert!(label_of(&h, "Preview:").contains(&copy_name));
+    let heading = label_of(&h, "Preview:");
+    assert!(heading.contains(&copy_name), "preview shows {heading:?}");
 
     // Next photo, then close with the button.
     h.key_press(egui::Key::ArrowRight);

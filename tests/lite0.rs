@@ -291,6 +291,8 @@ fn throughput() {
                 m.embed_batch(&inputs).unwrap();
             }
             let per_s = (rounds * batch) as f64 / start.elapsed().as_secs_f64();
+            println!("{:?}", lookalike::core::embed::efficientnet::cpu::PROF.lock().unwrap());
+            *lookalike::core::embed::efficientnet::cpu::PROF.lock().unwrap() = [0.0; 4];
             println!(
                 "lite0 {name} batch {batch:2}: {per_s:6.1} images/s ({:.1} ms/image)",
                 1000.0 / per_s

@@ -119,11 +119,11 @@ pub fn preview_ui(
                     action = Some(PreviewAction::Tile(TileAction::FindSimilar(index)));
                 }
                 ui.separator();
-                if ui.add_enabled(index + 1 < count, egui::Button::new("Next ▶")).clicked() {
+                if ui.add_enabled(index + 1 < count, egui::Button::new("Next")).clicked() {
                     state.index += 1;
                     state.zoom = 1.0;
                 }
-                if ui.add_enabled(index > 0, egui::Button::new("◀ Previous")).clicked() {
+                if ui.add_enabled(index > 0, egui::Button::new("Previous")).clicked() {
                     state.index -= 1;
                     state.zoom = 1.0;
                 }

@@ -154,7 +154,7 @@ pub fn settings_ui(
     ui.heading("Model");
     ui.label("Similarity is computed with this model. Changing it re-indexes the library.");
     ui.horizontal(|ui| {
-        ui.label("Model:");
+        let model_label = ui.label("Model:");
         let current = MODELS
             .iter()
             .find(|(s, _)| *s == draft.model)
@@ -165,15 +165,19 @@ pub fn settings_ui(
                 for (spec, label) in MODELS {
                     ui.selectable_value(&mut draft.model, spec.to_string(), label);
                 }
-            });
-        ui.label("Device:");
+            })
+            .response
+            .labelled_by(model_label.id);
+        let device_label = ui.label("Device:");
         ComboBox::from_id_salt("device")
             .selected_text(draft.device.as_str())
             .show_ui(ui, |ui| {
                 for d in DEVICES {
                     ui.selectable_value(&mut draft.device, d.to_string(), d);
                 }
-            });
+            })
+            .response
+            .labelled_by(device_label.id);
         let changed = draft.model != settings.model || draft.device != settings.device;
         if ui
             .add_enabled(changed, egui::Button::new("Apply and re-index"))

@@ -87,8 +87,8 @@ impl Toasts {
                 ui.set_max_width(420.0);
                 for (i, t) in self.items.iter().enumerate() {
                     let (fill, title) = match t.level {
-                        Level::Info => (ui.visuals().extreme_bg_color, "ℹ"),
-                        Level::Error => (Color32::from_rgb(120, 30, 30), "⚠"),
+                        Level::Info => (ui.visuals().extreme_bg_color, "Note"),
+                        Level::Error => (Color32::from_rgb(120, 30, 30), "Error"),
                     };
                     egui::Frame::popup(ui.style()).fill(fill).show(ui, |ui| {
                         ui.horizontal(|ui| {
@@ -100,7 +100,7 @@ impl Toasts {
                                 text
                             };
                             ui.add(egui::Label::new(text).wrap());
-                            if ui.small_button("✕").on_hover_text("Dismiss").clicked() {
+                            if ui.small_button("×").on_hover_text("Dismiss").clicked() {
                                 dismiss = Some(i);
                             }
                         });

@@ -33,6 +33,24 @@ pub struct PixelMatch {
     pub agreement: f32,
 }
 
+impl PixelMatch {
+    /// One score in [0, 1] for "same picture": the robust correlation, held down when few
+    /// blocks agree locally (two photos sharing only a caption bar) or when they share no fine
+    /// detail (two different smooth gradients), unless the frames line up almost perfectly.
+    pub fn score(&self) -> f32 {
+        let structural = self
+            .trimmed
+            .min(0.6 + 0.4 * self.agreement)
+            .min(0.6 + 0.5 * self.detail);
+        let same_frame = if self.coverage > 0.9 && self.ncc > 0.98 {
+            self.ncc
+        } else {
+            0.0
+        };
+        structural.max(same_frame).clamp(0.0, 1.0)
+    }
+}
+
 /// A transform mapping the full frame of one signature into a region of the other.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Transform {
@@ -376,13 +394,16 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
     let mut best: Option<(f32, PixelMatch)> = None;
     for (score, forward, start) in starts {
         let (big, small) = if forward { (&pa, &pb) } else { (&pb, &pa) };
-        let (score, t) = if score >= REFINE_FROM {
-            refine(big, small, start, &mut buf)
+        let t = if score >= REFINE_FROM {
+            refine(big, small, start, &mut buf).1
         } else {
-            (score, start)
+            start
         };
-        if best.as_ref().is_none_or(|(s, _)| score > *s) {
-            best = Some((score, measure(big, small, t, &mut buf)));
+        // Pick the alignment by the final score, not the search objective: a wrong crop that
+        // hides a caption bar may correlate better than the right framing.
+        let m = measure(big, small, t, &mut buf);
+        if best.as_ref().is_none_or(|(s, _)| m.score() > *s) {
+            best = Some((m.score(), m));
         }
     }
     best.map(|(_, m)| m)

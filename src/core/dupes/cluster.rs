@@ -70,17 +70,9 @@ pub const DEFAULT_NEAR: f32 = 0.9;
 /// Default similar-tier cosine threshold.
 pub const DEFAULT_SIMILAR: f32 = 0.88;
 
-/// One score in [0, 1] for "same picture" from the pixel measures: the robust correlation, held
-/// down when the shared fine detail is weak (two different smooth gradients correlate well but
-/// share no detail), unless the frames line up almost perfectly with the same framing.
+/// The near-tier score of a pixel check (see [`PixelMatch::score`]).
 pub fn near_score(m: &PixelMatch) -> f32 {
-    let structural = m.trimmed.min(0.55 + 0.5 * m.detail);
-    let same_frame = if m.coverage > 0.9 && m.ncc > 0.97 {
-        m.ncc
-    } else {
-        0.0
-    };
-    structural.max(same_frame).clamp(0.0, 1.0)
+    m.score()
 }
 
 /// A group found by [`group_classes`]: classes with their relation to the centre class.

@@ -14,7 +14,7 @@
 //! On the CPU the network runs through hand-written NHWC kernels ([`cpu`]); on other devices
 //! through Candle ops ([`generic`]).
 
-mod cpu;
+pub mod cpu;
 mod generic;
 mod weights;
 

@@ -89,7 +89,7 @@ enum Epilogue<'a> {
 
 /// EfficientNet-Lite0 prepared for the fast CPU path.
 #[derive(Debug)]
-pub(crate) struct CpuNet {
+pub struct CpuNet {
     /// Stem kernel `[ci][ky][kx][co]`.
     stem_w: Vec<f32>,
     stem_b: Vec<f32>,
@@ -173,7 +173,9 @@ impl CpuNet {
                 input.len()
             )));
         }
+        let t0 = std::time::Instant::now();
         let mut x = self.stem(input, n);
+        prof(3, t0);
         for block in &self.blocks {
             let dw = &block.depthwise;
             // A residual block's input stays alive for the addition; otherwise it is moved.
@@ -271,9 +273,19 @@ impl CpuNet {
 }
 
 /// `x` (`[pixels, cin]` tensor with geometry `geo`) times the 1x1 kernel, then `epi`.
+pub static PROF: std::sync::Mutex<[f64; 4]> = std::sync::Mutex::new([0.0; 4]);
+fn prof(i: usize, t: std::time::Instant) { PROF.lock().unwrap()[i] += t.elapsed().as_secs_f64(); }
 fn conv_1x1(x: Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, EmbedError> {
     debug_assert_eq!(geo.c, pw.cin);
+    let t0 = std::time::Instant::now();
     let y = x.matmul(&pw.w_t)?;
+    prof(0, t0);
+    let t0 = std::time::Instant::now();
+    let r = conv_1x1_epi(y, geo, pw, epi);
+    prof(1, t0);
+    r
+}
+fn conv_1x1_epi(y: Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, EmbedError> {
     let (storage, layout) = y.storage_and_layout();
     let product = match (&*storage, layout.contiguous_offsets()) {
         (Storage::Cpu(CpuStorage::F32(v)), Some((start, end))) => v.get(start..end),
@@ -329,6 +341,12 @@ fn conv_1x1(x: Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, E
 
 /// Depthwise convolution with SAME padding, bias and ReLU6, NHWC in and out.
 fn depthwise_conv(x: &Act, dw: &Depthwise) -> Act {
+    let t0 = std::time::Instant::now();
+    let r = depthwise_conv_(x, dw);
+    prof(2, t0);
+    r
+}
+fn depthwise_conv_(x: &Act, dw: &Depthwise) -> Act {
     let (k, s, c) = (dw.k, dw.stride, dw.c);
     debug_assert_eq!(x.geo.c, c);
     let (h, w) = (x.geo.h, x.geo.w);
