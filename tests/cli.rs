@@ -14,7 +14,13 @@ fn index_json(data: &Path, lib: &Path) -> Value {
 fn query_json(data: &Path, img: &Path, k: usize) -> Vec<Value> {
     let out = lookalike_ok(
         data,
-        &["query", img.to_str().expect("utf8"), "-k", &k.to_string(), "--json"],
+        &[
+            "query",
+            img.to_str().expect("utf8"),
+            "-k",
+            &k.to_string(),
+            "--json",
+        ],
     );
     let v: Value = serde_json::from_str(out.trim()).expect("query --json");
     v.as_array().expect("array").clone()
@@ -49,13 +55,23 @@ fn query_by_example_finds_edited_copies_first() {
     let got = names(&hits);
     for e in &edits {
         let n = e.file_name().expect("name").to_string_lossy().into_owned();
-        assert!(got.contains(&n), "{n} not among the top {}: {got:?}", edits.len());
+        assert!(
+            got.contains(&n),
+            "{n} not among the top {}: {got:?}",
+            edits.len()
+        );
     }
     // Best first, scores in [-1, 1], absolute paths.
-    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().expect("score")).collect();
+    let scores: Vec<f64> = hits
+        .iter()
+        .map(|h| h["score"].as_f64().expect("score"))
+        .collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     assert!(scores.iter().all(|s| (-1.0..=1.0001).contains(s)));
-    assert!(hits.iter().all(|h| Path::new(h["path"].as_str().expect("p")).is_absolute()));
+    assert!(
+        hits.iter()
+            .all(|h| Path::new(h["path"].as_str().expect("p")).is_absolute())
+    );
 }
 
 #[test]
@@ -69,7 +85,13 @@ fn exif_orientation_embeds_like_the_upright_photo() {
     let emb = |p: &Path| -> Vec<f64> {
         let out = lookalike_ok(
             tmp.path(),
-            &["embed", p.to_str().expect("utf8"), "--model", "descriptor", "--json"],
+            &[
+                "embed",
+                p.to_str().expect("utf8"),
+                "--model",
+                "descriptor",
+                "--json",
+            ],
         );
         let v: Value = serde_json::from_str(out.trim()).expect("embed json");
         v["embedding"]
@@ -117,7 +139,10 @@ fn reindex_is_incremental_and_tracks_moves_and_deletes() {
     let deleted = tmp.path().join("deleted-copy.jpg");
     save_jpeg(&scene(101, 480, 360), &deleted, 90); // same scene as files[1]
     let hits = query_json(&data, &deleted, 12);
-    assert!(!names(&hits).contains(&"scene001.jpg".to_string()), "deleted file still returned");
+    assert!(
+        !names(&hits).contains(&"scene001.jpg".to_string()),
+        "deleted file still returned"
+    );
 }
 
 #[test]
@@ -132,7 +157,9 @@ fn bad_files_are_reported_and_the_rest_indexed() {
     std::fs::write(lib.join("notes.jpg"), b"this is not a photo at all").expect("w");
     std::fs::write(lib.join("readme.txt"), b"ignored, not a photo").expect("w");
     // A PNG with a .jpg name and a JPEG with no extension are found by content.
-    scene(55, 200, 150).save_with_format(lib.join("really_png.jpg"), image::ImageFormat::Png).expect("png");
+    scene(55, 200, 150)
+        .save_with_format(lib.join("really_png.jpg"), image::ImageFormat::Png)
+        .expect("png");
     std::fs::write(lib.join("no_extension"), &good).expect("w");
     let mut corrupt = good.clone();
     for b in corrupt.iter_mut().skip(600).take(4000) {
@@ -141,14 +168,29 @@ fn bad_files_are_reported_and_the_rest_indexed() {
     std::fs::write(lib.join("corrupt.jpg"), &corrupt).expect("w");
 
     let out = lookalike(&data, &["index".as_ref(), lib.as_os_str()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let st: Value = serde_json::from_str(&lookalike_ok(&data, &["status", "--json"])).expect("status");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let st: Value =
+        serde_json::from_str(&lookalike_ok(&data, &["status", "--json"])).expect("status");
     let failures = st["failures"].as_array().expect("failures");
-    let failed: Vec<&str> = failures.iter().map(|f| f["path"].as_str().expect("p")).collect();
+    let failed: Vec<&str> = failures
+        .iter()
+        .map(|f| f["path"].as_str().expect("p"))
+        .collect();
     for name in ["empty.jpg", "notes.jpg"] {
-        assert!(failed.iter().any(|p| p.ends_with(name)), "{name} not reported: {failed:?}");
+        assert!(
+            failed.iter().any(|p| p.ends_with(name)),
+            "{name} not reported: {failed:?}"
+        );
     }
-    assert!(failures.iter().all(|f| !f["reason"].as_str().expect("r").is_empty()));
+    assert!(
+        failures
+            .iter()
+            .all(|f| !f["reason"].as_str().expect("r").is_empty())
+    );
     assert!(!failed.iter().any(|p| p.ends_with("readme.txt")));
     let photos = st["photos"].as_u64().expect("photos");
     // 5 scenes + really_png + no_extension (+ corrupt.jpg/truncated.jpg when the decoder
@@ -172,7 +214,10 @@ fn corrupt_index_dump_is_rebuilt_and_queries_still_answer() {
     let before = names(&query_json(&data, &files[4], 3));
     // Scribble over every index file.
     for entry in walk(&data.join("index")) {
-        if entry.extension().is_some_and(|e| e == "graph" || e == "data") {
+        if entry
+            .extension()
+            .is_some_and(|e| e == "graph" || e == "data")
+        {
             let mut bytes = std::fs::read(&entry).expect("read");
             let n = bytes.len();
             bytes.truncate(n / 2);
@@ -210,19 +255,39 @@ fn non_utf8_file_names_round_trip() {
     let odd = lib.join(name);
     save_jpeg(&scene(42, 300, 200), &odd, 90);
     let out = lookalike(&data, &["index".as_ref(), lib.as_os_str()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Human output prints the real bytes; the file is found again by querying with itself.
-    let out = lookalike(&data, &["query".as_ref(), odd.as_os_str(), "-k".as_ref(), "1".as_ref()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = lookalike(
+        &data,
+        &[
+            "query".as_ref(),
+            odd.as_os_str(),
+            "-k".as_ref(),
+            "1".as_ref(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = out.stdout;
     assert!(
-        stdout.windows(name.len()).any(|w| w == name.as_bytes()) || String::from_utf8_lossy(&stdout).contains("caf"),
+        stdout.windows(name.len()).any(|w| w == name.as_bytes())
+            || String::from_utf8_lossy(&stdout).contains("caf"),
         "{}",
         String::from_utf8_lossy(&stdout)
     );
     let lib_api = lookalike::core::library::Library::open(Some(data.clone())).expect("open");
     let photos = lib_api.catalog.photos().expect("photos");
-    assert!(photos.iter().any(|p| p.path == odd), "path bytes changed in the catalog");
+    assert!(
+        photos.iter().any(|p| p.path == odd),
+        "path bytes changed in the catalog"
+    );
 }
 
 #[test]
@@ -237,7 +302,11 @@ fn second_writer_is_refused_with_a_clear_message() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("in use") && err.contains("PID"), "{err}");
-    assert_eq!(err.trim().lines().count(), 1, "error must be one line: {err}");
+    assert_eq!(
+        err.trim().lines().count(),
+        1,
+        "error must be one line: {err}"
+    );
     drop(_held);
     // Readers work regardless; the lock is free again.
     lookalike_ok(&data, &["status"]);
@@ -266,7 +335,10 @@ fn corrupt_catalog_is_moved_aside_not_emptied_silently() {
 fn errors_are_one_line_and_name_the_file() {
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
-    let out = lookalike(&data, &["query".as_ref(), "/nonexistent/photo.jpg".as_ref()]);
+    let out = lookalike(
+        &data,
+        &["query".as_ref(), "/nonexistent/photo.jpg".as_ref()],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/photo.jpg"), "{err}");

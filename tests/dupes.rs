@@ -247,6 +247,7 @@ fn near_edge(a: u32, b: u32) -> Edge {
         semantic: None,
         pixel: Some(PixelMatch { ncc: 0.99, trimmed: 0.99, detail: 0.95, coverage: 1.0 }),
         symmetry: Symmetry::IDENTITY,
+        colour: None,
     }
 }
 

@@ -142,10 +142,8 @@ fn step_until(h: &mut Harness<'_, App>, timeout: Duration, what: &str, done: imp
 }
 
 fn label_of(h: &Harness<'_, App>, contains: &str) -> String {
-    h.get_by_label_contains(contains)
-        .accesskit_node()
-        .label()
-        .unwrap_or_default()
+    let node = h.get_by_label_contains(contains).accesskit_node();
+    node.label().or_else(|| node.value()).unwrap_or_default()
 }
 
 #[test]

@@ -22,7 +22,11 @@ fn killed_indexing_loses_nothing_and_leaves_no_stale_lock() {
     std::fs::create_dir_all(&lib).expect("mkdir");
     let n = 60u32;
     for i in 0..n {
-        save_jpeg(&scene(i + 500, 1600, 1200), &lib.join(format!("p{i:03}.jpg")), 92);
+        save_jpeg(
+            &scene(i + 500, 1600, 1200),
+            &lib.join(format!("p{i:03}.jpg")),
+            92,
+        );
     }
     // Kill at increasing delays; each run resumes where the last stopped.
     let delays_ms = [150u64, 300, 450, 600, 800, 1000];
@@ -51,10 +55,16 @@ fn killed_indexing_loses_nothing_and_leaves_no_stale_lock() {
     assert_eq!(vectors, Some(u64::from(n)), "{st}");
     // The index answers and returns each photo once.
     let q = lib.join("p007.jpg");
-    let out = lookalike_ok(&data, &["query", q.to_str().expect("utf8"), "-k", "60", "--json"]);
+    let out = lookalike_ok(
+        &data,
+        &["query", q.to_str().expect("utf8"), "-k", "60", "--json"],
+    );
     let hits: Vec<Value> = serde_json::from_str(out.trim()).expect("json");
     assert_eq!(hits.len(), n as usize);
-    let mut paths: Vec<&str> = hits.iter().map(|h| h["path"].as_str().expect("p")).collect();
+    let mut paths: Vec<&str> = hits
+        .iter()
+        .map(|h| h["path"].as_str().expect("p"))
+        .collect();
     assert!(paths[0].ends_with("p007.jpg"));
     paths.sort_unstable();
     paths.dedup();
@@ -102,7 +112,8 @@ fn symlink_loops_and_links_out_of_the_library_are_not_followed() {
     write_library(&outside, 2);
     std::os::unix::fs::symlink(&lib, lib.join("loop")).expect("symlink");
     std::os::unix::fs::symlink(&outside, lib.join("elsewhere")).expect("symlink");
-    std::os::unix::fs::symlink(outside.join("scene000.jpg"), lib.join("link.jpg")).expect("symlink");
+    std::os::unix::fs::symlink(outside.join("scene000.jpg"), lib.join("link.jpg"))
+        .expect("symlink");
     let out = lookalike_ok(&data, &["index", lib.to_str().expect("utf8"), "--json"]);
     let report: Value = serde_json::from_str(out.trim()).expect("json");
     assert_eq!(report["photos"].as_u64(), Some(3), "{report}");

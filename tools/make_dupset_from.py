@@ -14,6 +14,8 @@ Grouping of the source files (one group = one picture):
 - Elsewhere: the file stem with a trailing _WIDTHxHEIGHT removed (mate's Elephants_3840x2160.jpg joins
   Elephants.jpg). GNOME's -l/-d pairs stay separate groups (light and dark designs are not duplicates).
 - Images with transparency are skipped (overlays, not photos).
+- OUT_DIR/variants/truth.json scores designer colour variants (GNOME -l/-d, Plasma X-dark, Ubuntu
+  MATE colour schemes) as one picture; OUT_DIR/truth.json keeps them apart (strict).
 - Symlinks and byte-identical files are merged into the group of the file they repeat, so the truth never
   calls two copies of one picture different (make_dupset.py's lomiri set has such a pair).
 """
@@ -124,4 +126,37 @@ for g, fs in sorted(groups.items()):
     save(base.rotate(90, expand=True), d + "exif6.jpg", g, "exif-orientation", quality=90, exif=ex)
 
 json.dump(truth, open(os.path.join(out, "truth.json"), "w"), indent=1, sort_keys=True)
-print(len(groups), "groups,", len(truth), "files ->", out)
+
+
+def family(g):
+    """Designer colour variants of one picture: GNOME's X-l/X-d, Plasma's X/X-dark, Ubuntu MATE's
+    colour schemes."""
+    if re.fullmatch(r".+-[ld]", g):
+        return g[:-2]
+    if g.endswith("-dark"):
+        return g[: -len("-dark")]
+    if g.startswith("Ubuntu-Mate-") and g.endswith("-no-logo"):
+        return "Ubuntu-Mate"
+    return g
+
+
+# A second truth where colour variants of one design count as the same picture (recoloured copies,
+# like the gray and brightened edits). The family's first variant keeps its original and edits;
+# the other variants' files become "natural" members (they count for precision, not edit recall).
+def write_variants_truth(truth, out):
+    primary = {}
+    for g in sorted({t["group"] for t in truth.values()}):
+        primary.setdefault(family(g), g)
+    merged = {}
+    for rel, t in truth.items():
+        fam = family(t["group"])
+        kind = t["kind"] if primary[fam] == t["group"] else "natural"
+        merged[rel] = {"group": fam, "kind": kind}
+    os.makedirs(os.path.join(out, "variants"), exist_ok=True)
+    link = os.path.join(out, "variants", "lib")
+    if not os.path.islink(link):
+        os.symlink(os.path.join(out, "lib"), link)
+    json.dump(merged, open(os.path.join(out, "variants", "truth.json"), "w"), indent=1, sort_keys=True)
+
+
+write_variants_truth(truth, out)

@@ -31,7 +31,10 @@ pub fn run(dir: &Path, model: &str, device: &str, synthetic: usize) -> Result<()
             &CancelFlag::new(),
         )?;
         let secs = r.elapsed_ms / 1e3;
-        println!("model: {} (loaded in {load_ms:.0} ms)", active.primary().label());
+        println!(
+            "model: {} (loaded in {load_ms:.0} ms)",
+            active.primary().label()
+        );
         println!(
             "photos: {} embedded, {} failed, {} files scanned",
             r.embedded, r.failed, r.scanned
@@ -46,12 +49,20 @@ pub fn run(dir: &Path, model: &str, device: &str, synthetic: usize) -> Result<()
             ("embed", s.embed_ms),
             ("insert", s.insert_ms),
         ] {
-            let per = if r.embedded > 0 { ms / r.embedded as f64 } else { 0.0 };
+            let per = if r.embedded > 0 {
+                ms / r.embedded as f64
+            } else {
+                0.0
+            };
             println!("{name:<8} {ms:>10.1}   {per:>7.2} ms/photo");
         }
         println!(
             "end to end: {secs:.2} s, {:.1} photos/s",
-            if secs > 0.0 { r.embedded as f64 / secs } else { 0.0 }
+            if secs > 0.0 {
+                r.embedded as f64 / secs
+            } else {
+                0.0
+            }
         );
         // Re-index with nothing changed: the incremental path.
         let r2 = lib.index(

@@ -101,7 +101,9 @@ fn index(
                 eprintln!("\nlookalike: stopping now");
                 std::process::exit(130);
             }
-            eprintln!("\nlookalike: stopping after the current batch (Ctrl-C again to quit at once)");
+            eprintln!(
+                "\nlookalike: stopping after the current batch (Ctrl-C again to quit at once)"
+            );
             cancel.cancel();
         });
     }
@@ -131,7 +133,9 @@ fn index(
         v["embedder"] = active.primary().id().into();
         println!("{}", serde_json::to_string(&v)?);
         if report.cancelled {
-            bail!("indexing was interrupted; all work so far is saved; run the same command to continue");
+            bail!(
+                "indexing was interrupted; all work so far is saved; run the same command to continue"
+            );
         }
         return Ok(());
     }
@@ -157,7 +161,9 @@ fn index(
         active.primary().label()
     );
     if report.cancelled {
-        bail!("indexing was interrupted; all work so far is saved; run the same command to continue");
+        bail!(
+            "indexing was interrupted; all work so far is saved; run the same command to continue"
+        );
     }
     Ok(())
 }
@@ -181,7 +187,13 @@ fn load_for_query(lib: &Library, device: &str) -> Result<ActiveEmbedders> {
     Ok(active)
 }
 
-fn query(data_dir: Option<PathBuf>, image: &Path, k: usize, json: bool, device: &str) -> Result<()> {
+fn query(
+    data_dir: Option<PathBuf>,
+    image: &Path,
+    k: usize,
+    json: bool,
+    device: &str,
+) -> Result<()> {
     if !image.is_file() {
         bail!("query image {} does not exist", image.display());
     }
@@ -261,8 +273,8 @@ fn embed(image: &Path, model: &str, json: bool, device: &str) -> Result<()> {
     let data_dir = crate::core::datadir::DataDir::default_path().unwrap_or(tmp);
     let active = registry::build(model, &data_dir, device)?;
     let e = active.primary();
-    let v = query::embed_file(image, e)
-        .with_context(|| format!("cannot embed {}", image.display()))?;
+    let v =
+        query::embed_file(image, e).with_context(|| format!("cannot embed {}", image.display()))?;
     if json {
         let out = serde_json::json!({"embedding": v, "model": e.id(), "dim": v.len(), "path": absolute(image).to_string_lossy()});
         println!("{}", serde_json::to_string(&out)?);

@@ -133,7 +133,8 @@ pub fn run(data_dir: Option<PathBuf>, args: &DupesArgs) -> Result<()> {
     let groups = dupes::groups(&graph, &settings, &ignore);
     if !args.trash {
         if args.json {
-            let v = serde_json::json!({"groups": groups.iter().map(group_json).collect::<Vec<_>>()});
+            let v =
+                serde_json::json!({"groups": groups.iter().map(group_json).collect::<Vec<_>>()});
             println!("{}", serde_json::to_string_pretty(&v)?);
         } else if groups.is_empty() {
             println!("No duplicates found among {} photos.", graph.photos.len());
@@ -214,6 +215,7 @@ fn dump_edges(graph: &dupes::CandidateGraph, path: &str) -> Result<()> {
             "pixel": e.pixel,
             "near_score": e.pixel.as_ref().map(dupes::cluster::near_score),
             "symmetry": e.symmetry,
+            "colour": e.colour,
         });
         writeln!(out, "{v}")?;
     }

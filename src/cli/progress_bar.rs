@@ -1,10 +1,9 @@
 //! Terminal progress: an indicatif bar with done/total, photos/s and ETA (hidden when stderr is
 //! not a terminal), and warnings printed above it.
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::core::progress::{Progress, ProgressUpdate};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::sync::Mutex;
-
 
 /// A [`Progress`] that draws an indicatif bar.
 pub struct TerminalProgress {

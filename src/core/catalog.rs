@@ -94,7 +94,10 @@ pub fn path_to_bytes(p: &Path) -> Vec<u8> {
 }
 
 /// Serialize a path as a string; bytes that are not UTF-8 become U+FFFD (JSON needs text).
-pub fn serialize_path_lossy<S: serde::Serializer>(p: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+pub fn serialize_path_lossy<S: serde::Serializer>(
+    p: &Path,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&p.to_string_lossy())
 }
 
@@ -138,7 +141,8 @@ impl Catalog {
                     .map(|d| d.as_secs())
                     .unwrap_or(0);
                 let aside = path.with_extension(format!("sqlite.corrupt-{ts}"));
-                std::fs::rename(path, &aside).map_err(|e| Error::io("cannot move aside", path, e))?;
+                std::fs::rename(path, &aside)
+                    .map_err(|e| Error::io("cannot move aside", path, e))?;
                 for ext in ["sqlite-wal", "sqlite-shm"] {
                     let _ = std::fs::remove_file(path.with_extension(ext));
                 }
@@ -380,11 +384,11 @@ impl Catalog {
             }
         }
         tx.execute(
-                "INSERT INTO meta(key,value) VALUES('epoch','1')
+            "INSERT INTO meta(key,value) VALUES('epoch','1')
                  ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER)+1",
-                [],
-            )
-            .map_err(err)?;
+            [],
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(ids)
     }
@@ -431,7 +435,10 @@ impl Catalog {
             .map_err(|e| self.err(e))?;
         let embeddings = st
             .query_map([id], |r| {
-                Ok((r.get::<_, String>(0)?, blob_to_vec(&r.get::<_, Vec<u8>>(1)?)))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    blob_to_vec(&r.get::<_, Vec<u8>>(1)?),
+                ))
             })
             .map_err(|e| self.err(e))?
             .collect::<std::result::Result<Vec<_>, _>>()
@@ -465,11 +472,11 @@ impl Catalog {
             }
         }
         tx.execute(
-                "INSERT INTO meta(key,value) VALUES('epoch','1')
+            "INSERT INTO meta(key,value) VALUES('epoch','1')
                  ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER)+1",
-                [],
-            )
-            .map_err(err)?;
+            [],
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -516,10 +523,14 @@ impl Catalog {
     pub fn embedder_counts(&self) -> Result<Vec<(String, u64)>> {
         let mut st = self
             .conn
-            .prepare("SELECT embedder, COUNT(*) FROM embeddings GROUP BY embedder ORDER BY embedder")
+            .prepare(
+                "SELECT embedder, COUNT(*) FROM embeddings GROUP BY embedder ORDER BY embedder",
+            )
             .map_err(|e| self.err(e))?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
             .map_err(|e| self.err(e))?;
         rows.map(|r| r.map_err(|e| self.err(e))).collect()
     }
@@ -568,7 +579,9 @@ impl Catalog {
             .prepare("SELECT id, hash FROM photos WHERE hash IS NOT NULL AND error IS NULL")
             .map_err(|e| self.err(e))?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
+            })
             .map_err(|e| self.err(e))?;
         let mut out = HashMap::new();
         for r in rows {
@@ -598,7 +611,9 @@ impl Catalog {
             .prepare("SELECT path, error FROM photos WHERE error IS NOT NULL ORDER BY path")
             .map_err(|e| self.err(e))?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+            })
             .map_err(|e| self.err(e))?;
         rows.map(|r| {
             r.map(|(p, e)| (path_from_bytes(&p), e))

@@ -24,7 +24,9 @@ pub enum Error {
         source: rusqlite::Error,
     },
     /// Another process is writing to this data directory.
-    #[error("data dir {path} is in use by another Lookalike process{pid}; wait for it to finish or stop it")]
+    #[error(
+        "data dir {path} is in use by another Lookalike process{pid}; wait for it to finish or stop it"
+    )]
     Locked {
         /// The data directory.
         path: PathBuf,

@@ -42,6 +42,39 @@ pub enum DecodeError {
     /// The file could not be read.
     #[error("cannot read file: {0}")]
     Read(String),
+    /// Decoding took longer than the per-file time bound.
+    #[error("decoding took longer than {0} s; skipped")]
+    TimedOut(u64),
+}
+
+/// Per-file decode time bound used by the indexer.
+pub const DECODE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// [`decode`] on a helper thread with a time bound: a decoder stuck on a hostile file costs one
+/// [`DecodeError::TimedOut`] for that file (the helper thread finishes on its own later).
+pub fn decode_bounded(
+    bytes: Vec<u8>,
+    min_side_px: u32,
+    timeout: std::time::Duration,
+) -> Result<Decoded, DecodeError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name("decode".into())
+        .spawn(move || {
+            let _ = tx.send(decode(&bytes, min_side_px));
+        });
+    if spawned.is_err() {
+        return Err(DecodeError::Read("cannot start a decoder thread".into()));
+    }
+    match rx.recv_timeout(timeout) {
+        Ok(r) => r,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            Err(DecodeError::TimedOut(timeout.as_secs()))
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(DecodeError::Panicked("image".into()))
+        }
+    }
 }
 
 /// A decoded, upright photo, reduced to roughly the size the embedders need.
@@ -141,7 +174,9 @@ fn limits() -> Limits {
 fn decode_jpeg_scaled(bytes: &[u8], min_side_px: u32) -> Result<Option<Decoded>, DecodeError> {
     let mut dec = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     dec.read_info().map_err(|e| corrupt("jpeg", e))?;
-    let info = dec.info().ok_or_else(|| corrupt("jpeg", "no frame header"))?;
+    let info = dec
+        .info()
+        .ok_or_else(|| corrupt("jpeg", "no frame header"))?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
     if w == 0 || h == 0 {
         return Err(corrupt("jpeg", "zero dimensions"));
@@ -158,7 +193,9 @@ fn decode_jpeg_scaled(bytes: &[u8], min_side_px: u32) -> Result<Option<Decoded>,
     dec.scale(rw, rh).map_err(|e| corrupt("jpeg", e))?;
     dec.set_max_decoding_buffer_size(MAX_ALLOC_BYTES as usize);
     let pixels = dec.decode().map_err(|e| corrupt("jpeg", e))?;
-    let info = dec.info().ok_or_else(|| corrupt("jpeg", "no frame header"))?;
+    let info = dec
+        .info()
+        .ok_or_else(|| corrupt("jpeg", "no frame header"))?;
     let (sw, sh) = (u32::from(info.width), u32::from(info.height));
     let img = match info.pixel_format {
         jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(sw, sh, pixels),
@@ -250,8 +287,7 @@ fn exif_orientation(raw: &[u8]) -> u8 {
 }
 
 fn orientation_from_exif(v: u8) -> image::metadata::Orientation {
-    image::metadata::Orientation::from_exif(v)
-        .unwrap_or(image::metadata::Orientation::NoTransforms)
+    image::metadata::Orientation::from_exif(v).unwrap_or(image::metadata::Orientation::NoTransforms)
 }
 
 fn orientation_to_exif(o: image::metadata::Orientation) -> u8 {

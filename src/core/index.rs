@@ -83,7 +83,13 @@ struct Manifest {
 
 fn new_hnsw(capacity: usize) -> Hnsw<'static, f32, UnitCosine> {
     // hnsw_rs only dumps graphs created with its maximum layer count (16).
-    Hnsw::new(MAX_NB_CONNECTION, capacity.max(1000), 16, EF_CONSTRUCTION, UnitCosine)
+    Hnsw::new(
+        MAX_NB_CONNECTION,
+        capacity.max(1000),
+        16,
+        EF_CONSTRUCTION,
+        UnitCosine,
+    )
 }
 
 /// Whether a vector is fit for the index (finite, non-zero, right length).

@@ -93,7 +93,11 @@ enum Outcome {
     /// Content already in the catalog: reuse its embeddings.
     Known { file: FoundFile, hash: [u8; 32] },
     /// Could not be indexed.
-    Failed { file: FoundFile, hash: Option<[u8; 32]>, reason: String },
+    Failed {
+        file: FoundFile,
+        hash: Option<[u8; 32]>,
+        reason: String,
+    },
     /// Not an image at all (no image extension, unknown content): ignored.
     Ignored,
 }
@@ -174,8 +178,7 @@ fn process_file(
         };
     }
     let t = Instant::now();
-    let decoded = image_io::decode(&bytes, min_side);
-    drop(bytes);
+    let decoded = image_io::decode_bounded(bytes, min_side, image_io::DECODE_TIMEOUT);
     add(&clocks.decode, t);
     let decoded = match decoded {
         Ok(d) => d,
@@ -190,7 +193,8 @@ fn process_file(
     let t = Instant::now();
     let mut inputs = Vec::with_capacity(embedders.len());
     for e in embedders {
-        let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| e.prepare(&decoded.image)));
+        let prepared =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| e.prepare(&decoded.image)));
         match prepared {
             Ok(Ok(p)) => inputs.push(p),
             Ok(Err(err)) => {
@@ -244,7 +248,9 @@ pub fn run_index(
     let started = Instant::now();
     let mut report = IndexReport::default();
     if embedders.is_empty() || embedders.len() != indexes.len() {
-        return Err(Error::Other("internal: one index per embedder is required".into()));
+        return Err(Error::Other(
+            "internal: one index per embedder is required".into(),
+        ));
     }
     // 1. Walk.
     let t = Instant::now();
@@ -301,7 +307,11 @@ pub fn run_index(
     drop(known);
 
     // 3. Decode in parallel, embed and write on this thread.
-    let min_side = embedders.iter().map(|e| e.min_input_side_px()).max().unwrap_or(224);
+    let min_side = embedders
+        .iter()
+        .map(|e| e.min_input_side_px())
+        .max()
+        .unwrap_or(224);
     let total = work.len() as u64;
     let batch_size = embedders
         .iter()
@@ -402,7 +412,10 @@ pub fn run_index(
     if let Some(e) = first_error.into_inner().ok().flatten() {
         // Save what was indexed before the failure; the catalog already has it.
         for idx in indexes.iter_mut() {
-            let _ = idx.save(&catalog_index_dir(catalog), &catalog.epoch().unwrap_or_default());
+            let _ = idx.save(
+                &catalog_index_dir(catalog),
+                &catalog.epoch().unwrap_or_default(),
+            );
         }
         return Err(e);
     }

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod datadir;
+pub mod device;
 pub mod dupes;
 pub mod embed;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod image_io;
 pub mod index;
 pub mod indexer;
 pub mod library;
+pub mod models;
 pub mod progress;
 pub mod query;
 pub mod scan;

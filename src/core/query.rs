@@ -22,9 +22,8 @@ pub struct QueryHit {
 
 /// Decode a photo file and embed it.
 pub fn embed_file(path: &Path, embedder: &dyn Embedder) -> Result<Vec<f32>> {
-    let bytes = image_io::read_file(path).map_err(|e| {
-        Error::Other(format!("cannot read {}: {e}", path.display()))
-    })?;
+    let bytes = image_io::read_file(path)
+        .map_err(|e| Error::Other(format!("cannot read {}: {e}", path.display())))?;
     let decoded = image_io::decode(&bytes, embedder.min_input_side_px())
         .map_err(|e| Error::Other(format!("cannot decode {}: {e}", path.display())))?;
     Ok(embed_one(embedder, &decoded.image)?)

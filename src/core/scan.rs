@@ -33,9 +33,9 @@ pub struct ScanResult {
 /// Extensions that are certainly not still images; everything else is sniffed.
 const NOT_IMAGES: &[&str] = &[
     "mp4", "mov", "avi", "mkv", "m4v", "3gp", "wmv", "mts", "m2ts", "webm", "mp3", "wav", "aac",
-    "m4a", "flac", "ogg", "txt", "json", "xml", "xmp", "ini", "db", "sqlite", "pdf", "doc",
-    "docx", "zip", "gz", "tar", "7z", "rar", "html", "htm", "js", "css", "md", "pp3", "dop",
-    "aae", "thm", "lrv", "exe", "dll", "so",
+    "m4a", "flac", "ogg", "txt", "json", "xml", "xmp", "ini", "db", "sqlite", "pdf", "doc", "docx",
+    "zip", "gz", "tar", "7z", "rar", "html", "htm", "js", "css", "md", "pp3", "dop", "aae", "thm",
+    "lrv", "exe", "dll", "so",
 ];
 
 /// Whether a file name is worth sniffing as an image.
@@ -69,12 +69,15 @@ pub fn scan(
         let root = match root.canonicalize() {
             Ok(r) if r.is_dir() => r,
             Ok(r) => {
-                out.warnings.push(format!("{} is not a folder; skipped", r.display()));
+                out.warnings
+                    .push(format!("{} is not a folder; skipped", r.display()));
                 continue;
             }
             Err(e) => {
-                out.warnings
-                    .push(format!("library folder {} is not reachable: {e}", root.display()));
+                out.warnings.push(format!(
+                    "library folder {} is not reachable: {e}",
+                    root.display()
+                ));
                 continue;
             }
         };

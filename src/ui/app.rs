@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 
 /// Time per frame spent draining worker events.
 const EVENT_BUDGET: Duration = Duration::from_millis(10);
+/// How often partial results (answered while indexing) are refreshed.
+const PARTIAL_REFRESH: Duration = Duration::from_secs(2);
 /// Textures uploaded per frame at most.
 const UPLOADS_PER_FRAME: usize = 4;
 
@@ -334,6 +336,7 @@ impl App {
             error: None,
             pasted,
             grid: Default::default(),
+            sent_at: Instant::now(),
         });
         self.view = View::Results;
         self.preview = None;
@@ -352,6 +355,7 @@ impl App {
         {
             q.id = id;
             q.pending = true;
+            q.sent_at = Instant::now();
         }
     }
 
@@ -385,6 +389,16 @@ impl App {
         }
         if let Some(r) = self.dialogs.poll() {
             self.on_dialog(r);
+        }
+        // While indexing, partial results grow: ask again every little while.
+        let refresh = self.query.as_ref().is_some_and(|q| {
+            self.indexing && !q.pending && q.partial && q.sent_at.elapsed() >= PARTIAL_REFRESH
+        });
+        if refresh {
+            self.rerun_query();
+        }
+        if self.indexing && self.query.as_ref().is_some_and(|q| q.partial) {
+            ctx.request_repaint_after(PARTIAL_REFRESH);
         }
         if self.applied_theme != Some(self.settings.theme) {
             ctx.set_theme(self.settings.theme_preference());

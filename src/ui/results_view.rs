@@ -27,6 +27,8 @@ pub struct QueryState {
     pub pasted: Option<TextureHandle>,
     /// Selection in the grid.
     pub grid: GridState,
+    /// When the last request was sent (partial results are refreshed while indexing).
+    pub sent_at: std::time::Instant,
 }
 
 /// Draw the drop zone shown when there is no query; highlighted while files hover the window.

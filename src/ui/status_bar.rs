@@ -27,7 +27,7 @@ pub fn progress_ui(ui: &mut Ui, p: &IndexProgress, actions: &mut Vec<UiAction>) 
         if p.rate > 0.0 {
             ui.label(format!("{:.1} photos/s", p.rate));
         }
-        if let Some(eta) = p.eta {
+        if let Some(eta) = p.eta.filter(|e| e.as_secs() >= 1) {
             ui.label(format!("about {} left", format::duration(eta)));
         }
         if p.paused {

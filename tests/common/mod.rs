@@ -33,7 +33,11 @@ pub fn scene(seed: u32, w: u32, h: u32) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| {
         let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
         let base = if fy < horizon { sky } else { ground };
-        let shade = if fy < horizon { 0.6 + 0.4 * fy / horizon } else { 1.0 - 0.5 * (fy - horizon) };
+        let shade = if fy < horizon {
+            0.6 + 0.4 * fy / horizon
+        } else {
+            1.0 - 0.5 * (fy - horizon)
+        };
         let mut c = [base[0] * shade, base[1] * shade, base[2] * shade];
         for (bx, by, r, col) in &blobs {
             let d = ((fx - bx).powi(2) + (fy - by).powi(2) * (h as f32 / w as f32).powi(2)).sqrt();
@@ -57,15 +61,22 @@ pub fn scene(seed: u32, w: u32, h: u32) -> RgbImage {
 /// Save as JPEG with a quality.
 pub fn save_jpeg(img: &RgbImage, path: &Path, quality: u8) {
     let f = std::fs::File::create(path).expect("create jpeg");
-    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(std::io::BufWriter::new(f), quality);
-    enc.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
-        .expect("encode jpeg");
+    let enc =
+        image::codecs::jpeg::JpegEncoder::new_with_quality(std::io::BufWriter::new(f), quality);
+    enc.write_image(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .expect("encode jpeg");
 }
 
 /// Save as JPEG carrying an EXIF Orientation tag.
 pub fn save_jpeg_with_orientation(img: &RgbImage, path: &Path, orientation: u16) {
     let f = std::fs::File::create(path).expect("create jpeg");
-    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(std::io::BufWriter::new(f), 90);
+    let mut enc =
+        image::codecs::jpeg::JpegEncoder::new_with_quality(std::io::BufWriter::new(f), 90);
     // Minimal little-endian TIFF: one IFD with one entry (0x0112 Orientation, SHORT, 1).
     let mut exif = vec![b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0];
     exif.extend(0x0112u16.to_le_bytes());
@@ -75,8 +86,13 @@ pub fn save_jpeg_with_orientation(img: &RgbImage, path: &Path, orientation: u16)
     exif.extend([0, 0]);
     exif.extend(0u32.to_le_bytes());
     enc.set_exif_metadata(exif).expect("exif");
-    enc.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)
-        .expect("encode jpeg");
+    enc.write_image(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .expect("encode jpeg");
 }
 
 /// The typical edits a library holds of one photo, written next to each other.
@@ -84,16 +100,26 @@ pub fn write_edits(img: &RgbImage, dir: &Path, stem: &str) -> Vec<PathBuf> {
     let (w, h) = img.dimensions();
     let mut out = Vec::new();
     let p = dir.join(format!("{stem}_resized.jpg"));
-    save_jpeg(&image::imageops::resize(img, w / 3, h / 3, image::imageops::FilterType::Triangle), &p, 60);
+    save_jpeg(
+        &image::imageops::resize(img, w / 3, h / 3, image::imageops::FilterType::Triangle),
+        &p,
+        60,
+    );
     out.push(p);
     let p = dir.join(format!("{stem}_crop80.jpg"));
-    save_jpeg(&image::imageops::crop_imm(img, w / 10, h / 10, w * 8 / 10, h * 8 / 10).to_image(), &p, 85);
+    save_jpeg(
+        &image::imageops::crop_imm(img, w / 10, h / 10, w * 8 / 10, h * 8 / 10).to_image(),
+        &p,
+        85,
+    );
     out.push(p);
     let p = dir.join(format!("{stem}_bright.jpg"));
     save_jpeg(&image::imageops::brighten(img, 30), &p, 88);
     out.push(p);
     let p = dir.join(format!("{stem}_gray.png"));
-    image::DynamicImage::ImageLuma8(image::imageops::grayscale(img)).save(&p).expect("gray");
+    image::DynamicImage::ImageLuma8(image::imageops::grayscale(img))
+        .save(&p)
+        .expect("gray");
     out.push(p);
     let p = dir.join(format!("{stem}_caption.jpg"));
     let mut cap = img.clone();

@@ -83,7 +83,7 @@ pub fn state_dict_layout(depth: u8) -> Vec<(String, Vec<usize>)> {
         _ => panic!("unsupported depth {depth}"),
     };
     let mut out = Vec::new();
-    let mut bn = |out: &mut Vec<(String, Vec<usize>)>, p: &str, c: usize| {
+    let bn = |out: &mut Vec<(String, Vec<usize>)>, p: &str, c: usize| {
         for s in ["weight", "bias", "running_mean", "running_var"] {
             out.push((format!("{p}.{s}"), vec![c]));
         }

@@ -155,6 +155,8 @@ const BLOCK: usize = 8;
 const BLOCK_MIN_PX: usize = 24;
 /// Standard deviation (gray levels) under which a block is flat.
 const FLAT_SD: f32 = 3.0;
+/// Largest difference (gray levels) between a block's mean and the globally fitted one.
+const TONE_TOLERANCE: f32 = 10.0;
 
 /// Per-block correlations over the overlap: `(mean correlation of textured blocks, share of
 /// counted blocks that agree)`. `fit` maps an `a` value to the expected `b` value.
@@ -186,18 +188,19 @@ fn blocks(a: &Plane, buf: &[(usize, f32)], fit: Option<(f32, f32)>) -> (f32, f32
         let va = (s[3] / n - ma * ma).max(0.0);
         let vb = (s[4] / n - mb * mb).max(0.0);
         let flat = FLAT_SD * FLAT_SD;
+        // Every block must also keep its tone under the global photometric fit: smooth areas of
+        // two different photos correlate by gradient direction alone.
+        let expected = fit.map_or(mb, |(gain, bias)| gain * ma + bias);
+        let same_tone = (mb - expected).abs() <= TONE_TOLERANCE;
         if va >= flat && vb >= flat {
             let c = (s[5] / n - ma * mb) / (va * vb).sqrt();
             corr_sum += c;
             textured += 1.0;
-            if c >= 0.7 {
+            if c >= 0.7 && same_tone {
                 agree += 1.0;
             }
-        } else if va < flat && vb < flat {
-            let expected = fit.map_or(mb, |(gain, bias)| gain * ma + bias);
-            if (mb - expected).abs() <= 12.0 {
-                agree += 1.0;
-            }
+        } else if va < flat && vb < flat && same_tone {
+            agree += 1.0;
         }
     }
     let mean = if textured > 0.0 { corr_sum / textured } else { 0.0 };
@@ -313,6 +316,19 @@ fn high_pass(values: &[f32; N], mask: &[bool; N]) -> [f32; N] {
     out
 }
 
+/// Least-squares `b ≈ gain * a + bias` over the pixels `idx`.
+fn linear_fit(a: &[f32], b: &[f32], idx: &[usize]) -> (f32, f32) {
+    let n = idx.len().max(1) as f32;
+    let (ma, mb) = idx.iter().fold((0f32, 0f32), |(x, y), &i| (x + a[i], y + b[i]));
+    let (ma, mb) = (ma / n, mb / n);
+    let (cov, var) = idx.iter().fold((0f32, 0f32), |(c, v), &i| {
+        let da = a[i] - ma;
+        (c + da * (b[i] - mb), v + da * da)
+    });
+    let gain = if var > 1e-3 { cov / var } else { 0.0 };
+    (gain, mb - gain * ma)
+}
+
 /// All measures at transform `t`.
 fn measure(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> PixelMatch {
     warp(a, b, t, buf);
@@ -323,28 +339,24 @@ fn measure(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> P
         warped[i] = v;
         mask[i] = true;
     }
-    // Photometric fit b ≈ gain * a + bias, then keep the best-fitting share of pixels.
-    let n = buf.len() as f32;
-    let (ma, mb) = buf
+    // Photometric fit b ≈ gain * a + bias, then keep the best-fitting share of pixels and fit
+    // again on those (a caption bar must not bend the fit).
+    let all: Vec<usize> = buf.iter().map(|&(i, _)| i).collect();
+    let (gain, bias) = linear_fit(&a.px, &warped, &all);
+    let mut residuals: Vec<(f32, usize)> = all
         .iter()
-        .fold((0f32, 0f32), |(x, y), &(i, v)| (x + a.px[i], y + v));
-    let (ma, mb) = (ma / n, mb / n);
-    let (cov, var) = buf.iter().fold((0f32, 0f32), |(c, s), &(i, v)| {
-        let da = a.px[i] - ma;
-        (c + da * (v - mb), s + da * da)
-    });
-    let gain = if var > 1e-3 { cov / var } else { 0.0 };
-    let (_, agreement) = blocks(a, buf, Some((gain, mb - gain * ma)));
-    let mut residuals: Vec<(f32, usize)> = buf
-        .iter()
-        .map(|&(i, v)| ((v - (mb + gain * (a.px[i] - ma))).abs(), i))
+        .map(|&i| ((warped[i] - (bias + gain * a.px[i])).abs(), i))
         .collect();
     residuals.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let keep = ((n * TRIM_KEEP) as usize).max(1);
+    let keep = ((buf.len() as f32 * TRIM_KEEP) as usize).max(1);
     let mut kept = [false; N];
+    let mut kept_list = Vec::with_capacity(keep);
     for &(_, i) in residuals.iter().take(keep) {
         kept[i] = true;
+        kept_list.push(i);
     }
+    let robust_fit = linear_fit(&a.px, &warped, &kept_list);
+    let (_, agreement) = blocks(a, buf, Some(robust_fit));
     let trimmed = correlation((0..N).filter(|&i| kept[i]).map(|i| (a.px[i], warped[i])));
     let mut a_vals = [0f32; N];
     a_vals.copy_from_slice(&a.px);
@@ -362,7 +374,7 @@ fn measure(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> P
 
 /// Objective below which a coarse candidate is not worth refining: pairs this far apart are not
 /// the same picture under any threshold a user can pick.
-const REFINE_FROM: f32 = 0.35;
+const REFINE_FROM: f32 = 0.55;
 
 /// Align two signatures (either may be the crop) and measure how well they agree.
 /// `None` when a signature has the wrong length.
@@ -381,7 +393,8 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
     let same = ncc_at(&pa, &pb, identity, &mut buf);
     // (objective, a-is-the-larger-frame, transform)
     let mut starts: Vec<(f32, bool, Transform)> = vec![(same, true, identity)];
-    if same < 0.98 {
+    // Same framing lining up well needs no search for a crop.
+    if same < 0.9 {
         let (ha, hb) = (pa.half(), pb.half());
         for (forward, big, small) in [(true, &ha, &hb), (false, &hb, &ha)] {
             for (score, t) in coarse_candidates(big, small, &mut buf) {
@@ -389,9 +402,13 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
             }
         }
         starts[1..].sort_by(|x, y| y.0.total_cmp(&x.0));
-        starts.truncate(3);
+        // Refine the best crop hypothesis, and the runner-up only when it is about as good.
+        let keep = if starts.len() > 2 && starts[2].0 >= starts[1].0 - 0.05 { 3 } else { 2 };
+        starts.truncate(keep);
     }
-    let mut best: Option<(f32, PixelMatch)> = None;
+    // The unrefined identity competes too: refinement may trade a caption bar for a wrong crop.
+    let m = measure(&pa, &pb, identity, &mut buf);
+    let mut best: Option<(f32, PixelMatch)> = Some((m.score(), m));
     for (score, forward, start) in starts {
         let (big, small) = if forward { (&pa, &pb) } else { (&pb, &pa) };
         let t = if score >= REFINE_FROM {

@@ -3,7 +3,7 @@
 //! regrouping with other thresholds reads it again without touching the index or the disk.
 
 use super::align::{self, PixelMatch};
-use super::symmetry::Symmetry;
+use super::symmetry::{self, Symmetry};
 use crate::core::catalog::PhotoInfo;
 use crate::core::error::{Error, Result};
 use crate::core::index::VectorIndex;
@@ -78,6 +78,9 @@ pub struct Edge {
     pub pixel: Option<PixelMatch>,
     /// How `a` was turned to look like `b` (identity unless mirror search found it).
     pub symmetry: Symmetry,
+    /// Cosine of the two colour layouts (`None` when either photo is nearly colourless): low for
+    /// a recoloured variant, which is the same design but not the same picture.
+    pub colour: Option<f32>,
 }
 
 /// Time and counts of a build, for benchmarks and the status line.
@@ -216,6 +219,7 @@ impl CandidateGraph {
                             semantic: None,
                             pixel: None,
                             symmetry,
+                            colour: None,
                         });
                     }
                 }
@@ -250,6 +254,15 @@ impl CandidateGraph {
             if let (Some(x), Some(y)) = (&class_semantic[e.a as usize], &class_semantic[e.b as usize])
             {
                 e.semantic = Some(dot(x, y));
+            }
+            if let (Some(x), Some(y)) = (&class_vectors[e.a as usize], &class_vectors[e.b as usize])
+            {
+                let x = if e.symmetry.is_identity() {
+                    Some(x.clone())
+                } else {
+                    e.symmetry.apply_descriptor(x)
+                };
+                e.colour = x.and_then(|x| symmetry::colour_agreement(&x, y));
             }
             if e.similarity < opts.pixel_check_from {
                 return;

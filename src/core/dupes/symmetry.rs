@@ -136,6 +136,32 @@ impl Symmetry {
     }
 }
 
+/// Offset of the colour layout block (two 4x4 opponent-chroma planes) in a descriptor.
+const COLOUR_AT: usize = 16 * 16 + 8 * 8 + 4 * 4 * 8;
+/// Length of the colour layout block.
+const COLOUR_LEN: usize = 32;
+/// Norm of the colour block of a fully colourful photo (the block's weight, square-rooted).
+const COLOUR_FULL_NORM: f32 = 0.316;
+
+/// How the colour layouts of two descriptors agree: the cosine of their colour blocks, or `None`
+/// when either photo is nearly colourless (a grayscale copy says nothing about hue).
+pub fn colour_agreement(a: &[f32], b: &[f32]) -> Option<f32> {
+    if a.len() != DESCRIPTOR_DIM || b.len() != DESCRIPTOR_DIM {
+        return None;
+    }
+    let (ca, cb) = (
+        &a[COLOUR_AT..COLOUR_AT + COLOUR_LEN],
+        &b[COLOUR_AT..COLOUR_AT + COLOUR_LEN],
+    );
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let (na, nb) = (norm(ca), norm(cb));
+    // Below half the full norm the photo's chroma is weak (a grayscale or sepia copy).
+    if na < 0.5 * COLOUR_FULL_NORM || nb < 0.5 * COLOUR_FULL_NORM {
+        return None;
+    }
+    Some(ca.iter().zip(cb).map(|(x, y)| x * y).sum::<f32>() / (na * nb))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

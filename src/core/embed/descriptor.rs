@@ -210,7 +210,11 @@ mod tests {
             let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
             let r = (fx * 255.0) as u8;
             let g = ((fy * 6.0).sin() * 100.0 + 128.0) as u8;
-            let b = if (fx - 0.5).powi(2) + (fy - 0.4).powi(2) < 0.05 { 230 } else { 40 };
+            let b = if (fx - 0.5).powi(2) + (fy - 0.4).powi(2) < 0.05 {
+                230
+            } else {
+                40
+            };
             image::Rgb([r, g, b])
         })
     }

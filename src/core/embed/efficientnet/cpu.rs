@@ -274,7 +274,9 @@ impl CpuNet {
 
 /// `x` (`[pixels, cin]` tensor with geometry `geo`) times the 1x1 kernel, then `epi`.
 pub static PROF: std::sync::Mutex<[f64; 4]> = std::sync::Mutex::new([0.0; 4]);
-fn prof(i: usize, t: std::time::Instant) { PROF.lock().unwrap()[i] += t.elapsed().as_secs_f64(); }
+fn prof(i: usize, t: std::time::Instant) {
+    PROF.lock().unwrap()[i] += t.elapsed().as_secs_f64();
+}
 fn conv_1x1(x: Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, EmbedError> {
     debug_assert_eq!(geo.c, pw.cin);
     let t0 = std::time::Instant::now();
