@@ -9,7 +9,7 @@
 //!
 //! The `lookalike` binary's CLI drives `core` directly, the same code the GUI's worker runs.
 
-pub mod core;
 pub mod cli;
-pub mod worker;
+pub mod core;
 pub mod ui;
+pub mod worker;

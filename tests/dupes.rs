@@ -270,3 +270,93 @@ fn chains_are_not_grouped_transitively() {
         assert!(has_centre, "no member links to all others in {ids:?}");
     }
 }
+
+/// Deterministic xorshift in [0, 1).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+/// Speed of grouping an indexed library: synthetic descriptor-like vectors (low intrinsic
+/// dimension, like real ones) and signatures; a fifth of the photos have 1–3 edited copies.
+/// Run: `LOOKALIKE_BENCH_N=100000 cargo test --release --test dupes -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn bench_grouping_speed() {
+    use lookalike::core::dupes::GraphInput;
+    use lookalike::core::index::VectorIndex;
+    use std::time::Instant;
+    let n: usize = std::env::var("LOOKALIKE_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let dim = lookalike::core::embed::descriptor::DESCRIPTOR_DIM;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let latent = 24;
+    let basis: Vec<f32> = (0..dim * latent).map(|_| rng.next() - 0.5).collect();
+    let unit = |mut v: Vec<f32>| {
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+        v.iter_mut().for_each(|x| *x /= norm);
+        v
+    };
+    let mut input = GraphInput::default();
+    let mut id = 0i64;
+    let t = Instant::now();
+    while (id as usize) < n {
+        let z: Vec<f32> = (0..latent).map(|_| rng.next() - 0.5).collect();
+        let base: Vec<f32> = (0..dim).map(|d| (0..latent).map(|k| basis[d * latent + k] * z[k]).sum()).collect();
+        let (fx, fy, ph) = (1.0 + 6.0 * rng.next(), 1.0 + 6.0 * rng.next(), 6.0 * rng.next());
+        let sig = |shift: f32, noise: &mut Rng| -> Vec<u8> {
+            (0..1024)
+                .map(|i| {
+                    let (x, y) = ((i % 32) as f32 / 32.0 + shift, (i / 32) as f32 / 32.0);
+                    let v = 128.0 + 60.0 * (fx * x * 3.0 + ph).sin() * (fy * y * 3.0).cos() + 10.0 * (noise.next() - 0.5);
+                    v.clamp(0.0, 255.0) as u8
+                })
+                .collect()
+        };
+        let copies = if rng.next() < 0.2 { 1 + (rng.next() * 3.0) as usize } else { 0 };
+        for c in 0..=copies {
+            let v: Vec<f32> = base.iter().map(|x| x + if c == 0 { 0.0 } else { 0.02 * (rng.next() - 0.5) }).collect();
+            input.vectors.insert(id, unit(v));
+            input.signatures.insert(id, sig(0.02 * c as f32, &mut rng));
+            input.photos.push(entry(id, &format!("p{id}.jpg"), 4000, 3000, 1_000_000 + id as u64, "jpeg", id));
+            id += 1;
+        }
+    }
+    let gen_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut vectors: Vec<(i64, Vec<f32>)> = input.vectors.iter().map(|(k, v)| (*k, v.clone())).collect();
+    vectors.sort_by_key(|x| x.0);
+    let index = VectorIndex::build("descriptor-v1", dim, &vectors);
+    drop(vectors);
+    let index_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let graph = CandidateGraph::build(input, &index, &GraphOptions::default(), &NoProgress, &CancelFlag::new())
+        .expect("graph");
+    let graph_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let groups = dupes::groups(&graph, &DupeSettings::default(), &IgnoreList::default());
+    let group_ms = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    let mut settings = DupeSettings::default();
+    settings.thresholds.near = 0.95;
+    let regrouped = dupes::groups(&graph, &settings, &IgnoreList::default());
+    let regroup_ms = t.elapsed().as_secs_f64() * 1e3;
+    println!(
+        "bench n={} (generate {gen_s:.1} s, index build {index_s:.1} s, not counted): graph {graph_s:.2} s \
+         [search {:.0} ms, pixel checks {:.0} ms for {} pairs, {} edges], group {group_ms:.0} ms -> {} groups, \
+         regroup at near=0.95 {regroup_ms:.0} ms -> {} groups; total {:.2} s",
+        graph.photos.len(),
+        graph.stats.search_ms,
+        graph.stats.verify_ms,
+        graph.stats.pixel_checked,
+        graph.stats.edges,
+        groups.len(),
+        regrouped.len(),
+        graph_s + group_ms / 1e3
+    );
+    assert!(!groups.is_empty());
+}

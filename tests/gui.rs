@@ -28,7 +28,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u32 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) as u32
     }
     fn range(&mut self, lo: u32, hi: u32) -> u32 {
@@ -39,7 +42,13 @@ impl Lcg {
 /// A photo-like picture: sky and ground gradients, a horizon, a few coloured blobs, grain.
 fn synth_photo(seed: u64, w: u32, h: u32) -> RgbImage {
     let mut rng = Lcg(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5555);
-    let col = |rng: &mut Lcg| [rng.range(0, 256) as f32, rng.range(0, 256) as f32, rng.range(0, 256) as f32];
+    let col = |rng: &mut Lcg| {
+        [
+            rng.range(0, 256) as f32,
+            rng.range(0, 256) as f32,
+            rng.range(0, 256) as f32,
+        ]
+    };
     let (sky_top, sky_low, ground) = (col(&mut rng), col(&mut rng), col(&mut rng));
     let horizon = h as f32 * (0.3 + rng.range(0, 40) as f32 / 100.0);
     let blobs: Vec<([f32; 3], f32, f32, f32)> = (0..rng.range(3, 7))
@@ -79,7 +88,12 @@ fn synth_photo(seed: u64, w: u32, h: u32) -> RgbImage {
 fn edited_copy(src: &RgbImage) -> RgbImage {
     let (w, h) = src.dimensions();
     let crop = image::imageops::crop_imm(src, w / 20, h / 20, w - w / 10, h - h / 10).to_image();
-    let mut small = image::imageops::resize(&crop, w * 3 / 4, h * 3 / 4, image::imageops::FilterType::Triangle);
+    let mut small = image::imageops::resize(
+        &crop,
+        w * 3 / 4,
+        h * 3 / 4,
+        image::imageops::FilterType::Triangle,
+    );
     for p in small.pixels_mut() {
         *p = Rgb(p.0.map(|v| v.saturating_add(12)));
     }
@@ -93,12 +107,18 @@ fn make_library(root: &Path, n: u64) -> (PathBuf, PathBuf, String) {
     let mut original = PathBuf::new();
     for i in 0..n {
         let img = synth_photo(i, 320, 240);
-        let dir = if i % 2 == 0 { lib.clone() } else { lib.join("trip") };
+        let dir = if i % 2 == 0 {
+            lib.clone()
+        } else {
+            lib.join("trip")
+        };
         let path = dir.join(format!("photo_{i:02}.jpg"));
         img.save(&path).expect("save photo");
         if i == 3 {
             original = path.clone();
-            edited_copy(&img).save(lib.join("photo_03_edited.jpg")).expect("save copy");
+            edited_copy(&img)
+                .save(lib.join("photo_03_edited.jpg"))
+                .expect("save copy");
         }
     }
     (lib, original, "photo_03_edited.jpg".into())
@@ -125,7 +145,12 @@ fn harness(app: App) -> Harness<'static, App> {
 }
 
 /// Run frames until `done` holds, failing after `timeout`.
-fn step_until(h: &mut Harness<'_, App>, timeout: Duration, what: &str, done: impl Fn(&App) -> bool) {
+fn step_until(
+    h: &mut Harness<'_, App>,
+    timeout: Duration,
+    what: &str,
+    done: impl Fn(&App) -> bool,
+) {
     let start = Instant::now();
     loop {
         h.step();
@@ -150,10 +175,16 @@ fn label_of(h: &Harness<'_, App>, contains: &str) -> String {
 fn drop_query_shows_edited_copy_first_and_preview_opens_and_closes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (lib, original, copy_name) = make_library(tmp.path(), 12);
-    let mut h = harness(new_app(&tmp.path().join("data"), Some(lib)));
+    // Pin the model-free descriptor: fast, and independent of which CNN is the default.
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    std::fs::write(data.join("settings.json"), br#"{"model": "descriptor"}"#).expect("settings");
+    let mut h = harness(new_app(&data, Some(lib)));
 
     step_until(&mut h, Duration::from_secs(180), "indexing", |app| {
-        !app.is_indexing() && app.last_report().is_some() && app.status().is_some_and(|s| s.photos == 13)
+        !app.is_indexing()
+            && app.last_report().is_some()
+            && app.status().is_some_and(|s| s.photos == 13)
     });
 
     h.input_mut()
@@ -169,7 +200,11 @@ fn drop_query_shows_edited_copy_first_and_preview_opens_and_closes() {
         first.path.file_name().and_then(|n| n.to_str()),
         Some(copy_name.as_str()),
         "results: {:?}",
-        h.state().results().iter().map(|p| &p.path).collect::<Vec<_>>()
+        h.state()
+            .results()
+            .iter()
+            .map(|p| &p.path)
+            .collect::<Vec<_>>()
     );
     assert!(
         h.state().results().iter().all(|p| p.path != original),
@@ -177,7 +212,10 @@ fn drop_query_shows_edited_copy_first_and_preview_opens_and_closes() {
     );
     let tile = label_of(&h, "Result 1:");
     assert!(tile.contains(&copy_name), "first tile is {tile:?}");
-    assert!(tile.contains("similarity"), "tile label has the score: {tile:?}");
+    assert!(
+        tile.contains("similarity"),
+        "tile label has the score: {tile:?}"
+    );
 
     // Select the first result and open the preview with Space.
     h.get_by_label_contains("Result 1:").click();
@@ -191,10 +229,16 @@ fn drop_query_shows_edited_copy_first_and_preview_opens_and_closes() {
     // Next photo, then close with the button.
     h.key_press(egui::Key::ArrowRight);
     h.run_steps(2);
-    assert!(h.query_by_label_contains("2 of").is_some(), "Right shows the next photo");
+    assert!(
+        h.query_by_label_contains("2 of").is_some(),
+        "Right shows the next photo"
+    );
     h.get_by_label("Close preview").click();
     h.run_steps(2);
-    assert!(!h.state().preview_open(), "the close button closes the preview");
+    assert!(
+        !h.state().preview_open(),
+        "the close button closes the preview"
+    );
 
     // Open again and close with Escape.
     h.key_press(egui::Key::Enter);
@@ -211,9 +255,14 @@ fn welcome_then_settings_persist_across_restart() {
     let data = tmp.path().join("data");
     {
         let mut h = harness(new_app(&data, None));
-        step_until(&mut h, Duration::from_secs(30), "library status", |app| app.status().is_some());
+        step_until(&mut h, Duration::from_secs(30), "library status", |app| {
+            app.status().is_some()
+        });
         h.run();
-        assert!(h.query_by_label("Choose photo library…").is_some(), "welcome screen shown");
+        assert!(
+            h.query_by_label("Choose photo library…").is_some(),
+            "welcome screen shown"
+        );
         assert_eq!(h.state().settings().theme, ThemeChoice::Dark);
 
         h.get_by_label("Settings").click();
@@ -223,8 +272,15 @@ fn welcome_then_settings_persist_across_restart() {
         assert_eq!(h.state().settings().theme, ThemeChoice::Light);
         // Closing the app (dropping it) stops the worker after it saved the settings.
     }
-    assert!(data.join("settings.json").is_file(), "settings were written");
+    assert!(
+        data.join("settings.json").is_file(),
+        "settings were written"
+    );
     let mut h = harness(new_app(&data, None));
     h.run();
-    assert_eq!(h.state().settings().theme, ThemeChoice::Light, "theme survives a restart");
+    assert_eq!(
+        h.state().settings().theme,
+        ThemeChoice::Light,
+        "theme survives a restart"
+    );
 }

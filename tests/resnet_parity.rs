@@ -1,37 +1,24 @@
 //! ResNet embeddings equal torchvision's on the same weights and pixels, loaded through the
-//! real `.safetensors` and PyTorch `.pth` paths; broken files give errors, never panics; the
-//! hub download works against a loopback server and fails fast and helpfully offline.
+//! real `.safetensors` and PyTorch `.pth` paths; broken files give errors, never panics.
+//! (Downloads and model lookup: `tests/model_download.rs`.)
 //!
 //! References: `tests/fixtures/resnet/*.json`, written by `make_reference.py` (see its header).
 
 mod resnet_support;
 
-use std::cell::Cell;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Instant;
 
 use candle_core::{Device, Tensor};
 use lookalike::core::embed::resnet::ResNetEmbedder;
 use lookalike::core::embed::{EmbedError, Embedder};
-use lookalike::core::models::{self, ModelError};
 use resnet_support::pth::{Wrap, write_pth};
-use resnet_support::{Entry, cosine, floats, make_input, reference, state_dict, write_safetensors};
+use resnet_support::{cosine, floats, make_input, reference, weights, without, write_safetensors};
 use sha2::{Digest, Sha256};
 
 /// The spec's bar, and a much tighter one that f32 inference comfortably meets.
 const MIN_COSINE: f64 = 0.9999;
 const TIGHT_COSINE: f64 = 0.999_999;
-
-fn weights(depth: u8) -> &'static [Entry] {
-    static R18: OnceLock<Vec<Entry>> = OnceLock::new();
-    static R50: OnceLock<Vec<Entry>> = OnceLock::new();
-    match depth {
-        18 => R18.get_or_init(|| state_dict(18)),
-        50 => R50.get_or_init(|| state_dict(50)),
-        _ => unreachable!(),
-    }
-}
 
 fn inputs(n: usize) -> Tensor {
     let data: Vec<f32> = (0..n).flat_map(make_input).collect();
@@ -204,19 +191,6 @@ fn batch_equals_single_and_id_names_model() {
     ));
 }
 
-fn without(entries: &[Entry], name: &str) -> Vec<Entry> {
-    entries
-        .iter()
-        .filter(|e| e.name != name)
-        .map(|e| Entry {
-            name: e.name.clone(),
-            shape: e.shape.clone(),
-            data: e.data.clone(),
-            is_counter: e.is_counter,
-        })
-        .collect()
-}
-
 #[test]
 fn missing_tensor_is_named() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -326,126 +300,35 @@ fn garbage_files_give_errors_not_panics() {
     assert!(ResNetEmbedder::load(&missing, &Device::Cpu).is_err());
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn resnet18_file_bytes() -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("r.safetensors");
-    write_safetensors(weights(18), &path);
-    std::fs::read(&path).expect("read")
-}
-
+/// Reads weight files PyTorch itself wrote (`make_reference.py --write-torch-files DIR`:
+/// `resnet{18,50}.pth` by `torch.save`, `.safetensors` by `safetensors.torch`) from the folder in
+/// `LOOKALIKE_TORCH_FILES`: `cargo test --test resnet_parity -- --ignored torch_written`.
 #[test]
-fn download_from_loopback_hub() {
-    let body = resnet18_file_bytes();
-    let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
-    let data = tempfile::tempdir().expect("tempdir");
-    let last = Cell::new((0u64, None));
-    let path = models::download("resnet18", data.path(), &hub.base, &|d, t| last.set((d, t)))
-        .expect("download");
-    assert_eq!(
-        path,
-        data.path().join("models").join("resnet18.safetensors")
-    );
-    assert_eq!(std::fs::read(&path).expect("read"), body);
-    assert_eq!(last.get(), (body.len() as u64, Some(body.len() as u64)));
-    let leftovers: Vec<PathBuf> = std::fs::read_dir(data.path().join("models"))
-        .expect("dir")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    assert_eq!(leftovers, vec![path.clone()], "no temp files left behind");
-    // Redirect followed: resolve (302) + cdn (200).
-    assert_eq!(hub.requests.load(std::sync::atomic::Ordering::SeqCst), 2);
-    // And the named lookup now finds it first in the data dir.
-    let spec: models::ModelSpec = "resnet18".parse().expect("spec");
-    assert_eq!(models::resolve(&spec, data.path()).expect("resolve"), path);
+#[ignore]
+fn torch_written_files_match_reference() {
+    let dir = std::env::var_os("LOOKALIKE_TORCH_FILES").expect("set LOOKALIKE_TORCH_FILES");
+    for depth in [18u8, 50] {
+        for ext in ["pth", "safetensors"] {
+            check_parity(&Path::new(&dir).join(format!("resnet{depth}.{ext}")), depth);
+        }
+    }
 }
 
+/// Writes this test's `.pth` (plain and nested) and `.safetensors` files into the folder in
+/// `LOOKALIKE_RUST_FILES`, for `make_reference.py --check-rust-files DIR` (torch.load with
+/// `weights_only=True`): `cargo test --test resnet_parity -- --ignored write_rust_files`.
 #[test]
-fn download_checksum_mismatch_is_rejected() {
-    let body = resnet18_file_bytes();
-    let hub = resnet_support::hub::serve(body, "0".repeat(64));
-    let data = tempfile::tempdir().expect("tempdir");
-    let err = models::download("resnet18", data.path(), &hub.base, &|_, _| {})
-        .err()
-        .expect("must fail");
-    assert!(matches!(err, ModelError::Checksum { .. }), "{err}");
-    let left = std::fs::read_dir(data.path().join("models"))
-        .expect("dir")
-        .count();
-    assert_eq!(left, 0, "nothing may land in the models dir");
-}
-
-#[test]
-fn download_of_wrong_network_is_rejected() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("r.safetensors");
-    write_safetensors(&without(weights(18), "layer4.1.conv2.weight"), &path);
-    let body = std::fs::read(&path).expect("read");
-    let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
-    let data = tempfile::tempdir().expect("tempdir");
-    let err = models::download("resnet18", data.path(), &hub.base, &|_, _| {})
-        .err()
-        .expect("must fail");
-    assert!(err.to_string().contains("layer4.1.conv2.weight"), "{err}");
-    assert_eq!(
-        std::fs::read_dir(data.path().join("models"))
-            .expect("dir")
-            .count(),
-        0
-    );
-}
-
-#[test]
-fn offline_download_fails_fast_and_says_what_to_do() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let start = Instant::now();
-    let err = models::download("resnet50", data.path(), "http://127.0.0.1:1", &|_, _| {})
-        .err()
-        .expect("must fail");
-    let took = start.elapsed();
-    let msg = err.to_string();
-    println!("{msg} ({took:?})");
-    assert!(took < Duration::from_secs(5), "took {took:?}");
-    assert!(
-        msg.contains("http://127.0.0.1:1/timm/resnet50.a1_in1k/resolve/main/model.safetensors"),
-        "{msg}"
-    );
-    let target = data.path().join("models").join("resnet50.safetensors");
-    assert!(msg.contains(&target.display().to_string()), "{msg}");
-    assert!(!target.exists());
-}
-
-#[test]
-fn named_model_not_found_says_where_and_how() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let empty = tempfile::tempdir().expect("tempdir");
-    let spec = models::ModelSpec::ResNet { depth: 34 };
-    let dirs = vec![data.path().join("models"), empty.path().to_path_buf()];
-    let err = models::resolve_in(&spec, &dirs, data.path())
-        .err()
-        .expect("must fail");
-    let msg = err.to_string();
-    assert!(msg.contains(&empty.path().display().to_string()), "{msg}");
-    assert!(msg.contains("lookalike models download resnet34"), "{msg}");
-    assert!(
-        msg.contains("resnet34.a1_in1k/resolve/main/model.safetensors"),
-        "{msg}"
-    );
-    // torchvision's hashed file name and timm's folder layout are both found.
-    std::fs::write(empty.path().join("resnet34-b627a593.pth"), b"x").expect("write");
-    let found = models::resolve_in(&spec, &dirs, data.path()).expect("found");
-    assert_eq!(found, empty.path().join("resnet34-b627a593.pth"));
-    let timm = data.path().join("models/resnet34.a1_in1k");
-    std::fs::create_dir_all(&timm).expect("mkdir");
-    std::fs::write(timm.join("model.safetensors"), b"x").expect("write");
-    let found = models::resolve_in(&spec, &dirs, data.path()).expect("found");
-    assert_eq!(found, timm.join("model.safetensors"));
+#[ignore]
+fn write_rust_files_for_torch() {
+    let dir = std::env::var_os("LOOKALIKE_RUST_FILES").expect("set LOOKALIKE_RUST_FILES");
+    let dir = Path::new(&dir);
+    write_pth(weights(18), &dir.join("resnet18.pth"), Wrap::Plain);
+    let nested = Wrap::Nested {
+        key: "state_dict",
+        prefix: "module.",
+    };
+    write_pth(weights(18), &dir.join("resnet18-nested.pth"), nested);
+    write_safetensors(weights(18), &dir.join("resnet18.safetensors"));
 }
 
 /// Inference throughput on the CPU (not a correctness test):

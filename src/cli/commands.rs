@@ -199,10 +199,7 @@ fn query(
     }
     let lib = open_library(data_dir)?;
     let active = load_for_query(&lib, device)?;
-    let embedder = active.primary();
-    let index = lib.open_index(embedder)?;
-    let v = query::embed_file(image, embedder)?;
-    let hits = query::nearest(&index, &lib.catalog, &v, k)?;
+    let hits = run_query(&lib, &active, image, k)?;
     if json {
         println!("{}", serde_json::to_string(&hits)?);
     } else if hits.is_empty() {
@@ -217,6 +214,31 @@ fn query(
         }
     }
     Ok(())
+}
+
+/// Query with the primary embedder, fused with the descriptor when the primary is a CNN.
+fn run_query(
+    lib: &Library,
+    active: &ActiveEmbedders,
+    image: &Path,
+    k: usize,
+) -> Result<Vec<query::QueryHit>> {
+    let refs = active.refs();
+    let vectors = query::embed_file_multi(image, &refs)?;
+    if active.primary == 0 {
+        let index = lib.open_index(active.primary())?;
+        return Ok(query::nearest(&index, &lib.catalog, &vectors[0], k)?);
+    }
+    let cnn_index = lib.open_index(active.primary())?;
+    let desc_index = lib.open_index(active.descriptor())?;
+    Ok(query::nearest_fused(
+        &lib.catalog,
+        &cnn_index,
+        &vectors[active.primary],
+        &desc_index,
+        &vectors[0],
+        k,
+    )?)
 }
 
 fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {

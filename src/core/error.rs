@@ -42,6 +42,9 @@ pub enum Error {
     /// The index is unusable for this request.
     #[error("{0}")]
     Index(String),
+    /// A model could not be found or fetched.
+    #[error(transparent)]
+    Model(#[from] crate::core::models::ModelError),
     /// The operation was cancelled by the user.
     #[error("cancelled")]
     Cancelled,

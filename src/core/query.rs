@@ -48,3 +48,79 @@ pub fn nearest(
     }
     Ok(hits)
 }
+
+/// Descriptor similarity from which a result counts as a near-duplicate of the query and is
+/// ranked by the larger of the two similarities (the descriptor is precise there).
+pub const NEAR_DUPLICATE_SIMILARITY: f32 = 0.85;
+
+/// Decode a photo once and embed it with each embedder, in order.
+pub fn embed_file_multi(path: &Path, embedders: &[&dyn Embedder]) -> Result<Vec<Vec<f32>>> {
+    let bytes = image_io::read_file(path)
+        .map_err(|e| Error::Other(format!("cannot read {}: {e}", path.display())))?;
+    let min_side = embedders
+        .iter()
+        .map(|e| e.min_input_side_px())
+        .max()
+        .unwrap_or(224);
+    let decoded = image_io::decode(&bytes, min_side)
+        .map_err(|e| Error::Other(format!("cannot decode {}: {e}", path.display())))?;
+    embedders
+        .iter()
+        .map(|e| embed_one(*e, &decoded.image).map_err(Error::from))
+        .collect()
+}
+
+/// Query with a CNN (semantic neighbours) fused with the descriptor (near-duplicates first).
+///
+/// Candidates are the union of both indexes' neighbours; each is scored with exact cosines from
+/// the catalog: the CNN similarity, raised to the descriptor similarity when that is above
+/// [`NEAR_DUPLICATE_SIMILARITY`]. So edited copies of the query come first and semantically
+/// similar photos follow, whatever the CNN's calibration.
+#[allow(clippy::too_many_arguments)]
+pub fn nearest_fused(
+    catalog: &Catalog,
+    cnn_index: &VectorIndex,
+    cnn_vector: &[f32],
+    desc_index: &VectorIndex,
+    desc_vector: &[f32],
+    k: usize,
+) -> Result<Vec<QueryHit>> {
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    let mut ids: Vec<i64> = cnn_index
+        .search(cnn_vector, k * 2)
+        .into_iter()
+        .chain(desc_index.search(desc_vector, k))
+        .map(|n| n.id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut scored = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(cv) = catalog.vector(id, cnn_index.embedder())? else {
+            continue;
+        };
+        let c = dot(&cv, cnn_vector);
+        let d = catalog
+            .vector(id, desc_index.embedder())?
+            .map_or(0.0, |dv| dot(&dv, desc_vector));
+        let score = if d >= NEAR_DUPLICATE_SIMILARITY {
+            c.max(d)
+        } else {
+            c
+        };
+        scored.push((score, id));
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.truncate(k);
+    let mut hits = Vec::with_capacity(scored.len());
+    for (score, id) in scored {
+        if let Some(info) = catalog.photo(id)? {
+            hits.push(QueryHit {
+                path: info.path,
+                score: score.clamp(-1.0, 1.0),
+                id,
+            });
+        }
+    }
+    Ok(hits)
+}

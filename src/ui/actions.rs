@@ -150,7 +150,10 @@ pub fn show_in_folder(path: &Path) -> Result<(), String> {
 /// Turn pasted text into a path: the first non-empty line, `file://` URLs decoded, quotes
 /// stripped. `None` when it does not name an existing file or folder.
 pub fn path_from_paste(text: &str) -> Option<PathBuf> {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
     let line = line.trim_matches(|c| c == '"' || c == '\'');
     let raw = match line.strip_prefix("file://") {
         Some(rest) => percent_decode(rest),

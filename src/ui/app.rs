@@ -9,14 +9,15 @@ use super::browse::BrowseState;
 use super::preview::PreviewState;
 use super::results_grid::TileAction;
 use super::results_view::QueryState;
-use super::settings::{ModelDraft, Settings, ThemeChoice};
+use super::settings::{DownloadState, ModelDraft, Settings, ThemeChoice};
 use super::textures::TextureCache;
 use super::toasts::Toasts;
 use crate::core::catalog::PhotoInfo;
 use crate::core::indexer::IndexReport;
 use crate::worker::thumbnails::ThumbKey;
 use crate::worker::{
-    Command, Event, IndexProgress, LibraryStatus, QuerySource, WorkerConfig, WorkerHandle,
+    Command, Event, IndexProgress, LibraryStatus, ModelChoice, QuerySource, WorkerConfig,
+    WorkerHandle,
 };
 use egui::Context;
 use std::collections::{HashSet, VecDeque};
@@ -158,6 +159,8 @@ pub struct App {
     saved_settings: Settings,
     applied_theme: Option<ThemeChoice>,
     pub(super) model_draft: ModelDraft,
+    pub(super) models: Option<Vec<ModelChoice>>,
+    pub(super) download: Option<DownloadState>,
     pub(super) status: Option<LibraryStatus>,
     pub(super) progress: Option<IndexProgress>,
     pub(super) indexing: bool,
@@ -216,6 +219,8 @@ impl App {
             settings,
             applied_theme: None,
             model_draft,
+            models: None,
+            download: None,
             status: None,
             progress: None,
             indexing: false,
@@ -400,6 +405,10 @@ impl App {
         if self.indexing && self.query.as_ref().is_some_and(|q| q.partial) {
             ctx.request_repaint_after(PARTIAL_REFRESH);
         }
+        if self.applied_theme.is_none() {
+            // Take the keyboard at start (matters where no window manager gives focus, e.g. Xvfb).
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
         if self.applied_theme != Some(self.settings.theme) {
             ctx.set_theme(self.settings.theme_preference());
             self.applied_theme = Some(self.settings.theme);
@@ -482,11 +491,27 @@ impl App {
                 self.browse.remove_ids(&ids);
                 self.preview = None;
                 if !ids.is_empty() {
-                    self.toasts.info(format!("Moved {} photo(s) to the trash", ids.len()));
+                    self.toasts
+                        .info(format!("Moved {} photo(s) to the trash", ids.len()));
                 }
                 for f in failed {
-                    self.toasts.error(format!("Could not move to the trash: {f}"));
+                    self.toasts
+                        .error(format!("Could not move to the trash: {f}"));
                 }
+            }
+            Event::Models(m) => self.models = Some(m),
+            Event::DownloadProgress { name, done, total } => {
+                self.download = Some(DownloadState { name, done, total });
+            }
+            Event::DownloadFinished { name, error } => {
+                self.download = None;
+                match error {
+                    None => self
+                        .toasts
+                        .info(format!("Downloaded {name}; choose Apply to use it")),
+                    Some(e) => self.toasts.error(format!("Download of {name} failed: {e}")),
+                }
+                self.send(Command::ListModels);
             }
             Event::Notice(text) => self.toasts.info(text),
             Event::Error(text) => self.toasts.error(text),
@@ -574,7 +599,11 @@ impl App {
 
     fn query_pasted_image(&mut self, ctx: &Context, img: &egui::ColorImage) {
         let [w, h] = img.size;
-        let rgb: Vec<u8> = img.pixels.iter().flat_map(|c| [c.r(), c.g(), c.b()]).collect();
+        let rgb: Vec<u8> = img
+            .pixels
+            .iter()
+            .flat_map(|c| [c.r(), c.g(), c.b()])
+            .collect();
         let Some(image) = image::RgbImage::from_raw(w as u32, h as u32, rgb) else {
             self.toasts.error("The pasted image is empty");
             return;
@@ -622,6 +651,9 @@ impl App {
             }
             UiAction::ToggleSettings => {
                 self.show_settings = !self.show_settings;
+                if self.show_settings {
+                    self.send(Command::ListModels);
+                }
                 self.model_draft = ModelDraft {
                     model: self.settings.model.clone(),
                     device: self.settings.device.clone(),

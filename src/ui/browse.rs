@@ -2,9 +2,9 @@
 //! you type.
 
 use super::UiAction;
+use super::format;
 use super::results_grid::{self, GridState, Section};
 use super::textures::TextureCache;
-use super::format;
 use crate::core::catalog::PhotoInfo;
 use crate::worker::thumbnails::ThumbKey;
 use egui::Ui;
@@ -84,7 +84,12 @@ impl BrowseState {
         }
         let needle = self.filter.trim().to_lowercase();
         let mut order: Vec<usize> = (0..self.photos.len())
-            .filter(|&i| needle.is_empty() || file_name(&self.photos[i].path).to_lowercase().contains(&needle))
+            .filter(|&i| {
+                needle.is_empty()
+                    || file_name(&self.photos[i].path)
+                        .to_lowercase()
+                        .contains(&needle)
+            })
             .collect();
         let group_of = |p: &PhotoInfo| match self.grouping {
             Grouping::Folder => p
@@ -96,9 +101,9 @@ impl BrowseState {
         match self.grouping {
             // `photos` arrives sorted by path, which already groups folders together.
             Grouping::Folder => {}
-            Grouping::Date => order.sort_by(|&a, &b| {
-                self.photos[b].mtime_ns.cmp(&self.photos[a].mtime_ns)
-            }),
+            Grouping::Date => {
+                order.sort_by(|&a, &b| self.photos[b].mtime_ns.cmp(&self.photos[a].mtime_ns))
+            }
         }
         let mut sections: Vec<Section> = Vec::new();
         for (pos, &i) in order.iter().enumerate() {
@@ -153,8 +158,16 @@ pub fn browse_ui(
         ui.selectable_value(&mut state.grouping, Grouping::Folder, "Folder");
         ui.selectable_value(&mut state.grouping, Grouping::Date, "Month");
         ui.separator();
-        ui.label(format!("{} of {} photos", state.order.len(), state.photos.len()));
-        if ui.button("Refresh").on_hover_text("Reload the list of photos").clicked() {
+        ui.label(format!(
+            "{} of {} photos",
+            state.order.len(),
+            state.photos.len()
+        ));
+        if ui
+            .button("Refresh")
+            .on_hover_text("Reload the list of photos")
+            .clicked()
+        {
             actions.push(UiAction::RefreshBrowse);
         }
     });
@@ -167,7 +180,9 @@ pub fn browse_ui(
         return;
     }
     if state.photos.is_empty() {
-        ui.label("No photos are indexed yet. Add a library folder, or wait for indexing to finish.");
+        ui.label(
+            "No photos are indexed yet. Add a library folder, or wait for indexing to finish.",
+        );
         return;
     }
     if state.order.is_empty() {

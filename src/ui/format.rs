@@ -38,7 +38,11 @@ pub fn date_time(mtime_ns: i64) -> String {
     let secs = mtime_ns.div_euclid(1_000_000_000);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", sod / 3600, (sod % 3600) / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        sod / 3600,
+        (sod % 3600) / 60
+    )
 }
 
 /// "2024-05" (UTC) from nanoseconds since the epoch: the browse view's date groups.

@@ -86,7 +86,15 @@ pub(super) fn panels_ui(
                     if !keyboard {
                         q.grid.scroll_to_selected = false;
                     }
-                    results_view::results_ui(ui, q, thumb_px, &mut app.textures, actions, wanted, keyboard);
+                    results_view::results_ui(
+                        ui,
+                        q,
+                        thumb_px,
+                        &mut app.textures,
+                        actions,
+                        wanted,
+                        keyboard,
+                    );
                 } else if app.status.is_none() {
                     ui.centered_and_justified(|ui| ui.spinner());
                 } else if empty_library && !app.indexing {
@@ -96,7 +104,15 @@ pub(super) fn panels_ui(
                 }
             }
             View::Browse => {
-                browse::browse_ui(ui, &mut app.browse, thumb_px, &mut app.textures, actions, wanted, keyboard);
+                browse::browse_ui(
+                    ui,
+                    &mut app.browse,
+                    thumb_px,
+                    &mut app.textures,
+                    actions,
+                    wanted,
+                    keyboard,
+                );
             }
             View::Duplicates => duplicates_placeholder_ui(ui),
         }
@@ -124,7 +140,12 @@ fn duplicates_placeholder_ui(ui: &mut Ui) {
     });
 }
 
-fn preview_ui(app: &mut App, ctx: &Context, actions: &mut Vec<UiAction>, wanted: &mut Vec<ThumbKey>) {
+fn preview_ui(
+    app: &mut App,
+    ctx: &Context,
+    actions: &mut Vec<UiAction>,
+    wanted: &mut Vec<ThumbKey>,
+) {
     let Some((list, mut state)) = app.preview.clone() else {
         return;
     };
@@ -133,7 +154,15 @@ fn preview_ui(app: &mut App, ctx: &Context, actions: &mut Vec<UiAction>, wanted:
         app.preview = None;
         return;
     };
-    let action = preview::preview_ui(ctx, &mut state, count, &info, score, &mut app.textures, wanted);
+    let action = preview::preview_ui(
+        ctx,
+        &mut state,
+        count,
+        &info,
+        score,
+        &mut app.textures,
+        wanted,
+    );
     // Prefetch the neighbours.
     for j in [state.index + 1, state.index.wrapping_sub(1)] {
         if let Some((n, _)) = app.item(list, j) {
@@ -163,7 +192,17 @@ fn windows_ui(app: &mut App, ctx: &Context, actions: &mut Vec<UiAction>) {
             .open(&mut open)
             .default_width(520.0)
             .show(ctx, |ui| {
-                acts = settings::settings_ui(ui, &mut app.settings, &mut app.model_draft, app.status.as_ref());
+                let info = settings::ModelInfo {
+                    models: app.models.as_deref(),
+                    download: app.download.as_ref(),
+                };
+                acts = settings::settings_ui(
+                    ui,
+                    &mut app.settings,
+                    &mut app.model_draft,
+                    app.status.as_ref(),
+                    info,
+                );
             });
         app.show_settings = open;
         if acts.apply_model {
@@ -180,6 +219,14 @@ fn windows_ui(app: &mut App, ctx: &Context, actions: &mut Vec<UiAction>) {
         }
         if acts.rescan {
             actions.push(UiAction::Rescan);
+        }
+        if let Some(name) = acts.download {
+            app.download = Some(settings::DownloadState {
+                name: name.clone(),
+                done: 0,
+                total: None,
+            });
+            app.send(Command::DownloadModel(name));
         }
     }
     if app.show_failures {
@@ -223,9 +270,16 @@ fn windows_ui(app: &mut App, ctx: &Context, actions: &mut Vec<UiAction>) {
 /// Highlight the whole window while files are dragged over it.
 fn drop_overlay(ctx: &Context) {
     let rect = ctx.content_rect();
-    let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, Id::unique("drop_overlay")));
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Foreground,
+        Id::unique("drop_overlay"),
+    ));
     let v = ctx.global_style().visuals.clone();
-    painter.rect_filled(rect.shrink(6.0), 12.0, v.selection.bg_fill.gamma_multiply(0.25));
+    painter.rect_filled(
+        rect.shrink(6.0),
+        12.0,
+        v.selection.bg_fill.gamma_multiply(0.25),
+    );
     painter.rect_stroke(
         rect.shrink(6.0),
         12.0,

@@ -119,11 +119,17 @@ pub fn preview_ui(
                     action = Some(PreviewAction::Tile(TileAction::FindSimilar(index)));
                 }
                 ui.separator();
-                if ui.add_enabled(index + 1 < count, egui::Button::new("Next")).clicked() {
+                if ui
+                    .add_enabled(index + 1 < count, egui::Button::new("Next"))
+                    .clicked()
+                {
                     state.index += 1;
                     state.zoom = 1.0;
                 }
-                if ui.add_enabled(index > 0, egui::Button::new("Previous")).clicked() {
+                if ui
+                    .add_enabled(index > 0, egui::Button::new("Previous"))
+                    .clicked()
+                {
                     state.index -= 1;
                     state.zoom = 1.0;
                 }
@@ -137,7 +143,11 @@ pub fn preview_ui(
                 if ui.button("100%").on_hover_text("Actual size (1)").clicked() {
                     state.actual_size = true;
                 }
-                if ui.button("Fit").on_hover_text("Fit in window (0)").clicked() {
+                if ui
+                    .button("Fit")
+                    .on_hover_text("Fit in window (0)")
+                    .clicked()
+                {
                     state.zoom = 1.0;
                     state.actual_size = false;
                 }
@@ -156,7 +166,10 @@ pub fn preview_ui(
         let tex = match textures.get(&big) {
             TexState::Ready(t) => Some(t.clone()),
             TexState::Failed(reason) => {
-                ui.colored_label(ui.visuals().warn_fg_color, format!("Cannot show this photo: {reason}"));
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!("Cannot show this photo: {reason}"),
+                );
                 None
             }
             TexState::Missing => {
@@ -176,7 +189,11 @@ pub fn preview_ui(
             let full = Vec2::new(info.width.max(1) as f32, info.height.max(1) as f32);
             let fit = (area.x / full.x).min(area.y / full.y).min(1.0);
             let ppp = ui.ctx().pixels_per_point();
-            let scale = if state.actual_size { 1.0 / ppp } else { fit * state.zoom };
+            let scale = if state.actual_size {
+                1.0 / ppp
+            } else {
+                fit * state.zoom
+            };
             let shown = full * scale;
             egui::ScrollArea::both()
                 .id_salt("preview_scroll")

@@ -1,8 +1,8 @@
 //! The virtualised photo grid shared by the results and browse views: only visible tiles are laid
 //! out, painted and asked for thumbnails, so 100,000 photos scroll as smoothly as 100.
 
-use super::textures::{TexState, TextureCache};
 use super::format;
+use super::textures::{TexState, TextureCache};
 use crate::core::catalog::PhotoInfo;
 use crate::worker::thumbnails::ThumbKey;
 use egui::{Align2, Color32, FontId, Id, Key, Rect, Role, Sense, Stroke, StrokeKind, Ui, Vec2};
@@ -166,6 +166,8 @@ pub fn grid_ui<'a>(
             let width = ui.available_width();
             let cols = (((width + GAP) / (cell.x + GAP)).floor() as usize).max(1);
             state.columns = cols;
+            // Share the spare width between the columns so the grid fills the view.
+            let cell = Vec2::new(((width + GAP) / cols as f32 - GAP).max(cell.x), cell.y);
             let row_h = cell.y + GAP;
             // Offsets of each section (headers and tile rows).
             let mut y = 0.0;
@@ -186,7 +188,8 @@ pub fn grid_ui<'a>(
                 if scroll_to && let Some(sel) = sel_in {
                     let r = (sel - s.start) / cols;
                     let top = origin.y + sy + header + r as f32 * row_h;
-                    let rect = Rect::from_min_size(egui::pos2(origin.x, top), Vec2::new(width, cell.y));
+                    let rect =
+                        Rect::from_min_size(egui::pos2(origin.x, top), Vec2::new(width, cell.y));
                     ui.scroll_to_rect(rect, None);
                 }
                 if s_end < viewport.min.y || *sy > viewport.max.y {
@@ -203,14 +206,17 @@ pub fn grid_ui<'a>(
                     );
                 }
                 let first_row = ((viewport.min.y - sy - header) / row_h).floor().max(0.0) as usize;
-                let last_row = (((viewport.max.y - sy - header) / row_h).ceil().max(0.0) as usize).min(rows);
+                let last_row =
+                    (((viewport.max.y - sy - header) / row_h).ceil().max(0.0) as usize).min(rows);
                 for r in first_row..last_row {
                     for c in 0..cols {
                         let i = s.start + r * cols + c;
                         if i >= s.end {
                             break;
                         }
-                        let Some((info, score)) = item(i) else { continue };
+                        let Some((info, score)) = item(i) else {
+                            continue;
+                        };
                         let min = origin
                             + Vec2::new(c as f32 * (cell.x + GAP), sy + header + r as f32 * row_h);
                         let rect = Rect::from_min_size(min, cell);
@@ -220,7 +226,8 @@ pub fn grid_ui<'a>(
                             selected: state.selected == Some(i),
                             thumb_px,
                         };
-                        let res = tile_ui(ui, rect, &ctx, info, score, &label(i), textures, &mut out);
+                        let res =
+                            tile_ui(ui, rect, &ctx, info, score, &label(i), textures, &mut out);
                         if res.clicked || res.action.is_some() {
                             state.selected = Some(i);
                         }
@@ -264,7 +271,10 @@ fn tile_ui(
     } else if resp.hovered() {
         painter.rect_filled(rect, 6.0, visuals.widgets.hovered.weak_bg_fill);
     }
-    let img_area = Rect::from_min_size(rect.min + Vec2::splat(4.0), Vec2::splat(t.thumb_px));
+    let img_area = Rect::from_min_size(
+        egui::pos2(rect.center().x - t.thumb_px / 2.0, rect.top() + 4.0),
+        Vec2::splat(t.thumb_px),
+    );
     let key = ThumbKey::thumb(&info.path);
     match textures.get(&key) {
         TexState::Ready(tex) => {
@@ -290,7 +300,12 @@ fn tile_ui(
         }
     }
     if t.selected {
-        painter.rect_stroke(rect, 6.0, Stroke::new(2.0, visuals.selection.stroke.color), StrokeKind::Inside);
+        painter.rect_stroke(
+            rect,
+            6.0,
+            Stroke::new(2.0, visuals.selection.stroke.color),
+            StrokeKind::Inside,
+        );
     }
     let name = info
         .path
@@ -299,7 +314,10 @@ fn tile_ui(
     let text_top = img_area.bottom() + 3.0;
     let font = FontId::proportional(12.0);
     let color = visuals.text_color();
-    let mut name_rect = Rect::from_min_size(egui::pos2(rect.left() + 4.0, text_top), Vec2::new(rect.width() - 8.0, 15.0));
+    let mut name_rect = Rect::from_min_size(
+        egui::pos2(rect.left() + 4.0, text_top),
+        Vec2::new(rect.width() - 8.0, 15.0),
+    );
     if let Some(s) = score {
         let score_text = format!("{:.1}%", s * 100.0);
         let galley = painter.layout_no_wrap(score_text, font.clone(), visuals.strong_text_color());
@@ -310,7 +328,12 @@ fn tile_ui(
     let name_galley = painter.layout(name, font.clone(), color, f32::INFINITY);
     let clipped = painter.with_clip_rect(name_rect.intersect(painter.clip_rect()));
     clipped.galley(name_rect.min, name_galley, color);
-    let sub = format!("{}×{} · {}", info.width, info.height, format::bytes(info.bytes));
+    let sub = format!(
+        "{}×{} · {}",
+        info.width,
+        info.height,
+        format::bytes(info.bytes)
+    );
     painter.text(
         egui::pos2(rect.left() + 4.0, text_top + 16.0),
         Align2::LEFT_TOP,
@@ -341,7 +364,10 @@ fn tile_ui(
         let items = [
             ("Preview (Space)", TileAction::Preview(t.index)),
             ("Find similar (F)", TileAction::FindSimilar(t.index)),
-            ("Open with default app (O)", TileAction::OpenExternal(t.index)),
+            (
+                "Open with default app (O)",
+                TileAction::OpenExternal(t.index),
+            ),
             ("Show in folder", TileAction::ShowInFolder(t.index)),
             ("Copy path (Ctrl+C)", TileAction::CopyPath(t.index)),
             ("Move to trash… (Delete)", TileAction::Trash(t.index)),

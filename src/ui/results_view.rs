@@ -110,7 +110,10 @@ pub fn results_ui(
                 Some(t) => {
                     let s = t.size_vec2();
                     let scale = (side / s.x).min(side / s.y);
-                    ui.add(egui::Image::new((t.id(), s * scale)).alt_text(format!("Query {}", query.name)));
+                    ui.add(
+                        egui::Image::new((t.id(), s * scale))
+                            .alt_text(format!("Query {}", query.name)),
+                    );
                 }
                 None => {
                     ui.add_sized([side, side * 0.66], egui::Spinner::new());
@@ -118,7 +121,10 @@ pub fn results_ui(
             }
             ui.label(&query.name);
             if let QuerySource::File(p) | QuerySource::Photo { path: p, .. } = &query.source {
-                ui.weak(p.parent().map_or_else(String::new, |d| d.display().to_string()));
+                ui.weak(
+                    p.parent()
+                        .map_or_else(String::new, |d| d.display().to_string()),
+                );
             }
             ui.add_space(8.0);
             if query.pending {
@@ -142,7 +148,9 @@ pub fn results_ui(
     egui::CentralPanel::default().show(ui, |ui| {
         if query.hits.is_empty() {
             if !query.pending && query.error.is_none() {
-                ui.label("No similar photos yet: the library may still be indexing, or it is empty.");
+                ui.label(
+                    "No similar photos yet: the library may still be indexing, or it is empty.",
+                );
             }
             return;
         }

@@ -1,6 +1,6 @@
 //! User settings (persisted as `settings.json` in the data dir) and the settings window.
 
-use crate::worker::LibraryStatus;
+use crate::worker::{LibraryStatus, ModelChoice};
 use egui::{ComboBox, Ui};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -114,6 +114,28 @@ pub struct SettingsActions {
     pub remove_folder: Option<PathBuf>,
     /// Rescan now.
     pub rescan: bool,
+    /// Download this model's weights.
+    pub download: Option<String>,
+}
+
+/// A model download in progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownloadState {
+    /// Model name.
+    pub name: String,
+    /// Bytes so far.
+    pub done: u64,
+    /// Bytes expected.
+    pub total: Option<u64>,
+}
+
+/// What the settings know about models.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ModelInfo<'a> {
+    /// Models and whether they can be used (None until the worker answered).
+    pub models: Option<&'a [ModelChoice]>,
+    /// A download in progress.
+    pub download: Option<&'a DownloadState>,
 }
 
 /// Draft model choice, kept until "Apply".
@@ -131,6 +153,7 @@ pub fn settings_ui(
     settings: &mut Settings,
     draft: &mut ModelDraft,
     status: Option<&LibraryStatus>,
+    info: ModelInfo<'_>,
 ) -> SettingsActions {
     let mut actions = SettingsActions::default();
     ui.heading("Appearance");
@@ -153,17 +176,33 @@ pub fn settings_ui(
     ui.separator();
     ui.heading("Model");
     ui.label("Similarity is computed with this model. Changing it re-indexes the library.");
+    let fallback: Vec<ModelChoice> = MODELS
+        .iter()
+        .map(|(name, label)| ModelChoice {
+            name: (*name).to_string(),
+            description: (*label).to_string(),
+            available: true,
+            downloadable: false,
+            approx_mb: None,
+        })
+        .collect();
+    let models = info.models.unwrap_or(&fallback);
+    let chosen = models.iter().find(|m| m.name == draft.model);
     ui.horizontal(|ui| {
         let model_label = ui.label("Model:");
-        let current = MODELS
-            .iter()
-            .find(|(s, _)| *s == draft.model)
-            .map_or(draft.model.as_str(), |(_, l)| l);
+        let current = chosen.map_or(draft.model.clone(), |m| m.name.clone());
         ComboBox::from_id_salt("model")
             .selected_text(current)
+            .width(160.0)
             .show_ui(ui, |ui| {
-                for (spec, label) in MODELS {
-                    ui.selectable_value(&mut draft.model, spec.to_string(), label);
+                for m in models {
+                    let text = if m.available {
+                        m.name.clone()
+                    } else {
+                        format!("{} (weights missing)", m.name)
+                    };
+                    ui.selectable_value(&mut draft.model, m.name.clone(), text)
+                        .on_hover_text(&m.description);
                 }
             })
             .response
@@ -179,13 +218,46 @@ pub fn settings_ui(
             .response
             .labelled_by(device_label.id);
         let changed = draft.model != settings.model || draft.device != settings.device;
+        let usable = chosen.is_none_or(|m| m.available);
         if ui
-            .add_enabled(changed, egui::Button::new("Apply and re-index"))
+            .add_enabled(changed && usable, egui::Button::new("Apply and re-index"))
             .clicked()
         {
             actions.apply_model = true;
         }
     });
+    if let Some(m) = chosen {
+        ui.weak(&m.description);
+        if !m.available && m.downloadable {
+            ui.horizontal(|ui| {
+                let size = m
+                    .approx_mb
+                    .map_or(String::new(), |mb| format!(" (about {mb} MB)"));
+                let busy = info.download.is_some();
+                if ui
+                    .add_enabled(
+                        !busy,
+                        egui::Button::new(format!("Download {}{size}", m.name)),
+                    )
+                    .clicked()
+                {
+                    actions.download = Some(m.name.clone());
+                }
+            });
+        }
+    }
+    if let Some(d) = info.download {
+        let fraction = d.total.map_or(0.0, |t| d.done as f32 / t.max(1) as f32);
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .text(format!(
+                    "Downloading {}: {}",
+                    d.name,
+                    super::format::bytes(d.done)
+                ))
+                .animate(d.total.is_none()),
+        );
+    }
     if let Some(s) = status {
         ui.label(format!("In use: {}", s.model_label));
         ui.weak(format!(

@@ -38,7 +38,11 @@ pub fn progress_ui(ui: &mut Ui, p: &IndexProgress, actions: &mut Vec<UiAction>) 
         } else if ui.button("Pause").clicked() {
             actions.push(UiAction::Pause);
         }
-        if ui.button("Cancel").on_hover_text("Stop indexing; work done so far is kept").clicked() {
+        if ui
+            .button("Cancel")
+            .on_hover_text("Stop indexing; work done so far is kept")
+            .clicked()
+        {
             actions.push(UiAction::CancelIndexing);
         }
         if let Some(cur) = &p.current {

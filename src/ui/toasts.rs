@@ -67,7 +67,8 @@ impl Toasts {
             Level::Info => Duration::from_secs(6),
             Level::Error => Duration::from_secs(20),
         };
-        self.items.retain(|t| t.created.elapsed() < lifetime(t.level));
+        self.items
+            .retain(|t| t.created.elapsed() < lifetime(t.level));
         if self.items.is_empty() {
             return;
         }

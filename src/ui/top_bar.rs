@@ -1,7 +1,7 @@
 //! The toolbar: query inputs, view tabs, thumbnail size, rescan and settings.
 
-use super::{UiAction, View};
 use super::settings::{Settings, THUMB_RANGE};
+use super::{UiAction, View};
 use egui::Ui;
 
 /// Draw the top bar.
@@ -65,7 +65,9 @@ pub fn top_bar_ui(
             let slider = egui::Slider::new(&mut settings.thumb_px, THUMB_RANGE)
                 .show_value(false)
                 .step_by(8.0);
-            let resp = ui.add(slider).on_hover_text("Thumbnail size (Ctrl + and Ctrl -)");
+            let resp = ui
+                .add(slider)
+                .on_hover_text("Thumbnail size (Ctrl + and Ctrl -)");
             let label = ui.label("Size");
             let _ = resp.labelled_by(label.id);
         });

@@ -10,11 +10,15 @@ pub fn welcome_ui(ui: &mut Ui, hovering: bool, actions: &mut Vec<UiAction>) {
         ui.label(RichText::new("Lookalike").size(34.0).strong());
         ui.add_space(6.0);
         ui.label(
-            RichText::new("Find similar photos in your library — by example, on your own computer.")
-                .size(16.0),
+            RichText::new(
+                "Find similar photos in your library — by example, on your own computer.",
+            )
+            .size(16.0),
         );
         ui.add_space(18.0);
-        ui.label("1. Choose the folder that holds your photos. Lookalike indexes it in the background.");
+        ui.label(
+            "1. Choose the folder that holds your photos. Lookalike indexes it in the background.",
+        );
         ui.label("2. Drop a photo on the window, paste one (Ctrl+V) or open one (Ctrl+O).");
         ui.label("3. Browse the most similar photos, preview them, open or tidy them up.");
         ui.add_space(18.0);
@@ -33,7 +37,10 @@ pub fn welcome_ui(ui: &mut Ui, hovering: bool, actions: &mut Vec<UiAction>) {
                 v.selection.bg_fill.gamma_multiply(0.35),
             )
         } else {
-            (Stroke::new(1.5, v.weak_text_color()), egui::Color32::TRANSPARENT)
+            (
+                Stroke::new(1.5, v.weak_text_color()),
+                egui::Color32::TRANSPARENT,
+            )
         };
         ui.painter().rect_filled(rect, 12.0, fill);
         ui.painter()

@@ -8,8 +8,8 @@
 //! force. Commands that write are deferred until the run ends. Pausing blocks inside the hook.
 
 use super::{
-    Command, Control, Event, EventSink, Hit, IndexProgress, LibraryStatus, QuerySource,
-    WorkerConfig,
+    Command, Control, Event, EventSink, Hit, IndexProgress, LibraryStatus, ModelChoice,
+    QuerySource, WorkerConfig,
 };
 use crate::core::catalog::Catalog;
 use crate::core::datadir::write_atomic;
@@ -17,6 +17,7 @@ use crate::core::embed::registry::{self, ActiveEmbedders};
 use crate::core::embed::{Embedder, embed_one};
 use crate::core::index::VectorIndex;
 use crate::core::library::Library;
+use crate::core::models;
 use crate::core::progress::{Progress, ProgressUpdate};
 use crate::core::query;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
@@ -138,7 +139,11 @@ impl Job {
             }
         }
         // Settings written just before closing must still reach the disk.
-        let queued: Vec<Command> = self.pending.drain(..).chain(self.commands.try_iter()).collect();
+        let queued: Vec<Command> = self
+            .pending
+            .drain(..)
+            .chain(self.commands.try_iter())
+            .collect();
         for cmd in queued {
             if let Command::WriteFile { path, contents } = cmd {
                 write_file(&self.sink, &path, &contents);
@@ -183,6 +188,15 @@ impl Job {
                 self.sink.send(ev);
             }
             Command::SetModel { spec, device } => self.set_model(&spec, &device),
+            Command::ListModels => {
+                self.sink
+                    .send(Event::Models(list_models(self.lib.data_dir.root())));
+            }
+            Command::DownloadModel(name) => spawn_download(
+                name,
+                self.lib.data_dir.root().to_path_buf(),
+                self.sink.clone(),
+            ),
             Command::Trash(items) => self.trash(&items),
             Command::WriteFile { path, contents } => write_file(&self.sink, &path, &contents),
             Command::Shutdown => return false,
@@ -201,17 +215,26 @@ impl Job {
         let abs = match root.canonicalize() {
             Ok(a) if a.is_dir() => a,
             Ok(a) => {
-                self.error(format!("{} is not a folder: choose the folder that holds your photos", a.display()));
+                self.error(format!(
+                    "{} is not a folder: choose the folder that holds your photos",
+                    a.display()
+                ));
                 return false;
             }
             Err(e) => {
-                self.error(format!("Cannot open library folder {}: {e}", root.display()));
+                self.error(format!(
+                    "Cannot open library folder {}: {e}",
+                    root.display()
+                ));
                 return false;
             }
         };
         let roots = self.lib.catalog.roots().unwrap_or_default();
         if roots.iter().any(|r| abs.starts_with(r)) {
-            self.sink.send(Event::Notice(format!("{} is already in the library", abs.display())));
+            self.sink.send(Event::Notice(format!(
+                "{} is already in the library",
+                abs.display()
+            )));
             return true;
         }
         let result = self
@@ -301,7 +324,7 @@ impl Job {
         let hook = Hook {
             commands: &*commands,
             sink: &*sink,
-            control: &**control,
+            control,
             active: &*active,
             data_dir: lib.data_dir.root().to_path_buf(),
             reader: Mutex::new(reader),
@@ -374,7 +397,9 @@ impl Job {
                 .lock_writer()
                 .and_then(|_lock| self.lib.catalog.delete_photos(&ids));
             if let Err(e) = result {
-                failed.push(format!("the catalog could not be updated ({e}); rescan to fix"));
+                failed.push(format!(
+                    "the catalog could not be updated ({e}); rescan to fix"
+                ));
             }
             if let Some(index) = &mut self.index {
                 for id in &ids {
@@ -418,7 +443,11 @@ fn query_vector(
     }
 }
 
-fn status_of(catalog: &Catalog, active: &ActiveEmbedders, data_dir: &Path) -> Option<LibraryStatus> {
+fn status_of(
+    catalog: &Catalog,
+    active: &ActiveEmbedders,
+    data_dir: &Path,
+) -> Option<LibraryStatus> {
     let (photos, failed) = catalog.counts().ok()?;
     Some(LibraryStatus {
         photos,
@@ -433,6 +462,54 @@ fn status_of(catalog: &Catalog, active: &ActiveEmbedders, data_dir: &Path) -> Op
 fn write_file(sink: &EventSink, path: &Path, contents: &[u8]) {
     if let Err(e) = write_atomic(path, contents) {
         sink.send(Event::Error(format!("Cannot save {}: {e}", path.display())));
+    }
+}
+
+/// The models and whether they can be used now.
+fn list_models(data_dir: &Path) -> Vec<ModelChoice> {
+    models::list_models(data_dir)
+        .into_iter()
+        .map(|m| ModelChoice {
+            approx_mb: models::known_model(&m.name).map(|k| k.approx_mb),
+            name: m.name,
+            description: m.description,
+            available: m.available,
+            downloadable: m.downloadable,
+        })
+        .collect()
+}
+
+/// Download a model on its own thread (minutes), reporting progress about every 200 ms.
+fn spawn_download(name: String, data_dir: PathBuf, sink: EventSink) {
+    let thread_sink = sink.clone();
+    let thread_name = name.clone();
+    let spawned = std::thread::Builder::new()
+        .name("lookalike-download".into())
+        .spawn(move || {
+            let (sink, name) = (thread_sink, thread_name);
+            let last = Mutex::new(Instant::now());
+            let progress = |done: u64, total: Option<u64>| {
+                let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+                if last.elapsed() >= PROGRESS_EVERY {
+                    *last = Instant::now();
+                    sink.offer(Event::DownloadProgress {
+                        name: name.clone(),
+                        done,
+                        total,
+                    });
+                }
+            };
+            let result = models::download(&name, &data_dir, &models::hub_base_url(), &progress);
+            sink.send(Event::DownloadFinished {
+                name,
+                error: result.err().map(|e| e.to_string()),
+            });
+        });
+    if let Err(e) = spawned {
+        sink.send(Event::DownloadFinished {
+            name,
+            error: Some(format!("cannot start the download: {e}")),
+        });
     }
 }
 
@@ -638,6 +715,12 @@ impl Hook<'_> {
                 }
             }
             Command::WriteFile { path, contents } => write_file(self.sink, &path, &contents),
+            Command::ListModels => {
+                self.sink.send(Event::Models(list_models(&self.data_dir)));
+            }
+            Command::DownloadModel(name) => {
+                spawn_download(name, self.data_dir.clone(), self.sink.clone())
+            }
             Command::Rescan => {
                 if !st.deferred.iter().any(|c| matches!(c, Command::Rescan)) {
                     st.deferred.push(Command::Rescan);

@@ -52,9 +52,10 @@ impl QuerySource {
     /// Short name for a person: the file name or "pasted image".
     pub fn display_name(&self) -> String {
         match self {
-            QuerySource::File(p) | QuerySource::Photo { path: p, .. } => p
-                .file_name()
-                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            QuerySource::File(p) | QuerySource::Photo { path: p, .. } => p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
             QuerySource::Pixels { name, .. } => name.clone(),
         }
     }
@@ -95,6 +96,10 @@ pub enum Command {
         /// Compute device: "auto", "cpu", "cuda", "metal".
         device: String,
     },
+    /// List the models and whether their weights are present; answered with [`Event::Models`].
+    ListModels,
+    /// Download a model's weights into the data dir (on its own thread).
+    DownloadModel(String),
     /// Move photos to the system trash and drop them from the catalog and index.
     Trash(Vec<(i64, PathBuf)>),
     /// Write `contents` atomically to `path` (settings), off the UI thread.
@@ -153,6 +158,21 @@ pub struct LibraryStatus {
     pub data_dir: PathBuf,
 }
 
+/// A model the user can choose in the settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelChoice {
+    /// Spec to pass as the model ("descriptor", "lite0", "resnet50").
+    pub name: String,
+    /// What it is.
+    pub description: String,
+    /// Usable now (built in, or weights found).
+    pub available: bool,
+    /// Its weights can be downloaded.
+    pub downloadable: bool,
+    /// Approximate download size.
+    pub approx_mb: Option<u32>,
+}
+
 /// Messages from the worker to the UI.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -192,6 +212,24 @@ pub enum Event {
         ids: Vec<i64>,
         /// "path: reason" for each failure.
         failed: Vec<String>,
+    },
+    /// The models (answer to [`Command::ListModels`]).
+    Models(Vec<ModelChoice>),
+    /// Bytes of a model download so far.
+    DownloadProgress {
+        /// Model name.
+        name: String,
+        /// Bytes received.
+        done: u64,
+        /// Bytes expected, when the server says.
+        total: Option<u64>,
+    },
+    /// A model download ended.
+    DownloadFinished {
+        /// Model name.
+        name: String,
+        /// Why it failed; `None` on success.
+        error: Option<String>,
     },
     /// Something a person should know that is not an error.
     Notice(String),
@@ -280,10 +318,7 @@ impl WorkerHandle {
             config.thumb_threads,
             waker.clone(),
         );
-        let sink = EventSink {
-            tx: ev_tx,
-            waker,
-        };
+        let sink = EventSink { tx: ev_tx, waker };
         let job_control = control.clone();
         let job = std::thread::Builder::new()
             .name("lookalike-job".into())

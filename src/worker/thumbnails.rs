@@ -9,7 +9,7 @@ use super::Waker;
 use crate::core::catalog::path_to_bytes;
 use crate::core::datadir::write_atomic;
 use crate::core::image_io;
-use crossbeam_channel::{Receiver, Sender, SendTimeoutError};
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender};
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -251,9 +251,11 @@ mod tests {
     fn thumbnails_are_cached_on_disk() {
         let dir = tempfile::tempdir().expect("tempdir");
         let photo = dir.path().join("p.png");
-        image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]))
-            .save(&photo)
-            .expect("save");
+        image::RgbImage::from_fn(640, 480, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        })
+        .save(&photo)
+        .expect("save");
         let cache = dir.path().join("thumbs");
         let key = ThumbKey::thumb(&photo);
         let first = make(&key, &cache).expect("decode");

@@ -8,6 +8,7 @@ pub mod hub;
 pub mod pth;
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// One state-dict entry: name, shape, and f32 data (or an int64 scalar for
 /// `num_batches_tracked`).
@@ -136,6 +137,31 @@ pub fn state_dict(depth: u8) -> Vec<Entry> {
                 data,
                 is_counter,
             }
+        })
+        .collect()
+}
+
+/// The formula weights of ResNet-18 or -50, computed once per test binary.
+pub fn weights(depth: u8) -> &'static [Entry] {
+    static R18: OnceLock<Vec<Entry>> = OnceLock::new();
+    static R50: OnceLock<Vec<Entry>> = OnceLock::new();
+    match depth {
+        18 => R18.get_or_init(|| state_dict(18)),
+        50 => R50.get_or_init(|| state_dict(50)),
+        _ => unreachable!(),
+    }
+}
+
+/// A copy of `entries` without the tensor called `name` (`""`: a plain copy).
+pub fn without(entries: &[Entry], name: &str) -> Vec<Entry> {
+    entries
+        .iter()
+        .filter(|e| e.name != name)
+        .map(|e| Entry {
+            name: e.name.clone(),
+            shape: e.shape.clone(),
+            data: e.data.clone(),
+            is_counter: e.is_counter,
         })
         .collect()
 }

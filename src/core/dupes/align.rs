@@ -163,7 +163,8 @@ const TONE_TOLERANCE: f32 = 10.0;
 fn blocks(a: &Plane, buf: &[(usize, f32)], fit: Option<(f32, f32)>) -> (f32, f32) {
     let per_side = a.side.div_ceil(BLOCK * a.side / SIDE);
     let block = BLOCK * a.side / SIDE;
-    let mut acc = vec![[0f32; 6]; per_side * per_side];
+    let mut acc = [[0f32; 6]; 16];
+    debug_assert!(per_side * per_side <= acc.len());
     for &(i, v) in buf {
         let (x, y) = (i % a.side, i / a.side);
         let k = (y / block) * per_side + x / block;
@@ -221,7 +222,7 @@ fn ncc_at(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> f3
     0.5 * global + 0.5 * local
 }
 
-/// Coarse grid of transforms on 16x16 renditions.
+/// Coarse grid of transforms on 16x16 renditions (offsets in 16x16 pixels), best first.
 fn coarse_candidates(a: &Plane, b: &Plane, buf: &mut Vec<(usize, f32)>) -> Vec<(f32, Transform)> {
     let side = a.side as f32;
     let mut found = Vec::new();
@@ -245,20 +246,23 @@ fn coarse_candidates(a: &Plane, b: &Plane, buf: &mut Vec<(usize, f32)>) -> Vec<(
     }
     found.sort_by(|x, y| y.0.total_cmp(&x.0));
     found.truncate(3);
-    // Offsets were in 16x16 pixels: express them at full resolution.
-    for (_, t) in &mut found {
-        t.off_x *= 2.0;
-        t.off_y *= 2.0;
-    }
     found
 }
 
-/// Coordinate descent on (scale, shift, angle) from `start`.
-fn refine(a: &Plane, b: &Plane, start: Transform, buf: &mut Vec<(usize, f32)>) -> (f32, Transform) {
+/// Coordinate descent on (scale, shift, angle) from `start`, with initial `steps` (scale,
+/// shift in pixels of `a`, shift, degrees), halved until the shift step is under an eighth of
+/// a pixel of the full signature.
+fn refine(
+    a: &Plane,
+    b: &Plane,
+    start: Transform,
+    mut steps: [f32; 4],
+    buf: &mut Vec<(usize, f32)>,
+) -> (f32, Transform) {
     let mut best = start;
     let mut best_score = ncc_at(a, b, best, buf);
-    let mut steps = [0.04f32, 1.0, 1.0, 2.0];
-    for _ in 0..40 {
+    let min_shift = 0.12 * a.side as f32 / SIDE as f32;
+    for _ in 0..16 {
         let mut improved = false;
         for (k, step) in steps.iter().enumerate() {
             for sign in [-1.0f32, 1.0] {
@@ -269,10 +273,11 @@ fn refine(a: &Plane, b: &Plane, start: Transform, buf: &mut Vec<(usize, f32)>) -
                     2 => t.off_y += sign * step,
                     _ => t.angle_deg = (t.angle_deg + sign * step).clamp(-6.0, 6.0),
                 }
-                let span = SIDE as f32 * (1.0 - t.scale);
-                // A rotated frame may poke out slightly; allow a pixel of slack.
-                t.off_x = t.off_x.clamp(-1.0, span + 1.0);
-                t.off_y = t.off_y.clamp(-1.0, span + 1.0);
+                let span = a.side as f32 * (1.0 - t.scale);
+                // A rotated frame may poke out slightly; allow a little slack.
+                let slack = a.side as f32 / SIDE as f32;
+                t.off_x = t.off_x.clamp(-slack, span + slack);
+                t.off_y = t.off_y.clamp(-slack, span + slack);
                 let score = ncc_at(a, b, t, buf);
                 if score > best_score + 1e-5 {
                     best_score = score;
@@ -283,12 +288,28 @@ fn refine(a: &Plane, b: &Plane, start: Transform, buf: &mut Vec<(usize, f32)>) -
         }
         if !improved {
             steps.iter_mut().for_each(|s| *s *= 0.5);
-            if steps[1] < 0.12 {
+            if steps[1] < min_shift {
                 break;
             }
         }
     }
     (best_score, best)
+}
+
+/// Refine on the 16x16 renditions first (cheap), then briefly at full resolution.
+fn refine_two_level(
+    full: (&Plane, &Plane),
+    half: (&Plane, &Plane),
+    start_half: Transform,
+    buf: &mut Vec<(usize, f32)>,
+) -> Transform {
+    let (_, t) = refine(half.0, half.1, start_half, [0.04, 0.5, 0.5, 2.0], buf);
+    let t = Transform {
+        off_x: t.off_x * 2.0,
+        off_y: t.off_y * 2.0,
+        ..t
+    };
+    refine(full.0, full.1, t, [0.02, 0.5, 0.5, 1.0], buf).1
 }
 
 /// 3x3 high-pass restricted to `mask`: value minus the mean of its masked neighbours.
@@ -374,7 +395,7 @@ fn measure(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> P
 
 /// Objective below which a coarse candidate is not worth refining: pairs this far apart are not
 /// the same picture under any threshold a user can pick.
-const REFINE_FROM: f32 = 0.55;
+const REFINE_FROM: f32 = 0.4;
 
 /// Align two signatures (either may be the crop) and measure how well they agree.
 /// `None` when a signature has the wrong length.
@@ -391,11 +412,14 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
         angle_deg: 0.0,
     };
     let same = ncc_at(&pa, &pb, identity, &mut buf);
-    // (objective, a-is-the-larger-frame, transform)
+    // The unrefined identity competes too: refinement may trade a caption bar for a wrong crop.
+    let m = measure(&pa, &pb, identity, &mut buf);
+    let mut best: Option<(f32, PixelMatch)> = Some((m.score(), m));
+    let (ha, hb) = (pa.half(), pb.half());
+    // (objective, a-is-the-larger-frame, transform in 16x16 units)
     let mut starts: Vec<(f32, bool, Transform)> = vec![(same, true, identity)];
     // Same framing lining up well needs no search for a crop.
     if same < 0.9 {
-        let (ha, hb) = (pa.half(), pb.half());
         for (forward, big, small) in [(true, &ha, &hb), (false, &hb, &ha)] {
             for (score, t) in coarse_candidates(big, small, &mut buf) {
                 starts.push((score, forward, t));
@@ -406,19 +430,19 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
         let keep = if starts.len() > 2 && starts[2].0 >= starts[1].0 - 0.05 { 3 } else { 2 };
         starts.truncate(keep);
     }
-    // The unrefined identity competes too: refinement may trade a caption bar for a wrong crop.
-    let m = measure(&pa, &pb, identity, &mut buf);
-    let mut best: Option<(f32, PixelMatch)> = Some((m.score(), m));
     for (score, forward, start) in starts {
-        let (big, small) = if forward { (&pa, &pb) } else { (&pb, &pa) };
-        let t = if score >= REFINE_FROM {
-            refine(big, small, start, &mut buf).1
+        if score < REFINE_FROM {
+            continue;
+        }
+        let (full, half) = if forward {
+            ((&pa, &pb), (&ha, &hb))
         } else {
-            start
+            ((&pb, &pa), (&hb, &ha))
         };
+        let t = refine_two_level(full, half, start, &mut buf);
         // Pick the alignment by the final score, not the search objective: a wrong crop that
         // hides a caption bar may correlate better than the right framing.
-        let m = measure(big, small, t, &mut buf);
+        let m = measure(full.0, full.1, t, &mut buf);
         if best.as_ref().is_none_or(|(s, _)| m.score() > *s) {
             best = Some((m.score(), m));
         }

@@ -67,6 +67,9 @@ impl Default for Thresholds {
 
 /// Default near-tier threshold on [`near_score`].
 pub const DEFAULT_NEAR: f32 = 0.9;
+/// Near pairs whose colour layouts (when both are colourful) correlate less than this are
+/// recoloured variants (another colour scheme of a design), not the same picture.
+pub const MIN_COLOUR_AGREEMENT: f32 = 0.5;
 /// Default similar-tier cosine threshold.
 pub const DEFAULT_SIMILAR: f32 = 0.88;
 
@@ -151,7 +154,9 @@ pub fn group_classes(
             }
             let Some(p) = &e.pixel else { continue };
             let score = near_score(p);
-            if score >= th.near && !pair_ignored(e.a, e.b) {
+            // A strongly different colour layout is a recoloured variant, not the same picture.
+            let recoloured = e.colour.is_some_and(|c| c < MIN_COLOUR_AGREEMENT);
+            if score >= th.near && !recoloured && !pair_ignored(e.a, e.b) {
                 add_edge(&mut near_adj, e.a, e.b, score);
             }
         }
