@@ -6,6 +6,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use image::{Rgb, RgbImage};
 use lookalike::ui::settings::ThemeChoice;
 use lookalike::ui::{App, AppConfig};
+use lookalike::worker::{Command, Event, QuerySource, WorkerConfig, WorkerHandle};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -277,10 +278,89 @@ fn welcome_then_settings_persist_across_restart() {
         "settings were written"
     );
     let mut h = harness(new_app(&data, None));
-    h.run();
+    step_until(&mut h, Duration::from_secs(30), "library status", |app| {
+        app.status().is_some()
+    });
     assert_eq!(
         h.state().settings().theme,
         ThemeChoice::Light,
         "theme survives a restart"
     );
+}
+
+/// Wait for the first event matching `pick`, failing after `timeout`.
+fn wait_event<T>(
+    worker: &WorkerHandle,
+    timeout: Duration,
+    what: &str,
+    mut pick: impl FnMut(&Event) -> Option<T>,
+) -> T {
+    let start = Instant::now();
+    loop {
+        while let Some(ev) = worker.try_recv() {
+            if let Some(t) = pick(&ev) {
+                return t;
+            }
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn worker_pauses_answers_queries_while_indexing_and_cancels() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (lib, original, _) = make_library(tmp.path(), 160);
+    let worker = WorkerHandle::spawn(
+        WorkerConfig {
+            data_dir: tmp.path().join("data"),
+            model: "descriptor".into(),
+            device: "cpu".into(),
+            add_roots: Vec::new(),
+            scan_on_start: false,
+            thumb_threads: 1,
+        },
+        Box::new(|| {}),
+    );
+    worker.send(Command::AddRoot(lib)).expect("send");
+    wait_event(&worker, Duration::from_secs(30), "start", |e| {
+        matches!(e, Event::IndexStarted).then_some(())
+    });
+    worker.send(Command::Pause).expect("send");
+    let paused_at = wait_event(&worker, Duration::from_secs(60), "pause", |e| match e {
+        Event::Progress(p) if p.paused => Some(p.done),
+        Event::IndexFinished(_) => panic!("indexing ended before the pause took effect"),
+        _ => None,
+    });
+    // While paused, nothing advances, and queries are answered from what is indexed so far.
+    std::thread::sleep(Duration::from_millis(400));
+    worker
+        .send(Command::Query {
+            id: 7,
+            source: QuerySource::File(original),
+            k: 5,
+        })
+        .expect("send");
+    let (partial, n) = wait_event(&worker, Duration::from_secs(30), "query", |e| match e {
+        Event::QueryResults {
+            id: 7,
+            hits,
+            partial,
+        } => Some((*partial, hits.len())),
+        Event::QueryFailed { message, .. } => panic!("query failed: {message}"),
+        Event::Progress(p) => {
+            assert!(p.done <= paused_at, "progress advanced while paused");
+            None
+        }
+        _ => None,
+    });
+    assert!(partial, "answered during the indexing run");
+    assert!(n <= 5);
+    worker.send(Command::CancelIndexing).expect("send");
+    let report = wait_event(&worker, Duration::from_secs(60), "cancel", |e| match e {
+        Event::IndexFinished(r) => Some(r.clone()),
+        _ => None,
+    });
+    assert!(report.cancelled, "the run stopped early");
+    assert!(report.embedded < 161, "not everything was indexed");
 }

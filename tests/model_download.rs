@@ -57,9 +57,8 @@ fn download_checksum_mismatch_is_rejected() {
     let body = resnet18_file_bytes();
     let hub = resnet_support::hub::serve(body, "0".repeat(64));
     let data = tempfile::tempdir().expect("tempdir");
-    let err = models::download("resnet18", data.path(), &hub.base, &|_, _| {})
-        .err()
-        .expect("must fail");
+    let err =
+        models::download("resnet18", data.path(), &hub.base, &|_, _| {}).expect_err("must fail");
     assert!(matches!(err, ModelError::Checksum { .. }), "{err}");
     let left = std::fs::read_dir(data.path().join("models"))
         .expect("dir")
@@ -75,9 +74,8 @@ fn download_of_wrong_network_is_rejected() {
     let body = std::fs::read(&path).expect("read");
     let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
     let data = tempfile::tempdir().expect("tempdir");
-    let err = models::download("resnet18", data.path(), &hub.base, &|_, _| {})
-        .err()
-        .expect("must fail");
+    let err =
+        models::download("resnet18", data.path(), &hub.base, &|_, _| {}).expect_err("must fail");
     assert!(err.to_string().contains("layer4.1.conv2.weight"), "{err}");
     assert_eq!(
         std::fs::read_dir(data.path().join("models"))
@@ -92,8 +90,7 @@ fn offline_download_fails_fast_and_says_what_to_do() {
     let data = tempfile::tempdir().expect("tempdir");
     let start = Instant::now();
     let err = models::download("resnet50", data.path(), "http://127.0.0.1:1", &|_, _| {})
-        .err()
-        .expect("must fail");
+        .expect_err("must fail");
     let took = start.elapsed();
     let msg = err.to_string();
     println!("{msg} ({took:?})");
@@ -113,9 +110,7 @@ fn named_model_not_found_says_where_and_how() {
     let empty = tempfile::tempdir().expect("tempdir");
     let spec = models::ModelSpec::ResNet { depth: 34 };
     let dirs = vec![data.path().join("models"), empty.path().to_path_buf()];
-    let err = models::resolve_in(&spec, &dirs, data.path())
-        .err()
-        .expect("must fail");
+    let err = models::resolve_in(&spec, &dirs, data.path()).expect_err("must fail");
     let msg = err.to_string();
     assert!(msg.contains(&empty.path().display().to_string()), "{msg}");
     assert!(msg.contains("lookalike models download resnet34"), "{msg}");
@@ -132,4 +127,43 @@ fn named_model_not_found_says_where_and_how() {
     std::fs::write(timm.join("model.safetensors"), b"x").expect("write");
     let found = models::resolve_in(&spec, &dirs, data.path()).expect("found");
     assert_eq!(found, timm.join("model.safetensors"));
+}
+
+#[test]
+fn model_names_parse_and_list() {
+    use models::ModelSpec;
+    assert_eq!(
+        "descriptor".parse::<ModelSpec>().ok(),
+        Some(ModelSpec::Descriptor)
+    );
+    assert_eq!("lite0".parse::<ModelSpec>().ok(), Some(ModelSpec::Lite0));
+    assert_eq!(
+        "ResNet50".parse::<ModelSpec>().ok(),
+        Some(ModelSpec::ResNet { depth: 50 })
+    );
+    assert_eq!(
+        "weights/r.pth".parse::<ModelSpec>().ok(),
+        Some(ModelSpec::File("weights/r.pth".into()))
+    );
+    let err = "resnet51".parse::<ModelSpec>().expect_err("typo");
+    assert!(err.to_string().contains("resnet51"), "{err}");
+    for name in ["descriptor", "lite0", "resnet18", "resnet34", "resnet50"] {
+        assert_eq!(name.parse::<ModelSpec>().expect("name").to_string(), name);
+    }
+
+    let data = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(data.path().join("models")).expect("mkdir");
+    let r18 = data.path().join("models/resnet18.pth");
+    std::fs::write(&r18, b"x").expect("write");
+    let list = models::list_models(data.path());
+    let names: Vec<&str> = list.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["descriptor", "lite0", "resnet18", "resnet34", "resnet50"]
+    );
+    let r = &list[2];
+    assert!(r.available && r.downloadable && r.dim == 512);
+    assert_eq!(r.file.as_deref(), Some(r18.as_path()));
+    assert!(list[0].available && !list[0].downloadable);
+    assert_eq!(list[4].dim, 2048);
 }

@@ -219,9 +219,7 @@ fn missing_tensor_is_named() {
     // An explicit depth the file does not have names the first absent block.
     let path = dir.path().join("r18.safetensors");
     write_safetensors(weights(18), &path);
-    let err = ResNetEmbedder::load_with_depth(&path, 34, &Device::Cpu)
-        .err()
-        .expect("error");
+    let err = ResNetEmbedder::load_with_depth(&path, 34, &Device::Cpu).expect_err("error");
     assert!(err.to_string().contains("layer1.2.conv1.weight"), "{err}");
 }
 
@@ -282,19 +280,22 @@ fn garbage_files_give_errors_not_panics() {
     for (name, bytes) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).expect("write");
-        let err = ResNetEmbedder::load(&path, &Device::Cpu)
-            .err()
-            .expect("must fail");
+        let err = ResNetEmbedder::load(&path, &Device::Cpu).expect_err("must fail");
         println!("{name}: {err}");
         assert!(
             err.to_string().contains(name),
             "{name}: message should name the file: {err}"
         );
     }
+    // A pickle whose tensor record is cut short (Candle's unpickler would index past its end).
+    let short = dir.path().join("short-record.pth");
+    let pickle = b"\x80\x02}(X\x0c\x00\x00\x00conv1.weightctorch._utils\n_rebuild_tensor_v2\n)Ru.";
+    resnet_support::pth::write_zip(&short, &[("archive/data.pkl", pickle)]);
+    let err = ResNetEmbedder::load(&short, &Device::Cpu).expect_err("must fail");
+    println!("short-record.pth: {err}");
+    assert!(matches!(err, EmbedError::Weights { .. }), "{err}");
     // Only some tensors: the first missing one is named.
-    let err = ResNetEmbedder::load(&good, &Device::Cpu)
-        .err()
-        .expect("must fail");
+    let err = ResNetEmbedder::load(&good, &Device::Cpu).expect_err("must fail");
     assert!(matches!(err, EmbedError::MissingTensor { .. }), "{err}");
     let missing = dir.path().join("does-not-exist.safetensors");
     assert!(ResNetEmbedder::load(&missing, &Device::Cpu).is_err());

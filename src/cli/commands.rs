@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
             device,
         }) => embed(&image, &model, json, &device),
+        Some(Command::Models { action }) => super::models::run(cli.data_dir, action),
         Some(Command::Bench {
             dir,
             model,

@@ -3,6 +3,7 @@
 
 mod bench;
 mod commands;
+mod models;
 mod dupes;
 mod progress_bar;
 
@@ -100,6 +101,12 @@ pub enum Command {
         #[arg(long)]
         mirror: bool,
     },
+    /// List known models and their weight files, or download ResNet weights.
+    Models {
+        /// What to do with models.
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
     /// Measure indexing speed per stage on a folder (uses a throwaway data dir).
     Bench {
         /// Folder with photos.
@@ -113,6 +120,22 @@ pub enum Command {
         /// Also measure query latency with this many synthetic vectors (0 = skip).
         #[arg(long, default_value_t = 0)]
         synthetic: usize,
+    },
+}
+
+/// `lookalike models ...`.
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Show known models and which weight files are present.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download ResNet weights (resnet18, resnet34, resnet50) into the data dir.
+    Download {
+        /// Model name.
+        name: String,
     },
 }
 

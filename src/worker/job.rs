@@ -54,6 +54,17 @@ pub(crate) fn run(
     for notice in &lib.notices {
         sink.send(Event::Notice(notice.clone()));
     }
+    // Show the library at once; loading a CNN can take a moment.
+    if let Ok((photos, failed)) = lib.catalog.counts() {
+        sink.send(Event::Status(LibraryStatus {
+            photos,
+            failed,
+            model_label: format!("{} (loading…)", config.model),
+            model_spec: config.model.clone(),
+            roots: lib.catalog.roots().unwrap_or_default(),
+            data_dir: lib.data_dir.root().to_path_buf(),
+        }));
+    }
     let active = match registry::build(&config.model, lib.data_dir.root(), &config.device) {
         Ok(a) => a,
         Err(e) => {

@@ -261,7 +261,7 @@ pub fn reference(depth: u8) -> Reference {
         .as_array()
         .expect("embeddings")
         .iter()
-        .map(|e| floats(e))
+        .map(floats)
         .collect();
     let raw_norms = v["raw_norms"]
         .as_array()

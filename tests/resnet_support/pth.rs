@@ -189,3 +189,16 @@ pub fn write_pth(entries: &[Entry], path: &Path, wrap: Wrap<'_>) {
     zip.write_all(b"3\n").expect("zip write");
     zip.finish().expect("zip finish");
 }
+
+/// Writes a stored zip archive holding `files` (name, content), e.g. a hand-made `data.pkl`.
+pub fn write_zip(path: &Path, files: &[(&str, &[u8])]) {
+    let file = std::fs::File::create(path).expect("create zip");
+    let mut zip = zip::ZipWriter::new(file);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in files {
+        zip.start_file(*name, opts).expect("zip");
+        zip.write_all(bytes).expect("zip write");
+    }
+    zip.finish().expect("zip finish");
+}

@@ -396,6 +396,8 @@ fn measure(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> P
 /// Objective below which a coarse candidate is not worth refining: pairs this far apart are not
 /// the same picture under any threshold a user can pick.
 const REFINE_FROM: f32 = 0.4;
+/// Best coarse objective on 8x8 renditions below which a pair is rejected without alignment.
+const GATE_8PX: f32 = 0.5;
 
 /// Align two signatures (either may be the crop) and measure how well they agree.
 /// `None` when a signature has the wrong length.
@@ -412,10 +414,28 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
         angle_deg: 0.0,
     };
     let same = ncc_at(&pa, &pb, identity, &mut buf);
+    let (ha, hb) = (pa.half(), pb.half());
+    // Cheap gate on 8x8 renditions: pairs that line up under no coarse crop are not the same
+    // picture at any threshold, and most candidate pairs of a large library are such pairs.
+    if same < REFINE_FROM {
+        let (qa, qb) = (ha.half(), hb.half());
+        let gate = coarse_candidates(&qa, &qb, &mut buf)
+            .first()
+            .map_or(-1.0, |c| c.0)
+            .max(coarse_candidates(&qb, &qa, &mut buf).first().map_or(-1.0, |c| c.0));
+        if gate < GATE_8PX {
+            return Some(PixelMatch {
+                ncc: same,
+                trimmed: same,
+                detail: 0.0,
+                coverage: 1.0,
+                agreement: 0.0,
+            });
+        }
+    }
     // The unrefined identity competes too: refinement may trade a caption bar for a wrong crop.
     let m = measure(&pa, &pb, identity, &mut buf);
     let mut best: Option<(f32, PixelMatch)> = Some((m.score(), m));
-    let (ha, hb) = (pa.half(), pb.half());
     // (objective, a-is-the-larger-frame, transform in 16x16 units)
     let mut starts: Vec<(f32, bool, Transform)> = vec![(same, true, identity)];
     // Same framing lining up well needs no search for a crop.

@@ -10,14 +10,19 @@
 //! - bias, ReLU6 and the residual addition are fused into one pass after each product.
 
 use super::super::EmbedError;
-use super::weights::{FoldedConv, FoldedNet, HEAD_CHANNELS, NUM_CLASSES, same_padding};
+use super::weights::{
+    FoldedConv, FoldedNet, HEAD_CHANNELS, NUM_CLASSES, STEM_CHANNELS, same_padding,
+};
 use candle_core::{CpuStorage, Device, Storage, Tensor};
 use rayon::prelude::*;
 
 /// Input side the network is run at.
 const SIDE: usize = 224;
-/// Pixel rows handled per rayon task in the fused epilogues.
-const ROWS_PER_TASK: usize = 256;
+/// Size of the matmul output blocks that are post-processed while still in cache.
+const BLOCK_BYTES: usize = 512 * 1024;
+/// Channels accumulated together in registers by the depthwise kernel (every Lite0 width is a
+/// multiple of 8).
+const LANES: usize = 8;
 
 /// Geometry of an NHWC activation map.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +68,8 @@ struct Pointwise {
 struct Depthwise {
     /// `[ky][kx][c]`.
     w: Vec<f32>,
+    /// `[c / LANES][ky][kx][LANES]`.
+    wb: Vec<f32>,
     b: Vec<f32>,
     c: usize,
     k: usize,
@@ -78,6 +85,7 @@ struct Block {
 }
 
 /// What follows a 1x1 product.
+#[derive(Clone, Copy)]
 enum Epilogue<'a> {
     /// `min(max(x + b, 0), 6)`.
     Relu6,
@@ -121,8 +129,15 @@ fn depthwise(conv: &FoldedConv) -> Depthwise {
             w[t * c + ch] = conv.w[ch * kk + t];
         }
     }
+    let mut wb = vec![0.0; kk * c];
+    for ch in 0..c {
+        for t in 0..kk {
+            wb[(ch / LANES) * kk * LANES + t * LANES + ch % LANES] = conv.w[ch * kk + t];
+        }
+    }
     Depthwise {
         w,
+        wb,
         b: conv.b.clone(),
         c,
         k: conv.k,
@@ -182,13 +197,13 @@ impl CpuNet {
             let (h, kept) = match &block.expand {
                 Some(pw) if block.residual => {
                     let t = Tensor::from_slice(&x.data, (x.geo.pixels(), x.geo.c), &Device::Cpu)?;
-                    let e = conv_1x1(t, x.geo, pw, Epilogue::Relu6)?;
+                    let e = conv_1x1(&t, x.geo, pw, Epilogue::Relu6)?;
                     (depthwise_conv(&e, dw), Some(x))
                 }
                 Some(pw) => {
                     let (t, geo) = x.into_matrix()?;
                     (
-                        depthwise_conv(&conv_1x1(t, geo, pw, Epilogue::Relu6)?, dw),
+                        depthwise_conv(&conv_1x1(&t, geo, pw, Epilogue::Relu6)?, dw),
                         None,
                     )
                 }
@@ -196,12 +211,12 @@ impl CpuNet {
             };
             let (t, geo) = h.into_matrix()?;
             x = match &kept {
-                Some(input) => conv_1x1(t, geo, &block.project, Epilogue::Residual(&input.data))?,
-                None => conv_1x1(t, geo, &block.project, Epilogue::Linear)?,
+                Some(input) => conv_1x1(&t, geo, &block.project, Epilogue::Residual(&input.data))?,
+                None => conv_1x1(&t, geo, &block.project, Epilogue::Linear)?,
             };
         }
         let (t, geo) = x.into_matrix()?;
-        let head = conv_1x1(t, geo, &self.head, Epilogue::Relu6)?;
+        let head = conv_1x1(&t, geo, &self.head, Epilogue::Relu6)?;
         let pixels = head.geo.h * head.geo.w;
         let inv = 1.0 / pixels as f32;
         let mut pooled = vec![0.0f32; n * HEAD_CHANNELS];
@@ -228,7 +243,7 @@ impl CpuNet {
 
     /// 3x3 stride-2 stem on CHW input → NHWC 112x112x32, ReLU6.
     fn stem(&self, input: &[f32], n: usize) -> Act {
-        let co = self.stem_b.len();
+        let co = STEM_CHANNELS;
         let (oh, pad_t, _) = same_padding(SIDE, 3, 2);
         let (ow, pad_l, _) = same_padding(SIDE, 3, 2);
         let mut data = vec![0.0f32; n * oh * ow * co];
@@ -237,8 +252,10 @@ impl CpuNet {
             .for_each(|(row, out_row)| {
                 let (img, oy) = (row / oh, row % oh);
                 let src = &input[img * 3 * SIDE * SIDE..(img + 1) * 3 * SIDE * SIDE];
-                for (ox, px) in out_row.chunks_exact_mut(co).enumerate() {
-                    px.copy_from_slice(&self.stem_b);
+                for (ox, px) in out_row.chunks_exact_mut(STEM_CHANNELS).enumerate() {
+                    // Fixed-size accumulator: stays in registers.
+                    let mut acc = [0.0f32; STEM_CHANNELS];
+                    acc.iter_mut().zip(&self.stem_b).for_each(|(a, b)| *a = *b);
                     for ci in 0..3 {
                         for ky in 0..3 {
                             let Some(iy) = (oy * 2 + ky).checked_sub(pad_t).filter(|&y| y < SIDE)
@@ -252,12 +269,15 @@ impl CpuNet {
                                     continue;
                                 };
                                 let v = src[(ci * SIDE + iy) * SIDE + ix];
-                                let wk = &self.stem_w[((ci * 3 + ky) * 3 + kx) * co..][..co];
-                                px.iter_mut().zip(wk).for_each(|(o, w)| *o += v * w);
+                                let tap = ((ci * 3 + ky) * 3 + kx) * STEM_CHANNELS;
+                                let wk = &self.stem_w[tap..tap + STEM_CHANNELS];
+                                acc.iter_mut().zip(wk).for_each(|(a, w)| *a += v * w);
                             }
                         }
                     }
-                    px.iter_mut().for_each(|o| *o = o.clamp(0.0, 6.0));
+                    px.iter_mut()
+                        .zip(acc)
+                        .for_each(|(o, a)| *o = a.clamp(0.0, 6.0));
                 }
             });
         Act {
@@ -272,68 +292,80 @@ impl CpuNet {
     }
 }
 
-/// `x` (`[pixels, cin]` tensor with geometry `geo`) times the 1x1 kernel, then `epi`.
 pub static PROF: std::sync::Mutex<[f64; 4]> = std::sync::Mutex::new([0.0; 4]);
 fn prof(i: usize, t: std::time::Instant) {
     PROF.lock().unwrap()[i] += t.elapsed().as_secs_f64();
 }
-fn conv_1x1(x: Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, EmbedError> {
+
+/// `x` (`[pixels, cin]` tensor with geometry `geo`) times the 1x1 kernel, then `epi`.
+///
+/// The product is computed in row blocks of about [`BLOCK_BYTES`] so that the fused
+/// bias/activation pass reads it from cache rather than from memory.
+fn conv_1x1(x: &Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, EmbedError> {
     debug_assert_eq!(geo.c, pw.cin);
-    let t0 = std::time::Instant::now();
-    let y = x.matmul(&pw.w_t)?;
-    prof(0, t0);
-    let t0 = std::time::Instant::now();
-    let r = conv_1x1_epi(y, geo, pw, epi);
-    prof(1, t0);
-    r
-}
-fn conv_1x1_epi(y: Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, EmbedError> {
-    let (storage, layout) = y.storage_and_layout();
-    let product = match (&*storage, layout.contiguous_offsets()) {
-        (Storage::Cpu(CpuStorage::F32(v)), Some((start, end))) => v.get(start..end),
-        _ => None,
-    }
-    .ok_or_else(|| EmbedError::Backend("unexpected matmul output layout".into()))?;
-    let cout = pw.cout;
-    let mut data = vec![0.0f32; product.len()];
-    let chunk = ROWS_PER_TASK * cout;
-    let b = &pw.b;
-    match epi {
-        Epilogue::Relu6 => data
-            .par_chunks_mut(chunk)
-            .zip(product.par_chunks(chunk))
-            .for_each(|(out, p)| {
-                for (o_row, p_row) in out.chunks_exact_mut(cout).zip(p.chunks_exact(cout)) {
-                    for ((o, &v), &bias) in o_row.iter_mut().zip(p_row).zip(b) {
-                        *o = (v + bias).clamp(0.0, 6.0);
+    let (rows, cout) = (geo.pixels(), pw.cout);
+    let bb = std::env::var("LITE0_BLOCK").ok().and_then(|v| v.parse().ok()).unwrap_or(BLOCK_BYTES);
+    let block_rows = (bb / (4 * cout)).max(16);
+    let task_len = block_rows.div_ceil(4).max(8) * cout;
+    let mut data = vec![0.0f32; rows * cout];
+    for (i, out) in data.chunks_mut(block_rows * cout).enumerate() {
+        let (start, len) = (i * block_rows, out.len() / cout);
+        let t0 = std::time::Instant::now();
+        let y = x.narrow(0, start, len)?.matmul(&pw.w_t)?;
+        prof(0, t0);
+        let t0 = std::time::Instant::now();
+        let (storage, layout) = y.storage_and_layout();
+        let product = match (&*storage, layout.contiguous_offsets()) {
+            (Storage::Cpu(CpuStorage::F32(v)), Some((s, e))) => v.get(s..e),
+            _ => None,
+        }
+        .filter(|p| p.len() == out.len())
+        .ok_or_else(|| EmbedError::Backend("unexpected matmul output layout".into()))?;
+        let b = &pw.b;
+        match epi {
+            Epilogue::Relu6 => out
+                .par_chunks_mut(task_len)
+                .zip(product.par_chunks(task_len))
+                .for_each(|(out, p)| {
+                    for (o_row, p_row) in out.chunks_exact_mut(cout).zip(p.chunks_exact(cout)) {
+                        for ((o, &v), &bias) in o_row.iter_mut().zip(p_row).zip(b) {
+                            *o = (v + bias).clamp(0.0, 6.0);
+                        }
                     }
-                }
-            }),
-        Epilogue::Residual(res) => data
-            .par_chunks_mut(chunk)
-            .zip(product.par_chunks(chunk))
-            .zip(res.par_chunks(chunk))
-            .for_each(|((out, p), r)| {
-                for ((o_row, p_row), r_row) in out
-                    .chunks_exact_mut(cout)
-                    .zip(p.chunks_exact(cout))
-                    .zip(r.chunks_exact(cout))
-                {
-                    for (((o, &v), &bias), &rv) in o_row.iter_mut().zip(p_row).zip(b).zip(r_row) {
-                        *o = v + bias + rv;
+                }),
+            Epilogue::Residual(res) => {
+                let res = res
+                    .get(start * cout..(start + len) * cout)
+                    .ok_or_else(|| EmbedError::Backend("residual size mismatch".into()))?;
+                out.par_chunks_mut(task_len)
+                    .zip(product.par_chunks(task_len))
+                    .zip(res.par_chunks(task_len))
+                    .for_each(|((out, p), r)| {
+                        for ((o_row, p_row), r_row) in out
+                            .chunks_exact_mut(cout)
+                            .zip(p.chunks_exact(cout))
+                            .zip(r.chunks_exact(cout))
+                        {
+                            for (((o, &v), &bias), &rv) in
+                                o_row.iter_mut().zip(p_row).zip(b).zip(r_row)
+                            {
+                                *o = v + bias + rv;
+                            }
+                        }
+                    })
+            }
+            Epilogue::Linear => out
+                .par_chunks_mut(task_len)
+                .zip(product.par_chunks(task_len))
+                .for_each(|(out, p)| {
+                    for (o_row, p_row) in out.chunks_exact_mut(cout).zip(p.chunks_exact(cout)) {
+                        for ((o, &v), &bias) in o_row.iter_mut().zip(p_row).zip(b) {
+                            *o = v + bias;
+                        }
                     }
-                }
-            }),
-        Epilogue::Linear => data
-            .par_chunks_mut(chunk)
-            .zip(product.par_chunks(chunk))
-            .for_each(|(out, p)| {
-                for (o_row, p_row) in out.chunks_exact_mut(cout).zip(p.chunks_exact(cout)) {
-                    for ((o, &v), &bias) in o_row.iter_mut().zip(p_row).zip(b) {
-                        *o = v + bias;
-                    }
-                }
-            }),
+                }),
+        }
+        prof(1, t0);
     }
     Ok(Act {
         data,
@@ -344,7 +376,11 @@ fn conv_1x1_epi(y: Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Ac
 /// Depthwise convolution with SAME padding, bias and ReLU6, NHWC in and out.
 fn depthwise_conv(x: &Act, dw: &Depthwise) -> Act {
     let t0 = std::time::Instant::now();
-    let r = depthwise_conv_(x, dw);
+    let r = if std::env::var("LITE0_DW").is_ok() {
+        depthwise_conv_(x, dw)
+    } else {
+        depthwise_blocked(x, dw)
+    };
     prof(2, t0);
     r
 }
@@ -379,6 +415,71 @@ fn depthwise_conv_(x: &Act, dw: &Depthwise) -> Act {
                     }
                 }
                 px.iter_mut().for_each(|o| *o = o.clamp(0.0, 6.0));
+            }
+        });
+    Act {
+        data,
+        geo: Geo {
+            n: x.geo.n,
+            h: oh,
+            w: ow,
+            c,
+        },
+    }
+}
+
+/// Depthwise convolution, register-blocked: for each output pixel and each group of [`LANES`]
+/// channels, all k x k taps accumulate in a fixed-size array.
+fn depthwise_blocked(x: &Act, dw: &Depthwise) -> Act {
+    let (k, s, c) = (dw.k, dw.stride, dw.c);
+    let kk = k * k;
+    let (h, w) = (x.geo.h, x.geo.w);
+    let (oh, pad_t, _) = same_padding(h, k, s);
+    let (ow, pad_l, _) = same_padding(w, k, s);
+    let mut data = vec![0.0f32; x.geo.n * oh * ow * c];
+    data.par_chunks_mut(ow * c)
+        .enumerate()
+        .for_each(|(row, out_row)| {
+            let (img, oy) = (row / oh, row % oh);
+            let image = &x.data[img * h * w * c..(img + 1) * h * w * c];
+            let mut taps = [(0usize, 0usize); 25];
+            for (ox, px) in out_row.chunks_exact_mut(c).enumerate() {
+                let mut nt = 0;
+                for ky in 0..k {
+                    let Some(iy) = (oy * s + ky).checked_sub(pad_t).filter(|&y| y < h) else {
+                        continue;
+                    };
+                    for kx in 0..k {
+                        let Some(ix) = (ox * s + kx).checked_sub(pad_l).filter(|&x| x < w) else {
+                            continue;
+                        };
+                        if let Some(slot) = taps.get_mut(nt) {
+                            *slot = ((ky * k + kx) * LANES, (iy * w + ix) * c);
+                            nt += 1;
+                        }
+                    }
+                }
+                let taps = &taps[..nt];
+                for (blk, (out, bias)) in px
+                    .chunks_exact_mut(LANES)
+                    .zip(dw.b.chunks_exact(LANES))
+                    .enumerate()
+                {
+                    let mut acc = [0.0f32; LANES];
+                    acc.iter_mut().zip(bias).for_each(|(a, b)| *a = *b);
+                    let wblk = &dw.wb[blk * kk * LANES..(blk + 1) * kk * LANES];
+                    let c0 = blk * LANES;
+                    for &(wo, io) in taps {
+                        let inp = &image[io + c0..io + c0 + LANES];
+                        let wt = &wblk[wo..wo + LANES];
+                        for ((a, &i), &wv) in acc.iter_mut().zip(inp).zip(wt) {
+                            *a += i * wv;
+                        }
+                    }
+                    out.iter_mut()
+                        .zip(acc)
+                        .for_each(|(o, a)| *o = a.clamp(0.0, 6.0));
+                }
             }
         });
     Act {
