@@ -25,7 +25,11 @@ fn build_library(root: &Path) -> PathBuf {
     write_edits(&img, &lib.join("edits"), "s1");
     std::fs::copy(lib.join("original.jpg"), lib.join("copy_of_original.jpg")).expect("copy");
     for i in 0..6 {
-        save_jpeg(&scene(200 + i, 640, 480), &lib.join(format!("other{i}.jpg")), 90);
+        save_jpeg(
+            &scene(200 + i, 640, 480),
+            &lib.join(format!("other{i}.jpg")),
+            90,
+        );
     }
     lib
 }
@@ -79,9 +83,15 @@ fn tiers_are_assigned_and_json_has_the_documented_shape() {
         "s1_caption.jpg",
         "s1_exif6.jpg",
     ] {
-        assert!(names.contains(&want.to_string()), "{want} missing from {names:?}");
+        assert!(
+            names.contains(&want.to_string()),
+            "{want} missing from {names:?}"
+        );
     }
-    assert!(!names.iter().any(|n| n.starts_with("other")), "unrelated photo grouped: {names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("other")),
+        "unrelated photo grouped: {names:?}"
+    );
     let keep = g["keep"].as_str().expect("keep");
     assert!(Path::new(keep).is_absolute());
     assert!(keep.ends_with("original.jpg"), "keep {keep}");
@@ -96,7 +106,10 @@ fn tiers_are_assigned_and_json_has_the_documented_shape() {
     let groups = exact["groups"].as_array().expect("groups");
     assert_eq!(groups.len(), 1, "{exact:#}");
     assert_eq!(groups[0]["tier"], "exact");
-    assert_eq!(file_names(&groups[0]), ["copy_of_original.jpg", "original.jpg"]);
+    assert_eq!(
+        file_names(&groups[0]),
+        ["copy_of_original.jpg", "original.jpg"]
+    );
 
     let human = lookalike_ok(&data, &["dupes"]);
     assert!(human.contains("keep") && human.contains("near"), "{human}");
@@ -109,19 +122,37 @@ fn mirrored_and_rotated_copies_need_the_switch() {
     std::fs::create_dir_all(&lib).expect("mkdir");
     let img = scene(7, 640, 480);
     save_jpeg(&img, &lib.join("a.jpg"), 92);
-    save_jpeg(&image::imageops::flip_horizontal(&img), &lib.join("a_mirror.jpg"), 90);
-    save_jpeg(&image::imageops::rotate90(&img), &lib.join("a_rot90.jpg"), 90);
+    save_jpeg(
+        &image::imageops::flip_horizontal(&img),
+        &lib.join("a_mirror.jpg"),
+        90,
+    );
+    save_jpeg(
+        &image::imageops::rotate90(&img),
+        &lib.join("a_rot90.jpg"),
+        90,
+    );
     for i in 0..4 {
-        save_jpeg(&scene(300 + i, 640, 480), &lib.join(format!("b{i}.jpg")), 90);
+        save_jpeg(
+            &scene(300 + i, 640, 480),
+            &lib.join(format!("b{i}.jpg")),
+            90,
+        );
     }
     let data = tmp.path().join("data");
     index(&data, &lib);
     let plain = dupes_json(&data, &[]);
-    assert!(plain["groups"].as_array().expect("groups").is_empty(), "{plain:#}");
+    assert!(
+        plain["groups"].as_array().expect("groups").is_empty(),
+        "{plain:#}"
+    );
     let mirrored = dupes_json(&data, &["--mirror"]);
     let groups = mirrored["groups"].as_array().expect("groups");
     assert_eq!(groups.len(), 1, "{mirrored:#}");
-    assert_eq!(file_names(&groups[0]), ["a.jpg", "a_mirror.jpg", "a_rot90.jpg"]);
+    assert_eq!(
+        file_names(&groups[0]),
+        ["a.jpg", "a_mirror.jpg", "a_rot90.jpg"]
+    );
 }
 
 fn open(data: &Path) -> Library {
@@ -129,7 +160,13 @@ fn open(data: &Path) -> Library {
 }
 
 fn scan(lib: &Library) -> CandidateGraph {
-    dupes::scan(lib, &GraphOptions::default(), &NoProgress, &CancelFlag::new()).expect("scan")
+    dupes::scan(
+        lib,
+        &GraphOptions::default(),
+        &NoProgress,
+        &CancelFlag::new(),
+    )
+    .expect("scan")
 }
 
 #[test]
@@ -138,7 +175,12 @@ fn reference_folders_are_never_offered_for_removal() {
     let (data, lib_dir) = (tmp.path().join("data"), build_library(tmp.path()));
     let reference = lib_dir.join("reference");
     std::fs::create_dir_all(&reference).expect("mkdir");
-    let small = image::imageops::resize(&scene(1, 640, 480), 320, 240, image::imageops::FilterType::Triangle);
+    let small = image::imageops::resize(
+        &scene(1, 640, 480),
+        320,
+        240,
+        image::imageops::FilterType::Triangle,
+    );
     save_jpeg(&small, &reference.join("archived.jpg"), 80);
     index(&data, &lib_dir);
     let lib = open(&data);
@@ -150,8 +192,16 @@ fn reference_folders_are_never_offered_for_removal() {
     let groups = dupes::groups(&graph, &settings, &IgnoreList::default());
     assert_eq!(groups.len(), 1);
     let g = &groups[0];
-    assert!(g.kept().photo.path.ends_with("reference/archived.jpg"), "kept {:?}", g.kept().photo.path);
-    assert!(g.removable().iter().all(|m| !m.photo.path.starts_with(&settings.reference_folders[0])));
+    assert!(
+        g.kept().photo.path.ends_with("reference/archived.jpg"),
+        "kept {:?}",
+        g.kept().photo.path
+    );
+    assert!(
+        g.removable()
+            .iter()
+            .all(|m| !m.photo.path.starts_with(&settings.reference_folders[0]))
+    );
     assert_eq!(g.removable().len(), g.members.len() - 1);
 }
 
@@ -163,7 +213,11 @@ fn trash_moves_into_the_test_trash_journals_and_undoes() {
     let mut lib = open(&data);
     let graph = scan(&lib);
     let groups = dupes::groups(&graph, &DupeSettings::default(), &IgnoreList::default());
-    let doomed: Vec<PathBuf> = groups[0].removable().iter().map(|m| m.photo.path.clone()).collect();
+    let doomed: Vec<PathBuf> = groups[0]
+        .removable()
+        .iter()
+        .map(|m| m.photo.path.clone())
+        .collect();
     assert!(doomed.len() >= 7);
     let trash_dir = tmp.path().join("trash");
     let mover = FolderTrash::new(&trash_dir);
@@ -172,19 +226,38 @@ fn trash_moves_into_the_test_trash_journals_and_undoes() {
     for p in &doomed {
         assert!(!p.exists(), "{} still in the library", p.display());
     }
-    assert_eq!(std::fs::read_dir(&trash_dir).expect("trash dir").count(), doomed.len());
-    assert!(lib_dir.join("original.jpg").exists(), "the kept photo stays");
+    assert_eq!(
+        std::fs::read_dir(&trash_dir).expect("trash dir").count(),
+        doomed.len()
+    );
+    assert!(
+        lib_dir.join("original.jpg").exists(),
+        "the kept photo stays"
+    );
     let journal = Journal::new(lib.data_dir.root());
     let entries = journal.entries().expect("journal");
     for p in &doomed {
-        let ops: Vec<&str> = entries.iter().filter(|e| &e.path == p).map(|e| e.op.as_str()).collect();
+        let ops: Vec<&str> = entries
+            .iter()
+            .filter(|e| &e.path == p)
+            .map(|e| e.op.as_str())
+            .collect();
         assert_eq!(ops, ["intent", "moved"], "{}", p.display());
     }
     // The catalog forgot them: a new scan finds no group.
-    let after = dupes::groups(&scan(&lib), &DupeSettings::default(), &IgnoreList::default());
+    let after = dupes::groups(
+        &scan(&lib),
+        &DupeSettings::default(),
+        &IgnoreList::default(),
+    );
     assert!(after.is_empty());
     let outcomes = journal.undo_last(&mover).expect("undo");
-    assert!(outcomes.iter().all(|o| matches!(o, RestoreOutcome::Restored(_))), "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, RestoreOutcome::Restored(_))),
+        "{outcomes:?}"
+    );
     for p in &doomed {
         assert!(p.exists(), "{} not restored", p.display());
     }
@@ -198,19 +271,35 @@ fn ignore_list_survives_a_file_move() {
     index(&data, &lib_dir);
     {
         let lib = open(&data);
-        let groups = dupes::groups(&scan(&lib), &DupeSettings::default(), &IgnoreList::default());
+        let groups = dupes::groups(
+            &scan(&lib),
+            &DupeSettings::default(),
+            &IgnoreList::default(),
+        );
         let mut ignore = IgnoreList::load(lib.data_dir.root()).expect("load");
         ignore.ignore_group(&groups[0].hashes());
         ignore.save().expect("save");
     }
     std::fs::create_dir_all(lib_dir.join("moved")).expect("mkdir");
-    std::fs::rename(lib_dir.join("edits/s1_crop80.jpg"), lib_dir.join("moved/renamed.jpg")).expect("mv");
+    std::fs::rename(
+        lib_dir.join("edits/s1_crop80.jpg"),
+        lib_dir.join("moved/renamed.jpg"),
+    )
+    .expect("mv");
     index(&data, &lib_dir);
     let v = dupes_json(&data, &[]);
     assert!(v["groups"].as_array().expect("groups").is_empty(), "{v:#}");
 }
 
-fn entry(id: i64, name: &str, w: u32, h: u32, bytes: u64, format: &str, mtime_ns: i64) -> PhotoEntry {
+fn entry(
+    id: i64,
+    name: &str,
+    w: u32,
+    h: u32,
+    bytes: u64,
+    format: &str,
+    mtime_ns: i64,
+) -> PhotoEntry {
     PhotoEntry {
         info: PhotoInfo {
             id,
@@ -233,7 +322,10 @@ fn keep_best_rule_order() {
     let small = entry(3, "a_small.jpg", 800, 600, 90_000, "jpeg", 5);
     let recompressed = entry(4, "a_q60.jpg", 4000, 3000, 1_000_000, "jpeg", 30);
     let pick = |v: &[&PhotoEntry]| rule.choose(v, &[]).map(|i| v[i].info.id);
-    assert_eq!(pick(&[&small, &converted, &original, &recompressed]), Some(1));
+    assert_eq!(
+        pick(&[&small, &converted, &original, &recompressed]),
+        Some(1)
+    );
     assert_eq!(pick(&[&small, &recompressed]), Some(4), "resolution first");
     let twin_old = entry(5, "b.jpg", 4000, 3000, 3_000_000, "jpeg", 1);
     assert_eq!(pick(&[&original, &twin_old]), Some(5), "oldest breaks ties");
@@ -245,7 +337,13 @@ fn near_edge(a: u32, b: u32) -> Edge {
         b,
         similarity: 0.95,
         semantic: None,
-        pixel: Some(PixelMatch { ncc: 0.99, trimmed: 0.99, detail: 0.95, coverage: 1.0 }),
+        pixel: Some(PixelMatch {
+            ncc: 0.99,
+            trimmed: 0.99,
+            detail: 0.95,
+            coverage: 1.0,
+            agreement: 1.0,
+        }),
         symmetry: Symmetry::IDENTITY,
         colour: None,
     }
@@ -255,12 +353,20 @@ fn near_edge(a: u32, b: u32) -> Edge {
 fn chains_are_not_grouped_transitively() {
     // 0-1-2-3-4-5 linked only to their neighbours: no group may hold two photos that are not
     // both linked to a common centre.
-    let photos: Vec<PhotoEntry> =
-        (0..6).map(|i| entry(i, &format!("p{i}.jpg"), 100, 100, 1000, "jpeg", i)).collect();
+    let photos: Vec<PhotoEntry> = (0..6)
+        .map(|i| entry(i, &format!("p{i}.jpg"), 100, 100, 1000, "jpeg", i))
+        .collect();
     let edges: Vec<Edge> = (0..5).map(|i| near_edge(i, i + 1)).collect();
     let graph = CandidateGraph::from_parts(photos, edges.clone());
     let groups = dupes::groups(&graph, &DupeSettings::default(), &IgnoreList::default());
-    let linked = |a: i64, b: i64| a == b || edges.iter().any(|e| (e.a as i64 - e.b as i64).abs() == 1 && (e.a as i64 == a.min(b)) && (e.b as i64 == a.max(b)));
+    let linked = |a: i64, b: i64| {
+        a == b
+            || edges.iter().any(|e| {
+                (e.a as i64 - e.b as i64).abs() == 1
+                    && (e.a as i64 == a.min(b))
+                    && (e.b as i64 == a.max(b))
+            })
+    };
     assert!(!groups.is_empty());
     for g in &groups {
         assert_eq!(g.tier, Tier::Near);
@@ -291,7 +397,10 @@ fn bench_grouping_speed() {
     use lookalike::core::dupes::GraphInput;
     use lookalike::core::index::VectorIndex;
     use std::time::Instant;
-    let n: usize = std::env::var("LOOKALIKE_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("LOOKALIKE_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let dim = lookalike::core::embed::descriptor::DESCRIPTOR_DIM;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let latent = 24;
@@ -306,36 +415,77 @@ fn bench_grouping_speed() {
     let t = Instant::now();
     while (id as usize) < n {
         let z: Vec<f32> = (0..latent).map(|_| rng.next() - 0.5).collect();
-        let base: Vec<f32> = (0..dim).map(|d| (0..latent).map(|k| basis[d * latent + k] * z[k]).sum()).collect();
-        let (fx, fy, ph) = (1.0 + 6.0 * rng.next(), 1.0 + 6.0 * rng.next(), 6.0 * rng.next());
+        let base: Vec<f32> = (0..dim)
+            .map(|d| (0..latent).map(|k| basis[d * latent + k] * z[k]).sum())
+            .collect();
+        let (fx, fy, ph) = (
+            1.0 + 6.0 * rng.next(),
+            1.0 + 6.0 * rng.next(),
+            6.0 * rng.next(),
+        );
+        // A fixed per-scene texture (the fine detail copies share) over a smooth layout.
+        let texture: Vec<f32> = (0..1024).map(|_| 24.0 * (rng.next() - 0.5)).collect();
         let sig = |shift: f32, noise: &mut Rng| -> Vec<u8> {
             (0..1024)
                 .map(|i| {
+                    let sx = ((i % 32) as f32 + shift * 32.0).min(31.0) as usize;
                     let (x, y) = ((i % 32) as f32 / 32.0 + shift, (i / 32) as f32 / 32.0);
-                    let v = 128.0 + 60.0 * (fx * x * 3.0 + ph).sin() * (fy * y * 3.0).cos() + 10.0 * (noise.next() - 0.5);
+                    let v = 128.0
+                        + 50.0 * (fx * x * 3.0 + ph).sin() * (fy * y * 3.0).cos()
+                        + texture[(i / 32) * 32 + sx]
+                        + 4.0 * (noise.next() - 0.5);
                     v.clamp(0.0, 255.0) as u8
                 })
                 .collect()
         };
-        let copies = if rng.next() < 0.2 { 1 + (rng.next() * 3.0) as usize } else { 0 };
+        let copies = if rng.next() < 0.2 {
+            1 + (rng.next() * 3.0) as usize
+        } else {
+            0
+        };
         for c in 0..=copies {
-            let v: Vec<f32> = base.iter().map(|x| x + if c == 0 { 0.0 } else { 0.02 * (rng.next() - 0.5) }).collect();
+            let v: Vec<f32> = base
+                .iter()
+                .map(|x| {
+                    x + if c == 0 {
+                        0.0
+                    } else {
+                        0.02 * (rng.next() - 0.5)
+                    }
+                })
+                .collect();
             input.vectors.insert(id, unit(v));
-            input.signatures.insert(id, sig(0.02 * c as f32, &mut rng));
-            input.photos.push(entry(id, &format!("p{id}.jpg"), 4000, 3000, 1_000_000 + id as u64, "jpeg", id));
+            let shift = if c > 0 && rng.next() < 0.3 { 0.03 } else { 0.0 };
+            input.signatures.insert(id, sig(shift, &mut rng));
+            input.photos.push(entry(
+                id,
+                &format!("p{id}.jpg"),
+                4000,
+                3000,
+                1_000_000 + id as u64,
+                "jpeg",
+                id,
+            ));
             id += 1;
         }
     }
     let gen_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let mut vectors: Vec<(i64, Vec<f32>)> = input.vectors.iter().map(|(k, v)| (*k, v.clone())).collect();
+    let mut vectors: Vec<(i64, Vec<f32>)> =
+        input.vectors.iter().map(|(k, v)| (*k, v.clone())).collect();
     vectors.sort_by_key(|x| x.0);
     let index = VectorIndex::build("descriptor-v1", dim, &vectors);
     drop(vectors);
     let index_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let graph = CandidateGraph::build(input, &index, &GraphOptions::default(), &NoProgress, &CancelFlag::new())
-        .expect("graph");
+    let graph = CandidateGraph::build(
+        input,
+        &index,
+        &GraphOptions::default(),
+        &NoProgress,
+        &CancelFlag::new(),
+    )
+    .expect("graph");
     let graph_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let groups = dupes::groups(&graph, &DupeSettings::default(), &IgnoreList::default());

@@ -275,16 +275,25 @@ fn from_file_matches_bundled() {
 }
 
 /// Inference throughput on the CPU; run with
-/// `cargo test --release --test lite0 -- --ignored --nocapture throughput`.
+/// `cargo test --release --test lite0 -- --ignored --nocapture throughput`
+/// (`RAYON_NUM_THREADS=2 taskset -c 0,1` to pin it to two cores). Set `LITE0_BENCH_CANDLE=1` to
+/// also time the plain Candle ops path.
 #[test]
 #[ignore = "timing, run by hand"]
 fn throughput() {
-    let candle_ops = EfficientNetLite0::bundled_with(&Device::Cpu, Kernels::CandleOps).unwrap();
     // Synthetic input: the test binary can run away from the source tree.
-    let img = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 251) as u8]));
+    let img = image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 251) as u8])
+    });
     let one = model().prepare(&img).unwrap();
-    for (m, name, images) in [(model(), "rust kernels", 32), (&candle_ops, "candle ops", 8)] {
-        for batch in [1usize, 8, 16] {
+    let mut runs = vec![(model(), "rust kernels", 48)];
+    let candle_ops;
+    if std::env::var_os("LITE0_BENCH_CANDLE").is_some() {
+        candle_ops = EfficientNetLite0::bundled_with(&Device::Cpu, Kernels::CandleOps).unwrap();
+        runs.push((&candle_ops, "candle ops", 8));
+    }
+    for (m, name, images) in runs {
+        for batch in [1usize, 4, 8, 16] {
             let inputs = vec![one.clone(); batch];
             m.embed_batch(&inputs).unwrap(); // warm-up
             let rounds = (images / batch).max(1);
@@ -293,10 +302,6 @@ fn throughput() {
                 m.embed_batch(&inputs).unwrap();
             }
             let per_s = (rounds * batch) as f64 / start.elapsed().as_secs_f64();
-            let p = *lookalike::core::embed::efficientnet::cpu::PROF.lock().unwrap();
-            let imgs = (rounds * batch + batch) as f64;
-            println!("   ms/img matmul {:.1} epi {:.1} dw {:.1} stem {:.1}", p[0] * 1e3 / imgs, p[1] * 1e3 / imgs, p[2] * 1e3 / imgs, p[3] * 1e3 / imgs);
-            *lookalike::core::embed::efficientnet::cpu::PROF.lock().unwrap() = [0.0; 4];
             println!(
                 "lite0 {name} batch {batch:2}: {per_s:6.1} images/s ({:.1} ms/image)",
                 1000.0 / per_s

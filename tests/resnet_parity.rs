@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use candle_core::{Device, Tensor};
-use lookalike::core::embed::resnet::ResNetEmbedder;
+use lookalike::core::embed::resnet::{Kernels, ResNetEmbedder};
 use lookalike::core::embed::{EmbedError, Embedder};
 use resnet_support::pth::{Wrap, write_pth};
 use resnet_support::{cosine, floats, make_input, reference, weights, without, write_safetensors};
@@ -26,7 +26,14 @@ fn inputs(n: usize) -> Tensor {
 }
 
 fn check_parity(path: &Path, depth: u8) {
-    let model = ResNetEmbedder::load(path, &Device::Cpu).expect("load");
+    // The NHWC Rust kernels (the CPU default) and plain Candle ops (what CUDA/Metal run).
+    for kernels in [Kernels::Auto, Kernels::CandleOps] {
+        check_parity_with(path, depth, kernels);
+    }
+}
+
+fn check_parity_with(path: &Path, depth: u8, kernels: Kernels) {
+    let model = ResNetEmbedder::load_with(path, None, &Device::Cpu, kernels).expect("load");
     assert_eq!(model.depth(), depth);
     let want = reference(depth);
     assert_eq!(model.dim(), want.embeddings[0].len());
@@ -40,8 +47,10 @@ fn check_parity(path: &Path, depth: u8) {
     for (i, (g, w)) in got.iter().zip(&want.embeddings).enumerate() {
         let cos = cosine(g, w);
         println!(
-            "resnet{depth} {} input {i}: cosine {cos:.9}",
-            path.display()
+            "resnet{depth} {:?} {} input {i}: 1 - cosine = {:.2e}",
+            model.kernels(),
+            path.display(),
+            1.0 - cos
         );
         assert!(cos >= MIN_COSINE, "input {i}: cosine {cos} < {MIN_COSINE}");
         assert!(
@@ -341,22 +350,26 @@ fn cpu_throughput() {
     for depth in [18u8, 50] {
         let path = dir.path().join(format!("resnet{depth}.safetensors"));
         write_safetensors(weights(depth), &path);
-        let model = ResNetEmbedder::load(&path, &Device::Cpu).expect("load");
-        for batch in [1usize, 4, 8, 16] {
-            let x = inputs(1).repeat((batch, 1, 1, 1)).expect("repeat");
-            model.forward(&x).expect("warm-up");
-            let rounds = (32 / batch).max(2);
-            let start = Instant::now();
-            for _ in 0..rounds {
-                model.forward(&x).expect("forward");
+        for kernels in [Kernels::Auto, Kernels::CandleOps] {
+            let model =
+                ResNetEmbedder::load_with(&path, None, &Device::Cpu, kernels).expect("load");
+            for batch in [1usize, 4, 8, 16] {
+                let x = inputs(1).repeat((batch, 1, 1, 1)).expect("repeat");
+                model.forward(&x).expect("warm-up");
+                let rounds = (32 / batch).max(2);
+                let start = Instant::now();
+                for _ in 0..rounds {
+                    model.forward(&x).expect("forward");
+                }
+                let secs = start.elapsed().as_secs_f64();
+                println!(
+                    "resnet{depth} {:?} batch {batch:2}: {:.1} images/s ({:.1} ms/image, {} threads)",
+                    model.kernels(),
+                    (rounds * batch) as f64 / secs,
+                    1000.0 * secs / (rounds * batch) as f64,
+                    candle_core::utils::get_num_threads()
+                );
             }
-            let secs = start.elapsed().as_secs_f64();
-            println!(
-                "resnet{depth} batch {batch:2}: {:.1} images/s ({:.1} ms/image, {} threads)",
-                (rounds * batch) as f64 / secs,
-                1000.0 * secs / (rounds * batch) as f64,
-                candle_core::utils::get_num_threads()
-            );
         }
     }
 }

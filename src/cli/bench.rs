@@ -122,7 +122,7 @@ fn synthetic_queries(n: usize, dim: usize) {
         times.push(t.elapsed().as_secs_f64() * 1e3);
         let mut exact: Vec<(f32, i64)> = vecs
             .iter()
-            .map(|(id, v)| (v.iter().zip(qv).map(|(a, b)| a * b).sum::<f32>(), *id))
+            .map(|(id, v)| (crate::core::index::dot(v, qv), *id))
             .collect();
         exact.sort_by(|a, b| b.0.total_cmp(&a.0));
         let truth: std::collections::HashSet<i64> = exact.iter().take(10).map(|e| e.1).collect();

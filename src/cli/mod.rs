@@ -3,8 +3,8 @@
 
 mod bench;
 mod commands;
-mod models;
 mod dupes;
+mod models;
 mod progress_bar;
 
 use clap::{Parser, Subcommand};

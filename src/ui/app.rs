@@ -4,23 +4,23 @@
 //! [`App`] is independent of eframe's window: tests build it with [`App::new`] and drive it with
 //! [`App::frame`] inside an egui_kittest harness; eframe calls the same code via [`eframe::App`].
 
-use super::actions::{self, DialogResult, Dialogs};
+use super::actions::Dialogs;
 use super::browse::BrowseState;
+use super::frame_stats::FrameStats;
 use super::preview::PreviewState;
-use super::results_grid::TileAction;
 use super::results_view::QueryState;
 use super::settings::{DownloadState, ModelDraft, Settings, ThemeChoice};
 use super::textures::TextureCache;
 use super::toasts::Toasts;
+use super::{ListKind, View};
 use crate::core::catalog::PhotoInfo;
 use crate::core::indexer::IndexReport;
 use crate::worker::thumbnails::ThumbKey;
 use crate::worker::{
-    Command, Event, IndexProgress, LibraryStatus, ModelChoice, QuerySource, WorkerConfig,
-    WorkerHandle,
+    Command, IndexProgress, LibraryStatus, ModelChoice, QuerySource, WorkerConfig, WorkerHandle,
 };
 use egui::Context;
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 const EVENT_BUDGET: Duration = Duration::from_millis(10);
 /// How often partial results (answered while indexing) are refreshed.
 const PARTIAL_REFRESH: Duration = Duration::from_secs(2);
+/// The longest wait between refreshes of partial results.
+const MAX_PARTIAL_REFRESH: Duration = Duration::from_secs(30);
 /// Textures uploaded per frame at most.
 const UPLOADS_PER_FRAME: usize = 4;
 
@@ -58,106 +60,13 @@ impl Default for AppConfig {
     }
 }
 
-/// The main views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    /// Query by example.
-    Results,
-    /// The whole library.
-    Browse,
-    /// Duplicate groups (a slot for `dupes_view`).
-    Duplicates,
-}
-
-/// Which list a tile action refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListKind {
-    /// The query results.
-    Results,
-    /// The browse view.
-    Browse,
-}
-
-/// Something the user asked for, collected while drawing and applied after.
-#[derive(Debug, Clone, PartialEq)]
-pub enum UiAction {
-    /// Show the "open image" dialog.
-    OpenImageDialog,
-    /// Show the "add folder" dialog.
-    AddFolderDialog,
-    /// Ask the platform for the clipboard (arrives as a paste event).
-    Paste,
-    /// Rescan the library.
-    Rescan,
-    /// Open or close the settings window.
-    ToggleSettings,
-    /// Switch view.
-    SetView(View),
-    /// Pause indexing.
-    Pause,
-    /// Resume indexing.
-    Resume,
-    /// Cancel indexing.
-    CancelIndexing,
-    /// Show failed files.
-    ShowFailures,
-    /// Forget the query.
-    ClearQuery,
-    /// Reload the browse listing.
-    RefreshBrowse,
-    /// Act on a photo of a list.
-    Tile(ListKind, TileAction),
-}
-
-/// Frame-time statistics for the debug overlay (F12) and `LOOKALIKE_FRAME_LOG=1`.
-#[derive(Debug)]
-pub struct FrameStats {
-    recent_ms: VecDeque<f32>,
-    log: bool,
-    last_log: Instant,
-}
-
-impl FrameStats {
-    fn new() -> Self {
-        Self {
-            recent_ms: VecDeque::with_capacity(240),
-            log: std::env::var_os("LOOKALIKE_FRAME_LOG").is_some(),
-            last_log: Instant::now(),
-        }
-    }
-
-    fn record(&mut self, d: Duration) {
-        if self.recent_ms.len() == 240 {
-            self.recent_ms.pop_front();
-        }
-        self.recent_ms.push_back(d.as_secs_f32() * 1e3);
-        if self.log && self.last_log.elapsed() >= Duration::from_secs(5) {
-            self.last_log = Instant::now();
-            let (avg, max, over) = self.summary();
-            eprintln!(
-                "lookalike: frames: {} recent, avg {avg:.2} ms, max {max:.2} ms, {over} over 16 ms",
-                self.recent_ms.len()
-            );
-        }
-    }
-
-    /// Average and maximum frame time (ms) over recent frames, and how many exceeded 16 ms.
-    pub fn summary(&self) -> (f32, f32, usize) {
-        let n = self.recent_ms.len().max(1) as f32;
-        let avg = self.recent_ms.iter().sum::<f32>() / n;
-        let max = self.recent_ms.iter().copied().fold(0.0, f32::max);
-        let over = self.recent_ms.iter().filter(|&&m| m > 16.0).count();
-        (avg, max, over)
-    }
-}
-
 /// The application.
 pub struct App {
     pub(super) worker: WorkerHandle,
     pub(super) data_dir: PathBuf,
     pub(super) settings: Settings,
-    saved_settings: Settings,
-    applied_theme: Option<ThemeChoice>,
+    pub(super) saved_settings: Settings,
+    pub(super) applied_theme: Option<ThemeChoice>,
     pub(super) model_draft: ModelDraft,
     pub(super) models: Option<Vec<ModelChoice>>,
     pub(super) download: Option<DownloadState>,
@@ -167,11 +76,11 @@ pub struct App {
     pub(super) last_report: Option<IndexReport>,
     pub(super) view: View,
     pub(super) query: Option<QueryState>,
-    next_query_id: u64,
+    pub(super) next_query_id: u64,
     pub(super) browse: BrowseState,
     pub(super) preview: Option<(ListKind, PreviewState)>,
     pub(super) textures: TextureCache,
-    last_wanted: Vec<ThumbKey>,
+    pub(super) last_wanted: Vec<ThumbKey>,
     pub(super) toasts: Toasts,
     pub(super) failures: Option<Vec<(PathBuf, String)>>,
     pub(super) show_failures: bool,
@@ -180,7 +89,7 @@ pub struct App {
     pub(super) dialogs: Dialogs,
     pub(super) frames: FrameStats,
     pub(super) show_debug: bool,
-    frame_start: Option<Instant>,
+    pub(super) frame_start: Option<Instant>,
 }
 
 impl App {
@@ -342,13 +251,14 @@ impl App {
             pasted,
             grid: Default::default(),
             sent_at: Instant::now(),
+            refresh_every: PARTIAL_REFRESH,
         });
         self.view = View::Results;
         self.preview = None;
     }
 
     /// Ask again (after indexing), keeping the current results until the answer comes.
-    fn rerun_query(&mut self) {
+    pub(super) fn rerun_query(&mut self) {
         let Some(source) = self.query.as_ref().map(|q| q.source.clone()) else {
             return;
         };
@@ -397,13 +307,16 @@ impl App {
         }
         // While indexing, partial results grow: ask again every little while.
         let refresh = self.query.as_ref().is_some_and(|q| {
-            self.indexing && !q.pending && q.partial && q.sent_at.elapsed() >= PARTIAL_REFRESH
+            self.indexing && !q.pending && q.partial && q.sent_at.elapsed() >= q.refresh_every
         });
         if refresh {
             self.rerun_query();
+            if let Some(q) = &mut self.query {
+                q.refresh_every = (q.refresh_every * 2).min(MAX_PARTIAL_REFRESH);
+            }
         }
-        if self.indexing && self.query.as_ref().is_some_and(|q| q.partial) {
-            ctx.request_repaint_after(PARTIAL_REFRESH);
+        if let Some(q) = self.query.as_ref().filter(|q| self.indexing && q.partial) {
+            ctx.request_repaint_after(q.refresh_every.saturating_sub(q.sent_at.elapsed()));
         }
         if self.applied_theme.is_none() {
             // Take the keyboard at start (matters where no window manager gives focus, e.g. Xvfb).
@@ -415,116 +328,6 @@ impl App {
         }
         if self.settings != self.saved_settings && !ctx.input(|i| i.pointer.any_down()) {
             self.flush_settings();
-        }
-    }
-
-    fn on_dialog(&mut self, r: DialogResult) {
-        match r {
-            DialogResult::Folder(p) => {
-                self.send(Command::AddRoot(p));
-            }
-            DialogResult::Image(p) => self.start_query(QuerySource::File(p), None),
-            DialogResult::Nothing { quick: true } => self.toasts.error(
-                "No file dialog is available on this desktop (xdg-desktop-portal is needed). \
-                 Drop a folder or photo on the window, or paste its path (Ctrl+V).",
-            ),
-            DialogResult::Nothing { quick: false } => {}
-        }
-    }
-
-    fn on_event(&mut self, ev: Event) {
-        match ev {
-            Event::Status(s) => self.status = Some(s),
-            Event::IndexStarted => {
-                self.indexing = true;
-                self.progress = Some(IndexProgress {
-                    stage: "starting".into(),
-                    ..Default::default()
-                });
-            }
-            Event::Progress(p) => {
-                if self.indexing {
-                    self.progress = Some(p);
-                }
-            }
-            Event::IndexFinished(report) => {
-                self.indexing = false;
-                self.progress = None;
-                if report.cancelled {
-                    self.toasts
-                        .info("Indexing stopped. Work done so far is kept; Rescan (F5) continues.");
-                }
-                self.last_report = Some(report);
-                self.after_library_change();
-            }
-            Event::IndexFailed(message) => {
-                self.indexing = false;
-                self.progress = None;
-                self.toasts.error(message);
-                self.after_library_change();
-            }
-            Event::QueryResults { id, hits, partial } => {
-                if let Some(q) = self.query.as_mut().filter(|q| q.id == id) {
-                    let first = q.hits.is_empty();
-                    q.hits = hits;
-                    q.pending = false;
-                    q.partial = partial;
-                    q.error = None;
-                    if first {
-                        q.grid = Default::default();
-                    }
-                }
-            }
-            Event::QueryFailed { id, message } => {
-                if let Some(q) = self.query.as_mut().filter(|q| q.id == id) {
-                    q.pending = false;
-                    q.error = Some(message.clone());
-                    self.toasts.error(format!("Search failed: {message}"));
-                }
-            }
-            Event::Photos(photos) => self.browse.set_photos(photos),
-            Event::Failures(f) => self.failures = Some(f),
-            Event::Trashed { ids, failed } => {
-                if let Some(q) = &mut self.query {
-                    q.hits.retain(|h| !ids.contains(&h.info.id));
-                }
-                self.browse.remove_ids(&ids);
-                self.preview = None;
-                if !ids.is_empty() {
-                    self.toasts
-                        .info(format!("Moved {} photo(s) to the trash", ids.len()));
-                }
-                for f in failed {
-                    self.toasts
-                        .error(format!("Could not move to the trash: {f}"));
-                }
-            }
-            Event::Models(m) => self.models = Some(m),
-            Event::DownloadProgress { name, done, total } => {
-                self.download = Some(DownloadState { name, done, total });
-            }
-            Event::DownloadFinished { name, error } => {
-                self.download = None;
-                match error {
-                    None => self
-                        .toasts
-                        .info(format!("Downloaded {name}; choose Apply to use it")),
-                    Some(e) => self.toasts.error(format!("Download of {name} failed: {e}")),
-                }
-                self.send(Command::ListModels);
-            }
-            Event::Notice(text) => self.toasts.info(text),
-            Event::Error(text) => self.toasts.error(text),
-        }
-    }
-
-    /// After indexing: refresh what depends on the library.
-    fn after_library_change(&mut self) {
-        self.textures.clear_failures();
-        self.rerun_query();
-        if self.browse.loaded || self.view == View::Browse {
-            self.browse.requested = true;
-            self.send(Command::ListPhotos);
         }
     }
 
@@ -545,7 +348,7 @@ impl App {
     }
 
     /// Tell the thumbnail pool what is visible now (only when that changed).
-    fn request_thumbnails(&mut self, wanted: Vec<ThumbKey>) {
+    pub(super) fn request_thumbnails(&mut self, wanted: Vec<ThumbKey>) {
         let mut seen = HashSet::new();
         let wanted: Vec<ThumbKey> = wanted
             .into_iter()
@@ -555,70 +358,6 @@ impl App {
             self.worker.thumbs.want(wanted.clone());
             self.last_wanted = wanted;
         }
-    }
-
-    /// Dropped files, pasted paths and images, global shortcuts.
-    fn input_ui(&mut self, ctx: &Context, actions: &mut Vec<UiAction>) {
-        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
-        let mut queried = false;
-        for f in dropped {
-            let path = f.path().to_path_buf();
-            if path.is_dir() {
-                self.send(Command::AddRoot(path));
-            } else if !queried && !path.as_os_str().is_empty() {
-                queried = true;
-                self.start_query(QuerySource::File(path), None);
-            }
-        }
-        if !ctx.egui_wants_keyboard_input() {
-            let pastes: Vec<egui::Event> = ctx.input(|i| {
-                i.events
-                    .iter()
-                    .filter(|e| matches!(e, egui::Event::Paste(_) | egui::Event::PasteImage(_)))
-                    .cloned()
-                    .collect()
-            });
-            for e in pastes {
-                match e {
-                    egui::Event::Paste(text) => match actions::path_from_paste(&text) {
-                        Some(p) if p.is_dir() => {
-                            self.send(Command::AddRoot(p));
-                        }
-                        Some(p) => self.start_query(QuerySource::File(p), None),
-                        None => self.toasts.error(
-                            "The clipboard holds text that is not the path of a photo or folder",
-                        ),
-                    },
-                    egui::Event::PasteImage(img) => self.query_pasted_image(ctx, &img),
-                    _ => {}
-                }
-            }
-        }
-        super::layout::shortcuts(self, ctx, actions);
-    }
-
-    fn query_pasted_image(&mut self, ctx: &Context, img: &egui::ColorImage) {
-        let [w, h] = img.size;
-        let rgb: Vec<u8> = img
-            .pixels
-            .iter()
-            .flat_map(|c| [c.r(), c.g(), c.b()])
-            .collect();
-        let Some(image) = image::RgbImage::from_raw(w as u32, h as u32, rgb) else {
-            self.toasts.error("The pasted image is empty");
-            return;
-        };
-        let shown = crate::core::image_io::fit_within(&image, 512);
-        let color = egui::ColorImage::from_rgb(
-            [shown.width() as usize, shown.height() as usize],
-            shown.as_raw(),
-        );
-        let tex = ctx.load_texture("pasted-query", color, egui::TextureOptions::LINEAR);
-        let source = QuerySource::Pixels {
-            name: "pasted image".into(),
-            image,
-        };
-        self.start_query(source, Some(tex));
     }
 
     /// The photo at `i` of a list.
@@ -638,88 +377,6 @@ impl App {
         match list {
             ListKind::Results => self.query.as_ref().map_or(0, |q| q.hits.len()),
             ListKind::Browse => self.browse.len(),
-        }
-    }
-
-    fn apply(&mut self, ctx: &Context, action: UiAction) {
-        match action {
-            UiAction::OpenImageDialog => self.dialogs.pick_image(ctx),
-            UiAction::AddFolderDialog => self.dialogs.pick_folder(ctx),
-            UiAction::Paste => ctx.send_viewport_cmd(egui::ViewportCommand::RequestPaste),
-            UiAction::Rescan => {
-                self.send(Command::Rescan);
-            }
-            UiAction::ToggleSettings => {
-                self.show_settings = !self.show_settings;
-                if self.show_settings {
-                    self.send(Command::ListModels);
-                }
-                self.model_draft = ModelDraft {
-                    model: self.settings.model.clone(),
-                    device: self.settings.device.clone(),
-                };
-            }
-            UiAction::SetView(v) => {
-                self.view = v;
-                if v == View::Browse && !self.browse.loaded && !self.browse.requested {
-                    self.browse.requested = true;
-                    self.send(Command::ListPhotos);
-                }
-            }
-            UiAction::Pause => {
-                self.send(Command::Pause);
-            }
-            UiAction::Resume => {
-                self.send(Command::Resume);
-            }
-            UiAction::CancelIndexing => {
-                self.send(Command::CancelIndexing);
-            }
-            UiAction::ShowFailures => {
-                self.show_failures = true;
-                self.failures = None;
-                self.send(Command::ListFailures);
-            }
-            UiAction::ClearQuery => self.query = None,
-            UiAction::RefreshBrowse => {
-                self.browse.requested = true;
-                self.send(Command::ListPhotos);
-            }
-            UiAction::Tile(list, a) => self.tile_action(ctx, list, a),
-        }
-    }
-
-    fn tile_action(&mut self, ctx: &Context, list: ListKind, action: TileAction) {
-        let Some((info, _)) = self.item(list, action.index()) else {
-            return;
-        };
-        let result = match action {
-            TileAction::Preview(i) => {
-                self.preview = Some((list, PreviewState::new(i)));
-                Ok(())
-            }
-            TileAction::FindSimilar(_) => {
-                let source = QuerySource::Photo {
-                    id: info.id,
-                    path: info.path.clone(),
-                };
-                self.start_query(source, None);
-                Ok(())
-            }
-            TileAction::OpenExternal(_) => actions::open_external(&info.path),
-            TileAction::ShowInFolder(_) => actions::show_in_folder(&info.path),
-            TileAction::CopyPath(_) => {
-                ctx.copy_text(info.path.display().to_string());
-                self.toasts.info(format!("Copied {}", info.path.display()));
-                Ok(())
-            }
-            TileAction::Trash(_) => {
-                self.confirm_trash = Some(vec![(info.id, info.path.clone())]);
-                Ok(())
-            }
-        };
-        if let Err(e) = result {
-            self.toasts.error(e);
         }
     }
 }

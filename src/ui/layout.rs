@@ -1,8 +1,9 @@
 //! Where everything goes: panels, the current view, windows and modals, global shortcuts.
 
-use super::app::{App, ListKind, UiAction, View};
+use super::app::App;
 use super::preview::{self, PreviewAction};
 use super::settings::{self, THUMB_RANGE};
+use super::{ListKind, UiAction, View};
 use super::{browse, results_view, status_bar, top_bar, welcome};
 use crate::worker::Command;
 use crate::worker::thumbnails::ThumbKey;

@@ -6,8 +6,11 @@
 
 pub mod actions;
 pub mod app;
+mod app_events;
+mod app_input;
 pub mod browse;
 pub mod format;
+pub mod frame_stats;
 mod layout;
 pub mod preview;
 pub mod results_grid;
@@ -19,10 +22,62 @@ pub mod toasts;
 pub mod top_bar;
 pub mod welcome;
 
-pub use app::{App, AppConfig, ListKind, UiAction, View};
+pub use app::{App, AppConfig};
 
 use anyhow::anyhow;
+use results_grid::TileAction;
 use std::path::PathBuf;
+
+/// The main views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Query by example.
+    Results,
+    /// The whole library.
+    Browse,
+    /// Duplicate groups (a slot for `dupes_view`).
+    Duplicates,
+}
+
+/// Which list a tile action refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    /// The query results.
+    Results,
+    /// The browse view.
+    Browse,
+}
+
+/// Something the user asked for, collected while drawing and applied after.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UiAction {
+    /// Show the "open image" dialog.
+    OpenImageDialog,
+    /// Show the "add folder" dialog.
+    AddFolderDialog,
+    /// Ask the platform for the clipboard (arrives as a paste event).
+    Paste,
+    /// Rescan the library.
+    Rescan,
+    /// Open or close the settings window.
+    ToggleSettings,
+    /// Switch view.
+    SetView(View),
+    /// Pause indexing.
+    Pause,
+    /// Resume indexing.
+    Resume,
+    /// Cancel indexing.
+    CancelIndexing,
+    /// Show failed files.
+    ShowFailures,
+    /// Forget the query.
+    ClearQuery,
+    /// Reload the browse listing.
+    RefreshBrowse,
+    /// Act on a photo of a list.
+    Tile(ListKind, TileAction),
+}
 
 /// The window icon (PNG).
 const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");

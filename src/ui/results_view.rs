@@ -29,6 +29,9 @@ pub struct QueryState {
     pub grid: GridState,
     /// When the last request was sent (partial results are refreshed while indexing).
     pub sent_at: std::time::Instant,
+    /// Wait before refreshing partial results again (grows, so big libraries are not
+    /// searched by brute force too often).
+    pub refresh_every: std::time::Duration,
 }
 
 /// Draw the drop zone shown when there is no query; highlighted while files hover the window.
@@ -127,7 +130,7 @@ pub fn results_ui(
                 );
             }
             ui.add_space(8.0);
-            if query.pending {
+            if query.pending && query.hits.is_empty() {
                 ui.horizontal(|ui| {
                     ui.spinner();
                     ui.label("Searching…");

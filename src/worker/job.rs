@@ -7,31 +7,19 @@
 //! committed state through a second (read-only use) catalog connection and searches by brute
 //! force. Commands that write are deferred until the run ends. Pausing blocks inside the hook.
 
-use super::{
-    Command, Control, Event, EventSink, Hit, IndexProgress, LibraryStatus, ModelChoice,
-    QuerySource, WorkerConfig,
-};
+use super::hook::{Hook, HookState};
+use super::search::{VectorCache, query_path};
+use super::tasks::{journal_trash, list_models, spawn_download, status_of, write_file};
+use super::{Command, Control, Event, EventSink, Hit, LibraryStatus, QuerySource, WorkerConfig};
 use crate::core::catalog::Catalog;
-use crate::core::datadir::write_atomic;
 use crate::core::embed::registry::{self, ActiveEmbedders};
-use crate::core::embed::{Embedder, embed_one};
 use crate::core::index::VectorIndex;
 use crate::core::library::Library;
-use crate::core::models;
-use crate::core::progress::{Progress, ProgressUpdate};
-use crate::core::query;
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::Receiver;
 use std::collections::VecDeque;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
-
-/// How often progress is sent to the UI.
-const PROGRESS_EVERY: Duration = Duration::from_millis(200);
-/// How often live counts are sent while indexing.
-const STATUS_EVERY: Duration = Duration::from_secs(1);
+use std::sync::{Arc, Mutex};
 
 /// Entry point of the job thread.
 pub(crate) fn run(
@@ -91,6 +79,7 @@ pub(crate) fn run(
         control,
         commands,
         pending: VecDeque::new(),
+        cache: VectorCache::default(),
     };
     let mut added = false;
     for root in &config.add_roots {
@@ -130,6 +119,8 @@ struct Job {
     commands: Receiver<Command>,
     /// Commands deferred while indexing.
     pending: VecDeque<Command>,
+    /// The last query's vector (partial results are refreshed with the same query).
+    cache: VectorCache,
 }
 
 impl Job {
@@ -330,6 +321,7 @@ impl Job {
             sink,
             control,
             commands,
+            cache,
             ..
         } = self;
         let hook = Hook {
@@ -337,6 +329,7 @@ impl Job {
             sink: &*sink,
             control,
             active: &*active,
+            cache: &*cache,
             data_dir: lib.data_dir.root().to_path_buf(),
             reader: Mutex::new(reader),
             state: Mutex::new(HookState::new()),
@@ -361,7 +354,9 @@ impl Job {
     }
 
     fn query(&mut self, source: &QuerySource, k: usize) -> Result<Vec<Hit>, String> {
-        let vector = query_vector(source, self.active.primary(), &self.lib.catalog)?;
+        let vector = self
+            .cache
+            .vector(source, self.active.primary(), &self.lib.catalog)?;
         if self.index.is_none() {
             let idx = self
                 .lib
@@ -424,357 +419,5 @@ impl Job {
 
     fn error(&self, message: String) {
         self.sink.send(Event::Error(message));
-    }
-}
-
-/// The path a query was made from, excluded from its own results.
-fn query_path(source: &QuerySource) -> Option<PathBuf> {
-    match source {
-        QuerySource::File(p) => Some(p.canonicalize().unwrap_or_else(|_| p.clone())),
-        QuerySource::Photo { path, .. } => Some(path.clone()),
-        QuerySource::Pixels { .. } => None,
-    }
-}
-
-/// Embed (or look up) the query's vector.
-fn query_vector(
-    source: &QuerySource,
-    embedder: &dyn Embedder,
-    catalog: &Catalog,
-) -> Result<Vec<f32>, String> {
-    match source {
-        QuerySource::File(p) => query::embed_file(p, embedder).map_err(|e| e.to_string()),
-        QuerySource::Pixels { image, .. } => {
-            embed_one(embedder, image).map_err(|e| format!("cannot use the pasted image: {e}"))
-        }
-        QuerySource::Photo { id, path } => match catalog.vector(*id, embedder.id()) {
-            Ok(Some(v)) => Ok(v),
-            _ => query::embed_file(path, embedder).map_err(|e| e.to_string()),
-        },
-    }
-}
-
-fn status_of(
-    catalog: &Catalog,
-    active: &ActiveEmbedders,
-    data_dir: &Path,
-) -> Option<LibraryStatus> {
-    let (photos, failed) = catalog.counts().ok()?;
-    Some(LibraryStatus {
-        photos,
-        failed,
-        model_label: active.primary().label(),
-        model_spec: active.spec.clone(),
-        roots: catalog.roots().unwrap_or_default(),
-        data_dir: data_dir.to_path_buf(),
-    })
-}
-
-fn write_file(sink: &EventSink, path: &Path, contents: &[u8]) {
-    if let Err(e) = write_atomic(path, contents) {
-        sink.send(Event::Error(format!("Cannot save {}: {e}", path.display())));
-    }
-}
-
-/// The models and whether they can be used now.
-fn list_models(data_dir: &Path) -> Vec<ModelChoice> {
-    models::list_models(data_dir)
-        .into_iter()
-        .map(|m| ModelChoice {
-            approx_mb: models::known_model(&m.name).map(|k| k.approx_mb),
-            name: m.name,
-            description: m.description,
-            available: m.available,
-            downloadable: m.downloadable,
-        })
-        .collect()
-}
-
-/// Download a model on its own thread (minutes), reporting progress about every 200 ms.
-fn spawn_download(name: String, data_dir: PathBuf, sink: EventSink) {
-    let thread_sink = sink.clone();
-    let thread_name = name.clone();
-    let spawned = std::thread::Builder::new()
-        .name("lookalike-download".into())
-        .spawn(move || {
-            let (sink, name) = (thread_sink, thread_name);
-            let last = Mutex::new(Instant::now());
-            let progress = |done: u64, total: Option<u64>| {
-                let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
-                if last.elapsed() >= PROGRESS_EVERY {
-                    *last = Instant::now();
-                    sink.offer(Event::DownloadProgress {
-                        name: name.clone(),
-                        done,
-                        total,
-                    });
-                }
-            };
-            let result = models::download(&name, &data_dir, &models::hub_base_url(), &progress);
-            sink.send(Event::DownloadFinished {
-                name,
-                error: result.err().map(|e| e.to_string()),
-            });
-        });
-    if let Err(e) = spawned {
-        sink.send(Event::DownloadFinished {
-            name,
-            error: Some(format!("cannot start the download: {e}")),
-        });
-    }
-}
-
-/// Append one line to the trash journal so a person can find (and restore) what was trashed.
-fn journal_trash(data_dir: &Path, id: i64, path: &Path) {
-    let when = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let line = serde_json::json!({"time_unix": when, "id": id, "path": path});
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(data_dir.join("trash-journal.jsonl"))
-    {
-        let _ = writeln!(f, "{line}");
-    }
-}
-
-/// Brute-force nearest neighbours over committed vectors (used while the index is being built).
-fn brute_force(
-    catalog: &Catalog,
-    embedder: &dyn Embedder,
-    vector: &[f32],
-    k: usize,
-    exclude: Option<&Path>,
-) -> Result<Vec<Hit>, String> {
-    let all = catalog
-        .vectors(embedder.id())
-        .map_err(|e| format!("cannot read vectors: {e}"))?;
-    let mut scored: Vec<(f32, i64)> = all
-        .iter()
-        .filter(|(_, v)| v.len() == vector.len())
-        .map(|(id, v)| (v.iter().zip(vector).map(|(a, b)| a * b).sum::<f32>(), *id))
-        .collect();
-    scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut hits = Vec::with_capacity(k);
-    for (score, id) in scored {
-        if hits.len() >= k {
-            break;
-        }
-        if let Ok(Some(info)) = catalog.photo(id) {
-            if exclude == Some(info.path.as_path()) {
-                continue;
-            }
-            hits.push(Hit {
-                info,
-                score: score.clamp(-1.0, 1.0),
-            });
-        }
-    }
-    Ok(hits)
-}
-
-/// Mutable part of the hook.
-struct HookState {
-    deferred: Vec<Command>,
-    paused: bool,
-    paused_since: Option<Instant>,
-    paused_total: Duration,
-    stage: &'static str,
-    stage_started: Instant,
-    last: ProgressUpdate,
-    last_emit: Option<Instant>,
-    last_status: Instant,
-}
-
-impl HookState {
-    fn new() -> Self {
-        Self {
-            deferred: Vec::new(),
-            paused: false,
-            paused_since: None,
-            paused_total: Duration::ZERO,
-            stage: "",
-            stage_started: Instant::now(),
-            last: ProgressUpdate::default(),
-            last_emit: None,
-            last_status: Instant::now(),
-        }
-    }
-}
-
-/// The indexer's progress reporter: samples progress, answers read-only commands, pauses.
-struct Hook<'a> {
-    commands: &'a Receiver<Command>,
-    sink: &'a EventSink,
-    control: &'a Control,
-    active: &'a ActiveEmbedders,
-    data_dir: PathBuf,
-    reader: Mutex<Option<Catalog>>,
-    state: Mutex<HookState>,
-}
-
-impl Hook<'_> {
-    fn into_deferred(self) -> Vec<Command> {
-        self.state
-            .into_inner()
-            .map(|s| s.deferred)
-            .unwrap_or_default()
-    }
-
-    fn lock_state(&self) -> MutexGuard<'_, HookState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn stopping(&self) -> bool {
-        self.control.cancel.is_cancelled() || self.control.shutdown.load(Ordering::SeqCst)
-    }
-
-    fn emit_progress(&self, st: &mut HookState) {
-        let u = &st.last;
-        let mut active_time = st.stage_started.elapsed().saturating_sub(st.paused_total);
-        if let Some(since) = st.paused_since {
-            active_time = active_time.saturating_sub(since.elapsed());
-        }
-        let secs = active_time.as_secs_f64();
-        let rate = if u.stage == "indexing" && secs > 0.2 {
-            u.done as f64 / secs
-        } else {
-            0.0
-        };
-        let eta = match u.total {
-            Some(t) if rate > 0.0 && t >= u.done => {
-                Some(Duration::from_secs_f64((t - u.done) as f64 / rate))
-            }
-            _ => None,
-        };
-        self.sink.offer(Event::Progress(IndexProgress {
-            stage: u.stage.to_string(),
-            done: u.done,
-            total: u.total,
-            rate,
-            eta,
-            current: u.current.clone(),
-            paused: st.paused,
-        }));
-        st.last_emit = Some(Instant::now());
-        if st.last_status.elapsed() >= STATUS_EVERY {
-            st.last_status = Instant::now();
-            let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(cat) = reader.as_ref()
-                && let Some(s) = status_of(cat, self.active, &self.data_dir)
-            {
-                self.sink.offer(Event::Status(s));
-            }
-        }
-    }
-
-    /// Handle a command that arrived during the run.
-    fn handle(&self, cmd: Command, st: &mut HookState) {
-        match cmd {
-            Command::Pause => {
-                if !st.paused {
-                    st.paused = true;
-                    st.paused_since = Some(Instant::now());
-                }
-                self.emit_progress(st);
-            }
-            Command::Resume => self.resume(st),
-            Command::CancelIndexing => {
-                self.control.cancel.cancel();
-                self.resume(st);
-            }
-            Command::Shutdown => {
-                self.control.shutdown.store(true, Ordering::SeqCst);
-                self.control.cancel.cancel();
-                self.resume(st);
-            }
-            Command::Query { id, source, k } => {
-                let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-                let event = match reader.as_ref() {
-                    Some(cat) => {
-                        let embedder = self.active.primary();
-                        let result = query_vector(&source, embedder, cat).and_then(|v| {
-                            brute_force(cat, embedder, &v, k, query_path(&source).as_deref())
-                        });
-                        match result {
-                            Ok(hits) => Event::QueryResults {
-                                id,
-                                hits,
-                                partial: true,
-                            },
-                            Err(message) => Event::QueryFailed { id, message },
-                        }
-                    }
-                    None => Event::QueryFailed {
-                        id,
-                        message: "the catalog cannot be read while indexing".into(),
-                    },
-                };
-                self.sink.send(event);
-            }
-            Command::ListPhotos | Command::ListFailures => {
-                let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(cat) = reader.as_ref() {
-                    let ev = if matches!(cmd, Command::ListPhotos) {
-                        cat.photos().map(Event::Photos)
-                    } else {
-                        cat.failures().map(Event::Failures)
-                    };
-                    self.sink
-                        .send(ev.unwrap_or_else(|e| Event::Error(format!("Cannot list: {e}"))));
-                }
-            }
-            Command::WriteFile { path, contents } => write_file(self.sink, &path, &contents),
-            Command::ListModels => {
-                self.sink.send(Event::Models(list_models(&self.data_dir)));
-            }
-            Command::DownloadModel(name) => {
-                spawn_download(name, self.data_dir.clone(), self.sink.clone())
-            }
-            Command::Rescan => {
-                if !st.deferred.iter().any(|c| matches!(c, Command::Rescan)) {
-                    st.deferred.push(Command::Rescan);
-                }
-            }
-            other => st.deferred.push(other),
-        }
-    }
-
-    fn resume(&self, st: &mut HookState) {
-        if let Some(since) = st.paused_since.take() {
-            st.paused_total += since.elapsed();
-        }
-        st.paused = false;
-    }
-}
-
-impl Progress for Hook<'_> {
-    fn update(&self, update: ProgressUpdate) {
-        let mut st = self.lock_state();
-        let new_stage = st.stage != update.stage;
-        if new_stage {
-            st.stage = update.stage;
-            st.stage_started = Instant::now();
-            st.paused_total = Duration::ZERO;
-        }
-        st.last = update;
-        while let Ok(cmd) = self.commands.try_recv() {
-            self.handle(cmd, &mut st);
-        }
-        while st.paused && !self.stopping() {
-            match self.commands.recv_timeout(Duration::from_millis(100)) {
-                Ok(cmd) => self.handle(cmd, &mut st),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.control.cancel.cancel();
-                    break;
-                }
-            }
-        }
-        let due = st.last_emit.is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
-        if new_stage || due {
-            self.emit_progress(&mut st);
-        }
     }
 }

@@ -6,7 +6,10 @@
 //! After every event the worker calls a waker closure (in the app: `ctx.request_repaint()`), so no
 //! egui type crosses into this module and tests can pass a no-op waker.
 
+mod hook;
 pub mod job;
+mod search;
+mod tasks;
 pub mod thumbnails;
 
 use crate::core::catalog::PhotoInfo;

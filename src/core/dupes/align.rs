@@ -91,10 +91,12 @@ impl Plane {
     }
 
     /// Bilinear sample at continuous pixel coordinates (centres at integers), clamped at edges.
+    #[inline(always)]
     fn sample(&self, u: f32, v: f32) -> f32 {
         let max = (self.side - 1) as f32;
         let (u, v) = (u.clamp(0.0, max), v.clamp(0.0, max));
-        let (x0, y0) = (u.floor() as usize, v.floor() as usize);
+        // Non-negative after the clamp, so truncation is floor.
+        let (x0, y0) = (u as usize, v as usize);
         let (x1, y1) = ((x0 + 1).min(self.side - 1), (y0 + 1).min(self.side - 1));
         let (fx, fy) = (u - x0 as f32, v - y0 as f32);
         let p = |y: usize, x: usize| self.px[y * self.side + x];
@@ -104,26 +106,44 @@ impl Plane {
     }
 }
 
+/// Call `f(index in a, x, y, value of b)` for each pixel of `a` inside the transformed frame of
+/// `b`. Coordinates advance incrementally along rows (no per-pixel trigonometry or division).
+#[inline(always)]
+fn for_each_warped(
+    a: &Plane,
+    b: &Plane,
+    t: Transform,
+    mut f: impl FnMut(usize, usize, usize, f32),
+) {
+    let side = a.side as f32;
+    let inv = b.side as f32 / (t.scale * side); // b-pixels per a-pixel
+    let (cx, cy) = (
+        t.off_x + t.scale * side / 2.0,
+        t.off_y + t.scale * side / 2.0,
+    );
+    let (sin, cos) = t.angle_deg.to_radians().sin_cos();
+    let half_b = b.side as f32 / 2.0;
+    let lim = b.side as f32;
+    let (du, dv) = (cos * inv, sin * inv);
+    for y in 0..a.side {
+        let dy = (y as f32 + 0.5 - cy) * inv;
+        let dx = (0.5 - cx) * inv;
+        let mut u = cos * dx - sin * dy + half_b;
+        let mut v = sin * dx + cos * dy + half_b;
+        for x in 0..a.side {
+            if u >= 0.0 && u <= lim && v >= 0.0 && v <= lim {
+                f(y * a.side + x, x, y, b.sample(u - 0.5, v - 0.5));
+            }
+            u += du;
+            v += dv;
+        }
+    }
+}
+
 /// For each pixel of `a` inside the transformed frame of `b`: (index in a, value of b there).
 fn warp(a: &Plane, b: &Plane, t: Transform, out: &mut Vec<(usize, f32)>) {
     out.clear();
-    let side = a.side as f32;
-    let s = t.scale * side / b.side as f32; // a-pixels per b-pixel
-    let (cx, cy) = (t.off_x + t.scale * side / 2.0, t.off_y + t.scale * side / 2.0);
-    let (sin, cos) = t.angle_deg.to_radians().sin_cos();
-    let half_b = b.side as f32 / 2.0;
-    let lim = b.side as f32 - 0.5;
-    for y in 0..a.side {
-        for x in 0..a.side {
-            let dx = (x as f32 + 0.5 - cx) / s;
-            let dy = (y as f32 + 0.5 - cy) / s;
-            let u = cos * dx - sin * dy + half_b;
-            let v = sin * dx + cos * dy + half_b;
-            if (0.0..=lim + 0.5).contains(&u) && (0.0..=lim + 0.5).contains(&v) {
-                out.push((y * a.side + x, b.sample(u - 0.5, v - 0.5)));
-            }
-        }
-    }
+    for_each_warped(a, b, t, |i, _, _, v| out.push((i, v)));
 }
 
 /// Pearson correlation of paired samples; 0 when either side is flat.
@@ -158,28 +178,40 @@ const FLAT_SD: f32 = 3.0;
 /// Largest difference (gray levels) between a block's mean and the globally fitted one.
 const TONE_TOLERANCE: f32 = 10.0;
 
+/// Sums per block: n, Σa, Σb, Σa², Σb², Σab.
+type BlockSums = [[f32; 6]; 16];
+
+#[inline(always)]
+fn add_sample(s: &mut [f32; 6], x: f32, y: f32) {
+    s[0] += 1.0;
+    s[1] += x;
+    s[2] += y;
+    s[3] += x * x;
+    s[4] += y * y;
+    s[5] += x * y;
+}
+
+/// Side of a block in pixels of a plane of side `side`.
+fn block_side(side: usize) -> usize {
+    (BLOCK * side / SIDE).max(1)
+}
+
 /// Per-block correlations over the overlap: `(mean correlation of textured blocks, share of
 /// counted blocks that agree)`. `fit` maps an `a` value to the expected `b` value.
 fn blocks(a: &Plane, buf: &[(usize, f32)], fit: Option<(f32, f32)>) -> (f32, f32) {
-    let per_side = a.side.div_ceil(BLOCK * a.side / SIDE);
-    let block = BLOCK * a.side / SIDE;
-    let mut acc = [[0f32; 6]; 16];
-    debug_assert!(per_side * per_side <= acc.len());
+    let block = block_side(a.side);
+    let mut acc: BlockSums = [[0f32; 6]; 16];
     for &(i, v) in buf {
         let (x, y) = (i % a.side, i / a.side);
-        let k = (y / block) * per_side + x / block;
-        let x_val = a.px[i];
-        let s = &mut acc[k];
-        s[0] += 1.0;
-        s[1] += x_val;
-        s[2] += v;
-        s[3] += x_val * x_val;
-        s[4] += v * v;
-        s[5] += x_val * v;
+        add_sample(&mut acc[(y / block) * 4 + x / block], a.px[i], v);
     }
+    block_summary(&acc, block, fit)
+}
+
+fn block_summary(acc: &BlockSums, block: usize, fit: Option<(f32, f32)>) -> (f32, f32) {
     let min_px = (BLOCK_MIN_PX * block * block / (BLOCK * BLOCK)).max(4) as f32;
     let (mut corr_sum, mut textured, mut agree, mut counted) = (0f32, 0f32, 0f32, 0f32);
-    for s in &acc {
+    for s in acc {
         let n = s[0];
         if n < min_px {
             continue;
@@ -204,26 +236,46 @@ fn blocks(a: &Plane, buf: &[(usize, f32)], fit: Option<(f32, f32)>) -> (f32, f32
             agree += 1.0;
         }
     }
-    let mean = if textured > 0.0 { corr_sum / textured } else { 0.0 };
+    let mean = if textured > 0.0 {
+        corr_sum / textured
+    } else {
+        0.0
+    };
     let share = if counted > 0.0 { agree / counted } else { 0.0 };
     (mean, share)
 }
 
 /// Search objective: global correlation blended with the mean local correlation, so a local edit
-/// (a caption bar) does not pull the alignment towards a wrong crop that hides it.
-fn ncc_at(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> f32 {
-    warp(a, b, t, buf);
+/// (a caption bar) does not pull the alignment towards a wrong crop that hides it. One fused pass
+/// (this runs hundreds of times per pair).
+fn ncc_at(a: &Plane, b: &Plane, t: Transform) -> f32 {
+    let block = block_side(a.side);
+    let mut global = [0f32; 6];
+    let mut acc: BlockSums = [[0f32; 6]; 16];
+    for_each_warped(a, b, t, |i, x, y, v| {
+        let av = a.px[i];
+        add_sample(&mut global, av, v);
+        add_sample(&mut acc[(y / block) * 4 + x / block], av, v);
+    });
     // Overlaps under a third of the frame say too little to align on.
-    if buf.len() * 3 < a.px.len() {
+    if global[0] * 3.0 < a.px.len() as f32 {
         return -1.0;
     }
-    let global = correlation(buf.iter().map(|&(i, v)| (a.px[i], v)));
-    let (local, _) = blocks(a, buf, None);
-    0.5 * global + 0.5 * local
+    let n = f64::from(global[0]);
+    let g: Vec<f64> = global.iter().map(|v| f64::from(*v)).collect();
+    let va = g[3] - g[1] * g[1] / n;
+    let vb = g[4] - g[2] * g[2] / n;
+    let corr = if va <= 1e-3 * n || vb <= 1e-3 * n {
+        0.0
+    } else {
+        ((g[5] - g[1] * g[2] / n) / (va * vb).sqrt()) as f32
+    };
+    let (local, _) = block_summary(&acc, block, None);
+    0.5 * corr + 0.5 * local
 }
 
 /// Coarse grid of transforms on 16x16 renditions (offsets in 16x16 pixels), best first.
-fn coarse_candidates(a: &Plane, b: &Plane, buf: &mut Vec<(usize, f32)>) -> Vec<(f32, Transform)> {
+fn coarse_candidates(a: &Plane, b: &Plane) -> Vec<(f32, Transform)> {
     let side = a.side as f32;
     let mut found = Vec::new();
     for scale in [1.0f32, 0.9, 0.8, 0.7] {
@@ -240,7 +292,7 @@ fn coarse_candidates(a: &Plane, b: &Plane, buf: &mut Vec<(usize, f32)>) -> Vec<(
                     off_y,
                     angle_deg: 0.0,
                 };
-                found.push((ncc_at(a, b, t, buf), t));
+                found.push((ncc_at(a, b, t), t));
             }
         }
     }
@@ -252,15 +304,9 @@ fn coarse_candidates(a: &Plane, b: &Plane, buf: &mut Vec<(usize, f32)>) -> Vec<(
 /// Coordinate descent on (scale, shift, angle) from `start`, with initial `steps` (scale,
 /// shift in pixels of `a`, shift, degrees), halved until the shift step is under an eighth of
 /// a pixel of the full signature.
-fn refine(
-    a: &Plane,
-    b: &Plane,
-    start: Transform,
-    mut steps: [f32; 4],
-    buf: &mut Vec<(usize, f32)>,
-) -> (f32, Transform) {
+fn refine(a: &Plane, b: &Plane, start: Transform, mut steps: [f32; 4]) -> (f32, Transform) {
     let mut best = start;
-    let mut best_score = ncc_at(a, b, best, buf);
+    let mut best_score = ncc_at(a, b, best);
     let min_shift = 0.12 * a.side as f32 / SIDE as f32;
     for _ in 0..16 {
         let mut improved = false;
@@ -278,7 +324,7 @@ fn refine(
                 let slack = a.side as f32 / SIDE as f32;
                 t.off_x = t.off_x.clamp(-slack, span + slack);
                 t.off_y = t.off_y.clamp(-slack, span + slack);
-                let score = ncc_at(a, b, t, buf);
+                let score = ncc_at(a, b, t);
                 if score > best_score + 1e-5 {
                     best_score = score;
                     best = t;
@@ -296,20 +342,23 @@ fn refine(
     (best_score, best)
 }
 
-/// Refine on the 16x16 renditions first (cheap), then briefly at full resolution.
+/// Refine on the 16x16 renditions first (cheap), then briefly at full resolution. `None` when
+/// the cheap stage already shows the pair does not line up.
 fn refine_two_level(
     full: (&Plane, &Plane),
     half: (&Plane, &Plane),
     start_half: Transform,
-    buf: &mut Vec<(usize, f32)>,
-) -> Transform {
-    let (_, t) = refine(half.0, half.1, start_half, [0.04, 0.5, 0.5, 2.0], buf);
+) -> Option<Transform> {
+    let (score, t) = refine(half.0, half.1, start_half, [0.04, 0.5, 0.5, 2.0]);
+    if score < REFINE_FULL_FROM {
+        return None;
+    }
     let t = Transform {
         off_x: t.off_x * 2.0,
         off_y: t.off_y * 2.0,
         ..t
     };
-    refine(full.0, full.1, t, [0.02, 0.5, 0.5, 1.0], buf).1
+    Some(refine(full.0, full.1, t, [0.02, 0.5, 0.5, 1.0]).1)
 }
 
 /// 3x3 high-pass restricted to `mask`: value minus the mean of its masked neighbours.
@@ -340,7 +389,9 @@ fn high_pass(values: &[f32; N], mask: &[bool; N]) -> [f32; N] {
 /// Least-squares `b ≈ gain * a + bias` over the pixels `idx`.
 fn linear_fit(a: &[f32], b: &[f32], idx: &[usize]) -> (f32, f32) {
     let n = idx.len().max(1) as f32;
-    let (ma, mb) = idx.iter().fold((0f32, 0f32), |(x, y), &i| (x + a[i], y + b[i]));
+    let (ma, mb) = idx
+        .iter()
+        .fold((0f32, 0f32), |(x, y), &i| (x + a[i], y + b[i]));
     let (ma, mb) = (ma / n, mb / n);
     let (cov, var) = idx.iter().fold((0f32, 0f32), |(c, v), &i| {
         let da = a[i] - ma;
@@ -397,7 +448,13 @@ fn measure(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> P
 /// the same picture under any threshold a user can pick.
 const REFINE_FROM: f32 = 0.4;
 /// Best coarse objective on 8x8 renditions below which a pair is rejected without alignment.
-const GATE_8PX: f32 = 0.5;
+const GATE_8PX: f32 = 0.55;
+/// Identity objective from which the 8x8 gate is skipped (fine textures vanish at 8x8).
+const GATE_UNLESS: f32 = 0.6;
+/// Objective after refining on 16x16 renditions below which full resolution is not tried.
+const REFINE_FULL_FROM: f32 = 0.6;
+/// Objective at the identity above which the frames are taken as aligned (no search).
+const ALIGNED: f32 = 0.97;
 
 /// Align two signatures (either may be the crop) and measure how well they agree.
 /// `None` when a signature has the wrong length.
@@ -413,16 +470,16 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
         off_y: 0.0,
         angle_deg: 0.0,
     };
-    let same = ncc_at(&pa, &pb, identity, &mut buf);
+    let same = ncc_at(&pa, &pb, identity);
     let (ha, hb) = (pa.half(), pb.half());
     // Cheap gate on 8x8 renditions: pairs that line up under no coarse crop are not the same
     // picture at any threshold, and most candidate pairs of a large library are such pairs.
-    if same < REFINE_FROM {
+    if same < GATE_UNLESS {
         let (qa, qb) = (ha.half(), hb.half());
-        let gate = coarse_candidates(&qa, &qb, &mut buf)
+        let gate = coarse_candidates(&qa, &qb)
             .first()
             .map_or(-1.0, |c| c.0)
-            .max(coarse_candidates(&qb, &qa, &mut buf).first().map_or(-1.0, |c| c.0));
+            .max(coarse_candidates(&qb, &qa).first().map_or(-1.0, |c| c.0));
         if gate < GATE_8PX {
             return Some(PixelMatch {
                 ncc: same,
@@ -437,17 +494,24 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
     let m = measure(&pa, &pb, identity, &mut buf);
     let mut best: Option<(f32, PixelMatch)> = Some((m.score(), m));
     // (objective, a-is-the-larger-frame, transform in 16x16 units)
+    if same >= ALIGNED {
+        return best.map(|(_, m)| m);
+    }
     let mut starts: Vec<(f32, bool, Transform)> = vec![(same, true, identity)];
     // Same framing lining up well needs no search for a crop.
     if same < 0.9 {
         for (forward, big, small) in [(true, &ha, &hb), (false, &hb, &ha)] {
-            for (score, t) in coarse_candidates(big, small, &mut buf) {
+            for (score, t) in coarse_candidates(big, small) {
                 starts.push((score, forward, t));
             }
         }
         starts[1..].sort_by(|x, y| y.0.total_cmp(&x.0));
         // Refine the best crop hypothesis, and the runner-up only when it is about as good.
-        let keep = if starts.len() > 2 && starts[2].0 >= starts[1].0 - 0.05 { 3 } else { 2 };
+        let keep = if starts.len() > 2 && starts[2].0 >= starts[1].0 - 0.05 {
+            3
+        } else {
+            2
+        };
         starts.truncate(keep);
     }
     for (score, forward, start) in starts {
@@ -459,7 +523,9 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
         } else {
             ((&pb, &pa), (&hb, &ha))
         };
-        let t = refine_two_level(full, half, start, &mut buf);
+        let Some(t) = refine_two_level(full, half, start) else {
+            continue;
+        };
         // Pick the alignment by the final score, not the search objective: a wrong crop that
         // hides a caption bar may correlate better than the right framing.
         let m = measure(full.0, full.1, t, &mut buf);
@@ -468,4 +534,56 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
         }
     }
     best.map(|(_, m)| m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{GrayImage, imageops};
+
+    fn texture(seed: u32, w: u32, h: u32) -> GrayImage {
+        GrayImage::from_fn(w, h, |x, y| {
+            let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+            let s = seed as f32;
+            let checker: f32 = if ((fx * 5.0 + s) as u32 + (fy * 4.0) as u32) % 2 == 0 {
+                1.0
+            } else {
+                -1.0
+            };
+            let v = 128.0
+                + 50.0 * ((fx * (3.0 + s) + s).sin() * (fy * (2.0 + 0.7 * s)).cos())
+                + 40.0 * checker;
+            v.clamp(0.0, 255.0) as u8
+        })
+    }
+
+    fn sig(img: &GrayImage) -> Vec<u8> {
+        imageops::resize(img, 32, 32, imageops::FilterType::Triangle).into_raw()
+    }
+
+    #[test]
+    fn crop_and_caption_match_other_pictures_do_not() {
+        let img = texture(1, 320, 240);
+        let crop = imageops::crop_imm(&img, 32, 24, 256, 192).to_image();
+        let mut caption = img.clone();
+        for y in 204..240 {
+            for x in 0..320 {
+                caption.put_pixel(x, y, image::Luma([20]));
+            }
+        }
+        let base = sig(&img);
+        for (name, other) in [("crop", sig(&crop)), ("caption", sig(&caption))] {
+            let m = match_signatures(&base, &other).expect("sizes");
+            assert!(m.score() > 0.9, "{name}: {m:?}");
+        }
+        for seed in 2..6 {
+            let m = match_signatures(&base, &sig(&texture(seed, 320, 240))).expect("sizes");
+            assert!(m.score() < 0.85, "seed {seed}: {m:?}");
+        }
+    }
+
+    #[test]
+    fn wrong_lengths_are_refused() {
+        assert!(match_signatures(&[0; 10], &[0; 1024]).is_none());
+    }
 }

@@ -54,8 +54,8 @@ pub struct GraphOptions {
 impl Default for GraphOptions {
     fn default() -> Self {
         Self {
-            k: 12,
-            ef: 48,
+            k: 10,
+            ef: 32,
             mirror: false,
             min_similarity: 0.45,
             pixel_check_from: 0.45,
@@ -158,7 +158,9 @@ impl CandidateGraph {
             .collect();
         drop(vectors);
         let class_semantic: Vec<Option<Vec<f32>>> = match &semantic {
-            Some(s) => (0..classes.len()).map(|c| s.get(&rep_id(c)).cloned()).collect(),
+            Some(s) => (0..classes.len())
+                .map(|c| s.get(&rep_id(c)).cloned())
+                .collect(),
             None => vec![None; classes.len()],
         };
         drop(semantic);
@@ -251,7 +253,8 @@ impl CandidateGraph {
             if cancel.is_cancelled() {
                 return;
             }
-            if let (Some(x), Some(y)) = (&class_semantic[e.a as usize], &class_semantic[e.b as usize])
+            if let (Some(x), Some(y)) =
+                (&class_semantic[e.a as usize], &class_semantic[e.b as usize])
             {
                 e.semantic = Some(dot(x, y));
             }

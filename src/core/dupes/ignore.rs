@@ -55,11 +55,7 @@ impl IgnoreList {
                 path.display()
             ))
         })?;
-        list.pairs = disk
-            .pairs
-            .into_iter()
-            .map(|[a, b]| ordered(a, b))
-            .collect();
+        list.pairs = disk.pairs.into_iter().map(|[a, b]| ordered(a, b)).collect();
         list.copies = disk.copies.into_iter().collect();
         Ok(list)
     }
@@ -71,7 +67,11 @@ impl IgnoreList {
         };
         let disk = OnDisk {
             version: 1,
-            pairs: self.pairs.iter().map(|(a, b)| [a.clone(), b.clone()]).collect(),
+            pairs: self
+                .pairs
+                .iter()
+                .map(|(a, b)| [a.clone(), b.clone()])
+                .collect(),
             copies: self.copies.iter().cloned().collect(),
         };
         let json = serde_json::to_vec_pretty(&disk)

@@ -80,8 +80,9 @@ impl KeepRule {
                 let o = match c {
                     Criterion::Resolution => (u64::from(a.info.width) * u64::from(a.info.height))
                         .cmp(&(u64::from(b.info.width) * u64::from(b.info.height))),
-                    Criterion::OriginalFormat => (a.info.format == original_format)
-                        .cmp(&(b.info.format == original_format)),
+                    Criterion::OriginalFormat => {
+                        (a.info.format == original_format).cmp(&(b.info.format == original_format))
+                    }
                     Criterion::LargerFile => a.info.bytes.cmp(&b.info.bytes),
                     Criterion::Oldest => b.info.mtime_ns.cmp(&a.info.mtime_ns),
                 };

@@ -136,11 +136,15 @@ pub fn load_input(lib: &Library) -> Result<GraphInput> {
             info,
         })
         .collect();
-    let vectors: HashMap<i64, Vec<f32>> = lib.catalog.vectors(Descriptor::ID)?.into_iter().collect();
+    let vectors: HashMap<i64, Vec<f32>> =
+        lib.catalog.vectors(Descriptor::ID)?.into_iter().collect();
     let semantic = match lib.catalog.meta(META_QUERY_EMBEDDER)? {
-        Some(e) if e != Descriptor::ID => {
-            Some(lib.catalog.vectors(&e)?.into_iter().collect::<HashMap<_, _>>())
-        }
+        Some(e) if e != Descriptor::ID => Some(
+            lib.catalog
+                .vectors(&e)?
+                .into_iter()
+                .collect::<HashMap<_, _>>(),
+        ),
         _ => None,
     };
     Ok(GraphInput {
@@ -170,7 +174,11 @@ pub fn scan(
 }
 
 /// Group the graph with `settings`, skipping what `ignore` marks; largest savings first.
-pub fn groups(graph: &CandidateGraph, settings: &DupeSettings, ignore: &IgnoreList) -> Vec<DupeGroup> {
+pub fn groups(
+    graph: &CandidateGraph,
+    settings: &DupeSettings,
+    ignore: &IgnoreList,
+) -> Vec<DupeGroup> {
     // Resolve ignore marks to class indices once, so grouping does no hashing per edge.
     let mut class_of_hex: HashMap<String, u32> = HashMap::new();
     if !ignore.is_empty() {
@@ -211,7 +219,10 @@ pub fn groups(graph: &CandidateGraph, settings: &DupeSettings, ignore: &IgnoreLi
                         hash: entry.hash,
                         relation,
                         score,
-                        protected: keep::in_reference(&entry.info.path, &settings.reference_folders),
+                        protected: keep::in_reference(
+                            &entry.info.path,
+                            &settings.reference_folders,
+                        ),
                     });
                 }
             }

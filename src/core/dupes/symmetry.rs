@@ -11,7 +11,9 @@ use crate::core::embed::descriptor::DESCRIPTOR_DIM;
 
 /// One of the 8 symmetries of the square: an optional horizontal mirror followed by
 /// `quarter_turns` clockwise quarter turns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub struct Symmetry {
     /// Mirror left-right first.
     pub mirror: bool,
@@ -172,7 +174,11 @@ mod tests {
         RgbImage::from_fn(240, 160, |x, y| {
             let r = ((x * 7 + y * 3) % 256) as u8;
             let g = if (x / 30 + y / 20) % 2 == 0 { 200 } else { 40 };
-            let b = if x < 60 && y > 100 { 230 } else { (y % 256) as u8 };
+            let b = if x < 60 && y > 100 {
+                230
+            } else {
+                (y % 256) as u8
+            };
             image::Rgb([r, g, b])
         })
     }

@@ -184,7 +184,10 @@ impl Mover for FolderTrash {
                 },
                 Some(from) => RestoreOutcome::Manual(
                     en.path.clone(),
-                    format!("a file now exists at its path; the trashed copy is at {}", from.display()),
+                    format!(
+                        "a file now exists at its path; the trashed copy is at {}",
+                        from.display()
+                    ),
                 ),
                 None => RestoreOutcome::Manual(en.path.clone(), "its location is unknown".into()),
             })

@@ -6,6 +6,7 @@
 //! ignored. Preprocessing matches torchvision's `Resize((224, 224))`, `ToTensor`, `Normalize`
 //! with the ImageNet mean and standard deviation.
 
+pub mod cpu;
 pub mod load;
 
 use std::path::Path;
@@ -14,7 +15,7 @@ use candle_core::{Device, Tensor};
 use image::RgbImage;
 use sha2::{Digest, Sha256};
 
-use self::load::{Arch, FoldedConv, WeightSource};
+use self::load::{Arch, BlockWeights, FoldedConv, WeightSource, build};
 use super::{EmbedError, Embedder, Prepared, l2_normalize};
 
 /// Side of the square network input, in pixels.
@@ -27,16 +28,31 @@ pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 /// Number of f32 values in one prepared input (`3 x 224 x 224`).
 const INPUT_LEN: usize = 3 * (INPUT_SIDE as usize) * (INPUT_SIDE as usize);
 
-/// One residual block with folded convolutions.
-#[derive(Debug, Clone)]
-struct Block {
-    /// conv1..conv2 (BasicBlock) or conv1..conv3 (Bottleneck), applied with ReLU between.
-    convs: Vec<FoldedConv>,
-    /// The 1x1 projection on the shortcut, when shape or stride changes.
-    downsample: Option<FoldedConv>,
+/// Which implementation runs the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kernels {
+    /// The NHWC Rust kernels ([`cpu`]) on the CPU, Candle ops on any other device.
+    #[default]
+    Auto,
+    /// The NHWC Rust kernels (CPU only).
+    RustCpu,
+    /// Plain Candle tensor ops (any device; what runs on CUDA and Metal).
+    CandleOps,
 }
 
-impl Block {
+/// The loaded network, in the form its kernels need.
+#[derive(Debug)]
+enum Net {
+    /// Candle ops (NCHW) on `device`.
+    Candle {
+        stem: FoldedConv,
+        blocks: Vec<BlockWeights>,
+    },
+    /// NHWC Rust kernels on the CPU.
+    Cpu(cpu::CpuNet),
+}
+
+impl BlockWeights {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let mut y = x.clone();
         let last = self.convs.len().saturating_sub(1);
@@ -58,8 +74,7 @@ impl Block {
 #[derive(Debug)]
 pub struct ResNetEmbedder {
     arch: Arch,
-    stem: FoldedConv,
-    blocks: Vec<Block>,
+    net: Net,
     device: Device,
     id: String,
     label: String,
@@ -68,16 +83,22 @@ pub struct ResNetEmbedder {
 impl ResNetEmbedder {
     /// Loads a weights file, guessing the depth from the tensors it contains.
     pub fn load(path: &Path, device: &Device) -> Result<Self, EmbedError> {
-        Self::load_inner(path, None, device)
+        Self::load_with(path, None, device, Kernels::Auto)
     }
 
     /// Loads a weights file for an explicit depth (18, 34, 50, 101 or 152). Tensors the depth
     /// needs but the file lacks are reported as [`EmbedError::MissingTensor`].
     pub fn load_with_depth(path: &Path, depth: u8, device: &Device) -> Result<Self, EmbedError> {
-        Self::load_inner(path, Some(depth), device)
+        Self::load_with(path, Some(depth), device, Kernels::Auto)
     }
 
-    fn load_inner(path: &Path, depth: Option<u8>, device: &Device) -> Result<Self, EmbedError> {
+    /// Loads a weights file with an optional explicit depth and a choice of kernels.
+    pub fn load_with(
+        path: &Path,
+        depth: Option<u8>,
+        device: &Device,
+        kernels: Kernels,
+    ) -> Result<Self, EmbedError> {
         let bytes = std::fs::read(path).map_err(|e| EmbedError::Weights {
             path: path.to_path_buf(),
             reason: e.to_string(),
@@ -92,7 +113,25 @@ impl ResNetEmbedder {
             })?,
             None => src.detect_arch()?,
         };
-        let (stem, blocks) = build(&src, arch, device)?;
+        let net = match (kernels, device.is_cpu()) {
+            (Kernels::Auto | Kernels::RustCpu, true) => {
+                let (stem, blocks) = build(&src, arch, &Device::Cpu)?;
+                let parts: Vec<_> = blocks
+                    .iter()
+                    .map(|b| (b.convs.as_slice(), b.downsample.as_ref()))
+                    .collect();
+                Net::Cpu(cpu::CpuNet::new(&stem, &parts)?)
+            }
+            (Kernels::RustCpu, false) => {
+                return Err(EmbedError::Backend(
+                    "the Rust ResNet kernels run on the CPU only".into(),
+                ));
+            }
+            _ => {
+                let (stem, blocks) = build(&src, arch, device)?;
+                Net::Candle { stem, blocks }
+            }
+        };
         let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
         let file = path
             .file_name()
@@ -100,8 +139,7 @@ impl ResNetEmbedder {
             .unwrap_or_default();
         Ok(Self {
             arch,
-            stem,
-            blocks,
+            net,
             device: device.clone(),
             id: format!("resnet{}-{hex}", arch.depth),
             label: format!("ResNet-{} ({file})", arch.depth),
@@ -122,132 +160,89 @@ impl ResNetEmbedder {
     /// this model's device) and returns the raw average-pooled features `[n, dim]` (not
     /// normalised).
     pub fn forward(&self, x: &Tensor) -> Result<Tensor, EmbedError> {
-        // On the CPU this runs Candle's kernels in its own warm thread pool (sized by
-        // RAYON_NUM_THREADS / the physical core count) rather than rayon's global pool, which
-        // the decoders use; no threads are spawned here.
-        self.device.with_context(|| self.forward_inner(x))
-    }
-
-    fn forward_inner(&self, x: &Tensor) -> Result<Tensor, EmbedError> {
-        let x = x.to_device(&self.device)?;
-        let (_, c, h, w) = x.dims4()?;
+        let (n, c, h, w) = x.dims4()?;
         if c != 3 || h < 32 || w < 32 {
             return Err(EmbedError::BadInput(format!(
                 "network input must be [n, 3, H>=32, W>=32], got {:?}",
                 x.dims()
             )));
         }
-        let mut y = self.stem.forward(&x)?.relu()?;
-        // 3x3/2 max pool with padding 1; inputs are >= 0 after ReLU, so zero padding is exact.
-        y = y
-            .pad_with_zeros(2, 1, 1)?
-            .pad_with_zeros(3, 1, 1)?
-            .max_pool2d_with_stride(3, 2)?;
-        for block in &self.blocks {
-            y = block.forward(&y)?;
+        match &self.net {
+            Net::Cpu(net) => {
+                let data = x
+                    .to_device(&Device::Cpu)?
+                    .to_dtype(candle_core::DType::F32)?
+                    .flatten_all()?
+                    .to_vec1::<f32>()?;
+                let feats = self.run_cpu(net, &data, n, h, w)?;
+                Ok(Tensor::from_vec(feats, (n, self.dim()), &Device::Cpu)?)
+            }
+            Net::Candle { stem, blocks } => {
+                // On the CPU this runs in Candle's own warm thread pool; no threads are
+                // spawned here.
+                let x = x.to_device(&self.device)?;
+                self.device
+                    .with_context(|| forward_candle(stem, blocks, &x))
+            }
         }
-        Ok(y.mean((2, 3))?)
+    }
+
+    /// The NHWC kernels inside Candle's thread pool (sized by `RAYON_NUM_THREADS`, else the
+    /// physical core count), not rayon's global pool, which the decoders use.
+    fn run_cpu(
+        &self,
+        net: &cpu::CpuNet,
+        data: &[f32],
+        n: usize,
+        h: usize,
+        w: usize,
+    ) -> Result<Vec<f32>, EmbedError> {
+        Device::Cpu.with_context(|| net.features(data, n, h, w))
+    }
+
+    /// Which kernels this model runs on.
+    pub fn kernels(&self) -> Kernels {
+        match self.net {
+            Net::Cpu(_) => Kernels::RustCpu,
+            Net::Candle { .. } => Kernels::CandleOps,
+        }
     }
 
     /// Runs the network on a normalised `[n, 3, H, W]` tensor and returns one L2-normalised
     /// vector per image.
     pub fn embed_tensor(&self, x: &Tensor) -> Result<Vec<Vec<f32>>, EmbedError> {
         let feats = self.forward(x)?.to_device(&Device::Cpu)?.to_vec2::<f32>()?;
-        feats
-            .into_iter()
-            .map(|mut v| {
-                if l2_normalize(&mut v) {
-                    Ok(v)
-                } else {
-                    Err(EmbedError::BadInput(
-                        "network output is zero or not finite".into(),
-                    ))
-                }
-            })
-            .collect()
+        feats.into_iter().map(normalized).collect()
     }
 }
 
-/// Builds the stem and all residual blocks from the weights.
-fn build(
-    src: &WeightSource,
-    arch: Arch,
-    device: &Device,
-) -> Result<(FoldedConv, Vec<Block>), EmbedError> {
-    let stem = src.conv_bn("conv1", "bn1", [64, 3, 7, 7], 2, 3, device)?;
-    let expansion = if arch.bottleneck { 4 } else { 1 };
-    let mut blocks = Vec::new();
-    let mut in_ch = 64;
-    for (li, &count) in arch.blocks.iter().enumerate() {
-        let width = 64 << li;
-        let out_ch = width * expansion;
-        for bi in 0..count {
-            let p = format!("layer{}.{bi}", li + 1);
-            let stride = if li > 0 && bi == 0 { 2 } else { 1 };
-            let convs = if arch.bottleneck {
-                vec![
-                    src.conv_bn(
-                        &format!("{p}.conv1"),
-                        &format!("{p}.bn1"),
-                        [width, in_ch, 1, 1],
-                        1,
-                        0,
-                        device,
-                    )?,
-                    src.conv_bn(
-                        &format!("{p}.conv2"),
-                        &format!("{p}.bn2"),
-                        [width, width, 3, 3],
-                        stride,
-                        1,
-                        device,
-                    )?,
-                    src.conv_bn(
-                        &format!("{p}.conv3"),
-                        &format!("{p}.bn3"),
-                        [out_ch, width, 1, 1],
-                        1,
-                        0,
-                        device,
-                    )?,
-                ]
-            } else {
-                vec![
-                    src.conv_bn(
-                        &format!("{p}.conv1"),
-                        &format!("{p}.bn1"),
-                        [width, in_ch, 3, 3],
-                        stride,
-                        1,
-                        device,
-                    )?,
-                    src.conv_bn(
-                        &format!("{p}.conv2"),
-                        &format!("{p}.bn2"),
-                        [width, width, 3, 3],
-                        1,
-                        1,
-                        device,
-                    )?,
-                ]
-            };
-            let downsample = if stride != 1 || in_ch != out_ch {
-                Some(src.conv_bn(
-                    &format!("{p}.downsample.0"),
-                    &format!("{p}.downsample.1"),
-                    [out_ch, in_ch, 1, 1],
-                    stride,
-                    0,
-                    device,
-                )?)
-            } else {
-                None
-            };
-            blocks.push(Block { convs, downsample });
-            in_ch = out_ch;
-        }
+/// L2-normalises one feature vector, or explains why it cannot be.
+fn normalized(mut v: Vec<f32>) -> Result<Vec<f32>, EmbedError> {
+    if l2_normalize(&mut v) {
+        Ok(v)
+    } else {
+        Err(EmbedError::BadInput(
+            "network output is zero or not finite".into(),
+        ))
     }
-    Ok((stem, blocks))
+}
+
+/// The network as Candle ops (NCHW), on whatever device the tensors are on.
+fn forward_candle(
+    stem: &FoldedConv,
+    blocks: &[BlockWeights],
+    x: &Tensor,
+) -> Result<Tensor, EmbedError> {
+    let mut y = stem.forward(x)?.relu()?;
+    // 3x3/2 max pool with padding 1; inputs are >= 0 after ReLU, so zero padding is exact.
+    y = y
+        .pad_with_zeros(2, 1, 1)?
+        .pad_with_zeros(3, 1, 1)?
+        .max_pool2d_with_stride(3, 2)?;
+    for block in blocks {
+        y = block.forward(&y)?;
+    }
+    Ok(y.mean((2, 3))?)
 }
 
 /// Resizes a photo to 224x224 (aspect ignored, bilinear with antialiasing like PIL) and returns
@@ -314,8 +309,19 @@ impl Embedder for ResNetEmbedder {
             flat.extend_from_slice(&p.data);
         }
         let side = INPUT_SIDE as usize;
-        let x = Tensor::from_vec(flat, (batch.len(), 3, side, side), &self.device)?;
-        self.embed_tensor(&x)
+        match &self.net {
+            Net::Cpu(net) => {
+                let feats = self.run_cpu(net, &flat, batch.len(), side, side)?;
+                feats
+                    .chunks_exact(self.dim())
+                    .map(|f| normalized(f.to_vec()))
+                    .collect()
+            }
+            Net::Candle { .. } => {
+                let x = Tensor::from_vec(flat, (batch.len(), 3, side, side), &self.device)?;
+                self.embed_tensor(&x)
+            }
+        }
     }
 
     fn preferred_batch(&self) -> usize {

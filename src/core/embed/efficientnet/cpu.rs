@@ -5,24 +5,22 @@
 //! contiguous) so that:
 //! - 1x1 convolutions are one matrix product `[pixels, c_in] x [c_in, c_out]` (Candle's matmul,
 //!   i.e. the `gemm` crate with runtime SIMD dispatch and rayon threads);
-//! - depthwise and stem convolutions are plain safe Rust loops whose innermost loop runs over
-//!   contiguous channels (auto-vectorised), parallel over output rows with rayon;
-//! - bias, ReLU6 and the residual addition are fused into one pass after each product.
+//! - the 3x3 stem is unfolded into 27-value patches and multiplied the same way;
+//! - depthwise convolutions are plain safe Rust loops whose innermost loop runs over contiguous
+//!   channels (auto-vectorised), parallel over output rows with rayon;
+//! - bias, ReLU6 and the residual addition are fused into one pass over each product, done per
+//!   block of rows while the block is still in cache.
+//!
+//! Measured on 2 cores, this is ~10x faster than the same network as Candle ops.
 
 use super::super::EmbedError;
-use super::weights::{
-    FoldedConv, FoldedNet, HEAD_CHANNELS, NUM_CLASSES, STEM_CHANNELS, same_padding,
-};
+use super::INPUT_SIDE as SIDE;
+use super::weights::{FoldedConv, FoldedNet, HEAD_CHANNELS, NUM_CLASSES, same_padding};
 use candle_core::{CpuStorage, Device, Storage, Tensor};
 use rayon::prelude::*;
 
-/// Input side the network is run at.
-const SIDE: usize = 224;
 /// Size of the matmul output blocks that are post-processed while still in cache.
-const BLOCK_BYTES: usize = 512 * 1024;
-/// Channels accumulated together in registers by the depthwise kernel (every Lite0 width is a
-/// multiple of 8).
-const LANES: usize = 8;
+const BLOCK_BYTES: usize = 1024 * 1024;
 
 /// Geometry of an NHWC activation map.
 #[derive(Debug, Clone, Copy)]
@@ -68,8 +66,6 @@ struct Pointwise {
 struct Depthwise {
     /// `[ky][kx][c]`.
     w: Vec<f32>,
-    /// `[c / LANES][ky][kx][LANES]`.
-    wb: Vec<f32>,
     b: Vec<f32>,
     c: usize,
     k: usize,
@@ -97,10 +93,9 @@ enum Epilogue<'a> {
 
 /// EfficientNet-Lite0 prepared for the fast CPU path.
 #[derive(Debug)]
-pub struct CpuNet {
-    /// Stem kernel `[ci][ky][kx][co]`.
-    stem_w: Vec<f32>,
-    stem_b: Vec<f32>,
+pub(crate) struct CpuNet {
+    /// 3x3 stride-2 stem over unfolded patches.
+    stem: Pointwise,
     blocks: Vec<Block>,
     head: Pointwise,
     /// `[1280, 1000]`.
@@ -108,15 +103,17 @@ pub struct CpuNet {
     fc_b: Vec<f32>,
 }
 
-fn pointwise(conv: &FoldedConv) -> Result<Pointwise, EmbedError> {
-    // PyTorch [out][in] → [in][out].
-    let w_t = Tensor::from_slice(&conv.w, (conv.out, conv.inp), &Device::Cpu)?
+/// A dense convolution as a matrix: PyTorch `[out][in][ky][kx]` → `[in·ky·kx, out]` (for the
+/// stem, whose input is unfolded into patches first, and for every 1x1 convolution).
+fn as_matrix(conv: &FoldedConv) -> Result<Pointwise, EmbedError> {
+    let cin = conv.inp * conv.k * conv.k;
+    let w_t = Tensor::from_slice(&conv.w, (conv.out, cin), &Device::Cpu)?
         .t()?
         .contiguous()?;
     Ok(Pointwise {
         w_t,
         b: conv.b.clone(),
-        cin: conv.inp,
+        cin,
         cout: conv.out,
     })
 }
@@ -129,15 +126,8 @@ fn depthwise(conv: &FoldedConv) -> Depthwise {
             w[t * c + ch] = conv.w[ch * kk + t];
         }
     }
-    let mut wb = vec![0.0; kk * c];
-    for ch in 0..c {
-        for t in 0..kk {
-            wb[(ch / LANES) * kk * LANES + t * LANES + ch % LANES] = conv.w[ch * kk + t];
-        }
-    }
     Depthwise {
         w,
-        wb,
         b: conv.b.clone(),
         c,
         k: conv.k,
@@ -148,21 +138,14 @@ fn depthwise(conv: &FoldedConv) -> Depthwise {
 impl CpuNet {
     /// Re-lay the folded weights for NHWC execution.
     pub(crate) fn new(net: &FoldedNet) -> Result<Self, EmbedError> {
-        let (co, ci) = (net.stem.out, net.stem.inp);
-        let mut stem_w = vec![0.0; ci * 9 * co];
-        for o in 0..co {
-            for i in 0..ci * 9 {
-                stem_w[i * co + o] = net.stem.w[o * ci * 9 + i];
-            }
-        }
         let blocks = net
             .blocks
             .iter()
             .map(|b| {
                 Ok(Block {
-                    expand: b.expand.as_ref().map(pointwise).transpose()?,
+                    expand: b.expand.as_ref().map(as_matrix).transpose()?,
                     depthwise: depthwise(&b.depthwise),
-                    project: pointwise(&b.project)?,
+                    project: as_matrix(&b.project)?,
                     residual: b.residual,
                 })
             })
@@ -171,10 +154,9 @@ impl CpuNet {
             .t()?
             .contiguous()?;
         Ok(Self {
-            stem_w,
-            stem_b: net.stem.b.clone(),
+            stem: as_matrix(&net.stem)?,
             blocks,
-            head: pointwise(&net.head)?,
+            head: as_matrix(&net.head)?,
             fc_w_t,
             fc_b: net.fc_b.clone(),
         })
@@ -188,9 +170,7 @@ impl CpuNet {
                 input.len()
             )));
         }
-        let t0 = std::time::Instant::now();
-        let mut x = self.stem(input, n);
-        prof(3, t0);
+        let mut x = self.stem(input, n)?;
         for block in &self.blocks {
             let dw = &block.depthwise;
             // A residual block's input stays alive for the addition; otherwise it is moved.
@@ -241,60 +221,46 @@ impl CpuNet {
         Ok(logits)
     }
 
-    /// 3x3 stride-2 stem on CHW input → NHWC 112x112x32, ReLU6.
-    fn stem(&self, input: &[f32], n: usize) -> Act {
-        let co = STEM_CHANNELS;
+    /// 3x3 stride-2 stem on CHW input → NHWC 112x112x32, ReLU6: the input is unfolded into
+    /// 27-value patches (`[ci][ky][kx]`, zeros outside), then multiplied like a 1x1 convolution.
+    fn stem(&self, input: &[f32], n: usize) -> Result<Act, EmbedError> {
+        const TAPS: usize = 27;
         let (oh, pad_t, _) = same_padding(SIDE, 3, 2);
         let (ow, pad_l, _) = same_padding(SIDE, 3, 2);
-        let mut data = vec![0.0f32; n * oh * ow * co];
-        data.par_chunks_mut(ow * co)
+        let mut patches = vec![0.0f32; n * oh * ow * TAPS];
+        patches
+            .par_chunks_mut(ow * TAPS)
             .enumerate()
             .for_each(|(row, out_row)| {
                 let (img, oy) = (row / oh, row % oh);
                 let src = &input[img * 3 * SIDE * SIDE..(img + 1) * 3 * SIDE * SIDE];
-                for (ox, px) in out_row.chunks_exact_mut(STEM_CHANNELS).enumerate() {
-                    // Fixed-size accumulator: stays in registers.
-                    let mut acc = [0.0f32; STEM_CHANNELS];
-                    acc.iter_mut().zip(&self.stem_b).for_each(|(a, b)| *a = *b);
-                    for ci in 0..3 {
-                        for ky in 0..3 {
-                            let Some(iy) = (oy * 2 + ky).checked_sub(pad_t).filter(|&y| y < SIDE)
+                for (ox, patch) in out_row.chunks_exact_mut(TAPS).enumerate() {
+                    for ky in 0..3 {
+                        let Some(iy) = (oy * 2 + ky).checked_sub(pad_t).filter(|&y| y < SIDE)
+                        else {
+                            continue;
+                        };
+                        for kx in 0..3 {
+                            let Some(ix) = (ox * 2 + kx).checked_sub(pad_l).filter(|&x| x < SIDE)
                             else {
                                 continue;
                             };
-                            for kx in 0..3 {
-                                let Some(ix) =
-                                    (ox * 2 + kx).checked_sub(pad_l).filter(|&x| x < SIDE)
-                                else {
-                                    continue;
-                                };
-                                let v = src[(ci * SIDE + iy) * SIDE + ix];
-                                let tap = ((ci * 3 + ky) * 3 + kx) * STEM_CHANNELS;
-                                let wk = &self.stem_w[tap..tap + STEM_CHANNELS];
-                                acc.iter_mut().zip(wk).for_each(|(a, w)| *a += v * w);
+                            for ci in 0..3 {
+                                patch[ci * 9 + ky * 3 + kx] = src[(ci * SIDE + iy) * SIDE + ix];
                             }
                         }
                     }
-                    px.iter_mut()
-                        .zip(acc)
-                        .for_each(|(o, a)| *o = a.clamp(0.0, 6.0));
                 }
             });
-        Act {
-            data,
-            geo: Geo {
-                n,
-                h: oh,
-                w: ow,
-                c: co,
-            },
-        }
+        let geo = Geo {
+            n,
+            h: oh,
+            w: ow,
+            c: TAPS,
+        };
+        let t = Tensor::from_vec(patches, (geo.pixels(), TAPS), &Device::Cpu)?;
+        conv_1x1(&t, geo, &self.stem, Epilogue::Relu6)
     }
-}
-
-pub static PROF: std::sync::Mutex<[f64; 4]> = std::sync::Mutex::new([0.0; 4]);
-fn prof(i: usize, t: std::time::Instant) {
-    PROF.lock().unwrap()[i] += t.elapsed().as_secs_f64();
 }
 
 /// `x` (`[pixels, cin]` tensor with geometry `geo`) times the 1x1 kernel, then `epi`.
@@ -304,16 +270,12 @@ fn prof(i: usize, t: std::time::Instant) {
 fn conv_1x1(x: &Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, EmbedError> {
     debug_assert_eq!(geo.c, pw.cin);
     let (rows, cout) = (geo.pixels(), pw.cout);
-    let bb = std::env::var("LITE0_BLOCK").ok().and_then(|v| v.parse().ok()).unwrap_or(BLOCK_BYTES);
-    let block_rows = (bb / (4 * cout)).max(16);
+    let block_rows = (BLOCK_BYTES / (4 * cout)).max(16);
     let task_len = block_rows.div_ceil(4).max(8) * cout;
     let mut data = vec![0.0f32; rows * cout];
     for (i, out) in data.chunks_mut(block_rows * cout).enumerate() {
         let (start, len) = (i * block_rows, out.len() / cout);
-        let t0 = std::time::Instant::now();
         let y = x.narrow(0, start, len)?.matmul(&pw.w_t)?;
-        prof(0, t0);
-        let t0 = std::time::Instant::now();
         let (storage, layout) = y.storage_and_layout();
         let product = match (&*storage, layout.contiguous_offsets()) {
             (Storage::Cpu(CpuStorage::F32(v)), Some((s, e))) => v.get(s..e),
@@ -365,7 +327,6 @@ fn conv_1x1(x: &Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, 
                     }
                 }),
         }
-        prof(1, t0);
     }
     Ok(Act {
         data,
@@ -375,16 +336,6 @@ fn conv_1x1(x: &Tensor, geo: Geo, pw: &Pointwise, epi: Epilogue) -> Result<Act, 
 
 /// Depthwise convolution with SAME padding, bias and ReLU6, NHWC in and out.
 fn depthwise_conv(x: &Act, dw: &Depthwise) -> Act {
-    let t0 = std::time::Instant::now();
-    let r = if std::env::var("LITE0_DW").is_ok() {
-        depthwise_conv_(x, dw)
-    } else {
-        depthwise_blocked(x, dw)
-    };
-    prof(2, t0);
-    r
-}
-fn depthwise_conv_(x: &Act, dw: &Depthwise) -> Act {
     let (k, s, c) = (dw.k, dw.stride, dw.c);
     debug_assert_eq!(x.geo.c, c);
     let (h, w) = (x.geo.h, x.geo.w);
@@ -415,71 +366,6 @@ fn depthwise_conv_(x: &Act, dw: &Depthwise) -> Act {
                     }
                 }
                 px.iter_mut().for_each(|o| *o = o.clamp(0.0, 6.0));
-            }
-        });
-    Act {
-        data,
-        geo: Geo {
-            n: x.geo.n,
-            h: oh,
-            w: ow,
-            c,
-        },
-    }
-}
-
-/// Depthwise convolution, register-blocked: for each output pixel and each group of [`LANES`]
-/// channels, all k x k taps accumulate in a fixed-size array.
-fn depthwise_blocked(x: &Act, dw: &Depthwise) -> Act {
-    let (k, s, c) = (dw.k, dw.stride, dw.c);
-    let kk = k * k;
-    let (h, w) = (x.geo.h, x.geo.w);
-    let (oh, pad_t, _) = same_padding(h, k, s);
-    let (ow, pad_l, _) = same_padding(w, k, s);
-    let mut data = vec![0.0f32; x.geo.n * oh * ow * c];
-    data.par_chunks_mut(ow * c)
-        .enumerate()
-        .for_each(|(row, out_row)| {
-            let (img, oy) = (row / oh, row % oh);
-            let image = &x.data[img * h * w * c..(img + 1) * h * w * c];
-            let mut taps = [(0usize, 0usize); 25];
-            for (ox, px) in out_row.chunks_exact_mut(c).enumerate() {
-                let mut nt = 0;
-                for ky in 0..k {
-                    let Some(iy) = (oy * s + ky).checked_sub(pad_t).filter(|&y| y < h) else {
-                        continue;
-                    };
-                    for kx in 0..k {
-                        let Some(ix) = (ox * s + kx).checked_sub(pad_l).filter(|&x| x < w) else {
-                            continue;
-                        };
-                        if let Some(slot) = taps.get_mut(nt) {
-                            *slot = ((ky * k + kx) * LANES, (iy * w + ix) * c);
-                            nt += 1;
-                        }
-                    }
-                }
-                let taps = &taps[..nt];
-                for (blk, (out, bias)) in px
-                    .chunks_exact_mut(LANES)
-                    .zip(dw.b.chunks_exact(LANES))
-                    .enumerate()
-                {
-                    let mut acc = [0.0f32; LANES];
-                    acc.iter_mut().zip(bias).for_each(|(a, b)| *a = *b);
-                    let wblk = &dw.wb[blk * kk * LANES..(blk + 1) * kk * LANES];
-                    let c0 = blk * LANES;
-                    for &(wo, io) in taps {
-                        let inp = &image[io + c0..io + c0 + LANES];
-                        let wt = &wblk[wo..wo + LANES];
-                        for ((a, &i), &wv) in acc.iter_mut().zip(inp).zip(wt) {
-                            *a += i * wv;
-                        }
-                    }
-                    out.iter_mut()
-                        .zip(acc)
-                        .for_each(|(o, a)| *o = a.clamp(0.0, 6.0));
-                }
             }
         });
     Act {

@@ -242,6 +242,97 @@ impl WeightSource {
     }
 }
 
+/// The folded convolutions of one residual block.
+#[derive(Debug, Clone)]
+pub struct BlockWeights {
+    /// conv1..conv2 (BasicBlock) or conv1..conv3 (Bottleneck), with ReLU between them.
+    pub convs: Vec<FoldedConv>,
+    /// The 1x1 projection on the shortcut, when shape or stride changes.
+    pub downsample: Option<FoldedConv>,
+}
+
+/// Builds the stem and all residual blocks from the weights.
+pub fn build(
+    src: &WeightSource,
+    arch: Arch,
+    device: &Device,
+) -> Result<(FoldedConv, Vec<BlockWeights>), EmbedError> {
+    let stem = src.conv_bn("conv1", "bn1", [64, 3, 7, 7], 2, 3, device)?;
+    let expansion = if arch.bottleneck { 4 } else { 1 };
+    let mut blocks = Vec::new();
+    let mut in_ch = 64;
+    for (li, &count) in arch.blocks.iter().enumerate() {
+        let width = 64 << li;
+        let out_ch = width * expansion;
+        for bi in 0..count {
+            let p = format!("layer{}.{bi}", li + 1);
+            let stride = if li > 0 && bi == 0 { 2 } else { 1 };
+            let convs = if arch.bottleneck {
+                vec![
+                    src.conv_bn(
+                        &format!("{p}.conv1"),
+                        &format!("{p}.bn1"),
+                        [width, in_ch, 1, 1],
+                        1,
+                        0,
+                        device,
+                    )?,
+                    src.conv_bn(
+                        &format!("{p}.conv2"),
+                        &format!("{p}.bn2"),
+                        [width, width, 3, 3],
+                        stride,
+                        1,
+                        device,
+                    )?,
+                    src.conv_bn(
+                        &format!("{p}.conv3"),
+                        &format!("{p}.bn3"),
+                        [out_ch, width, 1, 1],
+                        1,
+                        0,
+                        device,
+                    )?,
+                ]
+            } else {
+                vec![
+                    src.conv_bn(
+                        &format!("{p}.conv1"),
+                        &format!("{p}.bn1"),
+                        [width, in_ch, 3, 3],
+                        stride,
+                        1,
+                        device,
+                    )?,
+                    src.conv_bn(
+                        &format!("{p}.conv2"),
+                        &format!("{p}.bn2"),
+                        [width, width, 3, 3],
+                        1,
+                        1,
+                        device,
+                    )?,
+                ]
+            };
+            let downsample = if stride != 1 || in_ch != out_ch {
+                Some(src.conv_bn(
+                    &format!("{p}.downsample.0"),
+                    &format!("{p}.downsample.1"),
+                    [out_ch, in_ch, 1, 1],
+                    stride,
+                    0,
+                    device,
+                )?)
+            } else {
+                None
+            };
+            blocks.push(BlockWeights { convs, downsample });
+            in_ch = out_ch;
+        }
+    }
+    Ok((stem, blocks))
+}
+
 /// Finds the prefix in front of `conv1.weight` (empty for plain torchvision/timm files).
 fn detect_prefix(tensors: &HashMap<String, Tensor>) -> Option<String> {
     if tensors.contains_key("conv1.weight") {

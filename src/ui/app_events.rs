@@ -1,0 +1,119 @@
+//! Handling what the worker and the file dialogs report.
+
+use super::View;
+use super::actions::DialogResult;
+use super::app::App;
+use super::settings::DownloadState;
+use crate::worker::{Command, Event, IndexProgress, QuerySource};
+
+impl App {
+    pub(super) fn on_dialog(&mut self, r: DialogResult) {
+        match r {
+            DialogResult::Folder(p) => {
+                self.send(Command::AddRoot(p));
+            }
+            DialogResult::Image(p) => self.start_query(QuerySource::File(p), None),
+            DialogResult::Nothing { quick: true } => self.toasts.error(
+                "No file dialog is available on this desktop (xdg-desktop-portal is needed). \
+                 Drop a folder or photo on the window, or paste its path (Ctrl+V).",
+            ),
+            DialogResult::Nothing { quick: false } => {}
+        }
+    }
+
+    pub(super) fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Status(s) => self.status = Some(s),
+            Event::IndexStarted => {
+                self.indexing = true;
+                self.progress = Some(IndexProgress {
+                    stage: "starting".into(),
+                    ..Default::default()
+                });
+            }
+            Event::Progress(p) => {
+                if self.indexing {
+                    self.progress = Some(p);
+                }
+            }
+            Event::IndexFinished(report) => {
+                self.indexing = false;
+                self.progress = None;
+                if report.cancelled {
+                    self.toasts
+                        .info("Indexing stopped. Work done so far is kept; Rescan (F5) continues.");
+                }
+                self.last_report = Some(report);
+                self.after_library_change();
+            }
+            Event::IndexFailed(message) => {
+                self.indexing = false;
+                self.progress = None;
+                self.toasts.error(message);
+                self.after_library_change();
+            }
+            Event::QueryResults { id, hits, partial } => {
+                if let Some(q) = self.query.as_mut().filter(|q| q.id == id) {
+                    let first = q.hits.is_empty();
+                    q.hits = hits;
+                    q.pending = false;
+                    q.partial = partial;
+                    q.error = None;
+                    if first {
+                        q.grid = Default::default();
+                    }
+                }
+            }
+            Event::QueryFailed { id, message } => {
+                if let Some(q) = self.query.as_mut().filter(|q| q.id == id) {
+                    q.pending = false;
+                    q.error = Some(message.clone());
+                    self.toasts.error(format!("Search failed: {message}"));
+                }
+            }
+            Event::Photos(photos) => self.browse.set_photos(photos),
+            Event::Failures(f) => self.failures = Some(f),
+            Event::Trashed { ids, failed } => {
+                if let Some(q) = &mut self.query {
+                    q.hits.retain(|h| !ids.contains(&h.info.id));
+                }
+                self.browse.remove_ids(&ids);
+                self.preview = None;
+                if !ids.is_empty() {
+                    self.toasts
+                        .info(format!("Moved {} photo(s) to the trash", ids.len()));
+                }
+                for f in failed {
+                    self.toasts
+                        .error(format!("Could not move to the trash: {f}"));
+                }
+            }
+            Event::Models(m) => self.models = Some(m),
+            Event::DownloadProgress { name, done, total } => {
+                self.download = Some(DownloadState { name, done, total });
+            }
+            Event::DownloadFinished { name, error } => {
+                self.download = None;
+                match error {
+                    None => self
+                        .toasts
+                        .info(format!("Downloaded {name}; choose Apply to use it")),
+                    Some(e) => self.toasts.error(format!("Download of {name} failed: {e}")),
+                }
+                self.send(Command::ListModels);
+            }
+            Event::Notice(text) => self.toasts.info(text),
+            Event::Error(text) => self.toasts.error(text),
+        }
+    }
+
+    /// After indexing: refresh what depends on the library.
+    pub(super) fn after_library_change(&mut self) {
+        self.textures.clear_failures();
+        self.rerun_query();
+        if self.browse.loaded || self.view == View::Browse {
+            self.browse.requested = true;
+            self.send(Command::ListPhotos);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Turning input into actions: dropped files, pastes, global shortcuts, and applying what the
+//! user asked for in the views.
+
+use super::actions;
+use super::app::App;
+use super::preview::PreviewState;
+use super::results_grid::TileAction;
+use super::settings::ModelDraft;
+use super::{ListKind, UiAction, View};
+use crate::worker::{Command, QuerySource};
+use egui::Context;
+
+impl App {
+    /// Dropped files, pasted paths and images, global shortcuts.
+    pub(super) fn input_ui(&mut self, ctx: &Context, actions: &mut Vec<UiAction>) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
+        let mut queried = false;
+        for f in dropped {
+            let path = f.path().to_path_buf();
+            if path.is_dir() {
+                self.send(Command::AddRoot(path));
+            } else if !queried && !path.as_os_str().is_empty() {
+                queried = true;
+                self.start_query(QuerySource::File(path), None);
+            }
+        }
+        if !ctx.egui_wants_keyboard_input() {
+            let pastes: Vec<egui::Event> = ctx.input(|i| {
+                i.events
+                    .iter()
+                    .filter(|e| matches!(e, egui::Event::Paste(_) | egui::Event::PasteImage(_)))
+                    .cloned()
+                    .collect()
+            });
+            for e in pastes {
+                match e {
+                    egui::Event::Paste(text) => match actions::path_from_paste(&text) {
+                        Some(p) if p.is_dir() => {
+                            self.send(Command::AddRoot(p));
+                        }
+                        Some(p) => self.start_query(QuerySource::File(p), None),
+                        None => self.toasts.error(
+                            "The clipboard holds text that is not the path of a photo or folder",
+                        ),
+                    },
+                    egui::Event::PasteImage(img) => self.query_pasted_image(ctx, &img),
+                    _ => {}
+                }
+            }
+        }
+        super::layout::shortcuts(self, ctx, actions);
+    }
+
+    pub(super) fn query_pasted_image(&mut self, ctx: &Context, img: &egui::ColorImage) {
+        let [w, h] = img.size;
+        let rgb: Vec<u8> = img
+            .pixels
+            .iter()
+            .flat_map(|c| [c.r(), c.g(), c.b()])
+            .collect();
+        let Some(image) = image::RgbImage::from_raw(w as u32, h as u32, rgb) else {
+            self.toasts.error("The pasted image is empty");
+            return;
+        };
+        let shown = crate::core::image_io::fit_within(&image, 512);
+        let color = egui::ColorImage::from_rgb(
+            [shown.width() as usize, shown.height() as usize],
+            shown.as_raw(),
+        );
+        let tex = ctx.load_texture("pasted-query", color, egui::TextureOptions::LINEAR);
+        let source = QuerySource::Pixels {
+            name: "pasted image".into(),
+            image,
+        };
+        self.start_query(source, Some(tex));
+    }
+
+    pub(super) fn apply(&mut self, ctx: &Context, action: UiAction) {
+        match action {
+            UiAction::OpenImageDialog => self.dialogs.pick_image(ctx),
+            UiAction::AddFolderDialog => self.dialogs.pick_folder(ctx),
+            UiAction::Paste => ctx.send_viewport_cmd(egui::ViewportCommand::RequestPaste),
+            UiAction::Rescan => {
+                self.send(Command::Rescan);
+            }
+            UiAction::ToggleSettings => {
+                self.show_settings = !self.show_settings;
+                if self.show_settings {
+                    self.send(Command::ListModels);
+                }
+                self.model_draft = ModelDraft {
+                    model: self.settings.model.clone(),
+                    device: self.settings.device.clone(),
+                };
+            }
+            UiAction::SetView(v) => {
+                self.view = v;
+                if v == View::Browse && !self.browse.loaded && !self.browse.requested {
+                    self.browse.requested = true;
+                    self.send(Command::ListPhotos);
+                }
+            }
+            UiAction::Pause => {
+                self.send(Command::Pause);
+            }
+            UiAction::Resume => {
+                self.send(Command::Resume);
+            }
+            UiAction::CancelIndexing => {
+                self.send(Command::CancelIndexing);
+            }
+            UiAction::ShowFailures => {
+                self.show_failures = true;
+                self.failures = None;
+                self.send(Command::ListFailures);
+            }
+            UiAction::ClearQuery => self.query = None,
+            UiAction::RefreshBrowse => {
+                self.browse.requested = true;
+                self.send(Command::ListPhotos);
+            }
+            UiAction::Tile(list, a) => self.tile_action(ctx, list, a),
+        }
+    }
+
+    pub(super) fn tile_action(&mut self, ctx: &Context, list: ListKind, action: TileAction) {
+        let Some((info, _)) = self.item(list, action.index()) else {
+            return;
+        };
+        let result = match action {
+            TileAction::Preview(i) => {
+                self.preview = Some((list, PreviewState::new(i)));
+                Ok(())
+            }
+            TileAction::FindSimilar(_) => {
+                let source = QuerySource::Photo {
+                    id: info.id,
+                    path: info.path.clone(),
+                };
+                self.start_query(source, None);
+                Ok(())
+            }
+            TileAction::OpenExternal(_) => actions::open_external(&info.path),
+            TileAction::ShowInFolder(_) => actions::show_in_folder(&info.path),
+            TileAction::CopyPath(_) => {
+                ctx.copy_text(info.path.display().to_string());
+                self.toasts.info(format!("Copied {}", info.path.display()));
+                Ok(())
+            }
+            TileAction::Trash(_) => {
+                self.confirm_trash = Some(vec![(info.id, info.path.clone())]);
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            self.toasts.error(e);
+        }
+    }
+}
