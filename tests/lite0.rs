@@ -133,6 +133,7 @@ fn embeddings_match_numpy_reference() {
             "{name}: not L2-normalised ({norm})"
         );
         let cos = cosine(v, want);
+        println!("{name}: cosine to the f32 numpy reference {cos:.7}");
         assert!(
             cos >= 0.9999,
             "{name}: cosine {cos} to the reference < 0.9999"

@@ -20,6 +20,14 @@ pub enum Grouping {
     Date,
 }
 
+/// What the filter and the grouping look at.
+#[derive(Debug, Clone)]
+struct PhotoKeys {
+    name_lower: String,
+    folder: String,
+    month: String,
+}
+
 /// The browse view's data and state.
 #[derive(Debug, Default)]
 pub struct BrowseState {
@@ -33,6 +41,9 @@ pub struct BrowseState {
     pub filter: String,
     /// Grouping.
     pub grouping: Grouping,
+    /// Per photo: lower-case file name, folder and month (computed once per listing, so
+    /// filtering 100,000 names per keystroke stays within a frame).
+    keys: Vec<PhotoKeys>,
     /// Display order: indices into `photos`.
     order: Vec<usize>,
     /// Sections over `order`.
@@ -46,6 +57,17 @@ pub struct BrowseState {
 impl BrowseState {
     /// Replace the listing.
     pub fn set_photos(&mut self, photos: Vec<PhotoInfo>) {
+        self.keys = photos
+            .iter()
+            .map(|p| PhotoKeys {
+                name_lower: file_name(&p.path).to_lowercase(),
+                folder: p
+                    .path
+                    .parent()
+                    .map_or_else(String::new, |d| d.display().to_string()),
+                month: format::year_month(p.mtime_ns),
+            })
+            .collect();
         self.photos = photos;
         self.loaded = true;
         self.requested = false;
@@ -54,10 +76,14 @@ impl BrowseState {
 
     /// Drop photos that were removed (trashed).
     pub fn remove_ids(&mut self, ids: &[i64]) {
-        let before = self.photos.len();
-        self.photos.retain(|p| !ids.contains(&p.id));
-        if self.photos.len() != before {
-            self.computed_for = None;
+        if self.photos.iter().any(|p| ids.contains(&p.id)) {
+            let photos = std::mem::take(&mut self.photos)
+                .into_iter()
+                .filter(|p| !ids.contains(&p.id))
+                .collect();
+            let (loaded, requested) = (self.loaded, self.requested);
+            self.set_photos(photos);
+            (self.loaded, self.requested) = (loaded, requested);
         }
     }
 
@@ -83,35 +109,28 @@ impl BrowseState {
             return;
         }
         let needle = self.filter.trim().to_lowercase();
-        let mut order: Vec<usize> = (0..self.photos.len())
-            .filter(|&i| {
-                needle.is_empty()
-                    || file_name(&self.photos[i].path)
-                        .to_lowercase()
-                        .contains(&needle)
-            })
+        let keys = &self.keys;
+        let mut order: Vec<usize> = (0..keys.len())
+            .filter(|&i| needle.is_empty() || keys[i].name_lower.contains(&needle))
             .collect();
-        let group_of = |p: &PhotoInfo| match self.grouping {
-            Grouping::Folder => p
-                .path
-                .parent()
-                .map_or_else(String::new, |d| d.display().to_string()),
-            Grouping::Date => format::year_month(p.mtime_ns),
-        };
         match self.grouping {
-            // `photos` arrives sorted by path, which already groups folders together.
-            Grouping::Folder => {}
+            // Stable: within a folder, photos stay in path order.
+            Grouping::Folder => order.sort_by(|&a, &b| keys[a].folder.cmp(&keys[b].folder)),
             Grouping::Date => {
                 order.sort_by(|&a, &b| self.photos[b].mtime_ns.cmp(&self.photos[a].mtime_ns))
             }
         }
+        let group_of = |i: usize| match self.grouping {
+            Grouping::Folder => &keys[i].folder,
+            Grouping::Date => &keys[i].month,
+        };
         let mut sections: Vec<Section> = Vec::new();
         for (pos, &i) in order.iter().enumerate() {
-            let title = group_of(&self.photos[i]);
+            let title = group_of(i);
             match sections.last_mut() {
-                Some(s) if s.title == title => s.end = pos + 1,
+                Some(s) if &s.title == title => s.end = pos + 1,
                 _ => sections.push(Section {
-                    title,
+                    title: title.clone(),
                     start: pos,
                     end: pos + 1,
                 }),
@@ -223,4 +242,50 @@ pub fn browse_ui(
             .into_iter()
             .map(|a| UiAction::Tile(super::ListKind::Browse, a)),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn photo(id: i64, path: &str, mtime_s: i64) -> PhotoInfo {
+        PhotoInfo {
+            id,
+            path: path.into(),
+            bytes: 1,
+            width: 1,
+            height: 1,
+            format: "jpeg".into(),
+            mtime_ns: mtime_s * 1_000_000_000,
+        }
+    }
+
+    #[test]
+    fn groups_by_folder_and_month_and_filters_names() {
+        let mut b = BrowseState::default();
+        // Sorted by path as the catalog lists them: a subfolder sorts between a folder's files.
+        b.set_photos(vec![
+            photo(1, "/p/b/a.jpg", 1_700_000_000),
+            photo(2, "/p/b/c/y.jpg", 1_710_000_000),
+            photo(3, "/p/b/x.JPG", 1_700_000_100),
+        ]);
+        b.refresh();
+        let titles: Vec<&str> = b.sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(titles, ["/p/b", "/p/b/c"]);
+        assert_eq!(b.item(1).map(|p| p.id), Some(3));
+
+        b.grouping = Grouping::Date;
+        b.refresh();
+        assert_eq!(b.item(0).map(|p| p.id), Some(2), "newest first");
+        assert_eq!(b.sections.len(), 2);
+
+        b.filter = "x.j".into();
+        b.refresh();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b.item(0).map(|p| p.id), Some(3), "case-insensitive");
+
+        b.remove_ids(&[3]);
+        b.refresh();
+        assert!(b.is_empty());
+    }
 }

@@ -305,7 +305,11 @@ fn debug_overlay(app: &App, ctx: &Context) {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
                 ui.monospace(format!("frame avg {avg:.2} ms  max {max:.2} ms"));
                 ui.monospace(format!("frames over 16 ms: {over} (of last 240)"));
-                ui.monospace(format!("textures: {}", app.textures.len()));
+                ui.monospace(format!(
+                    "textures: {} ({} MB)",
+                    app.textures.len(),
+                    app.textures.bytes() / (1024 * 1024)
+                ));
             });
         });
 }

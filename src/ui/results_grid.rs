@@ -96,11 +96,14 @@ pub struct GridOutput {
     pub wanted: Vec<ThumbKey>,
 }
 
-/// Keyboard handling for a grid that has the focus of the window: arrows, Home/End, Page keys,
+/// Keyboard handling for a grid when no widget has keyboard focus: arrows, Home/End, Page keys,
 /// Enter/Space preview, F find similar, O open, Delete trash, Ctrl+C copy path.
 pub fn grid_keys(ui: &Ui, state: &mut GridState, count: usize) -> Vec<TileAction> {
     let mut out = Vec::new();
-    if count == 0 || ui.ctx().egui_wants_keyboard_input() {
+    // A focused widget (text field, or a button reached with Tab) keeps the keys; tiles never
+    // take focus, and Escape clears it.
+    let focused = ui.ctx().memory(|m| m.focused().is_some());
+    if count == 0 || focused || ui.ctx().egui_wants_keyboard_input() {
         return out;
     }
     let cols = state.columns.max(1) as isize;
@@ -262,7 +265,7 @@ fn tile_ui(
     textures: &mut TextureCache,
     out: &mut GridOutput,
 ) -> TileResult {
-    let resp = ui.interact(rect, t.id, Sense::click());
+    let resp = ui.interact(rect, t.id, Sense::CLICK);
     resp.widget_info(|| egui::WidgetInfo::selected(Role::Button, true, t.selected, label));
     let visuals = ui.visuals();
     let painter = ui.painter();

@@ -4,8 +4,9 @@ use crate::worker::thumbnails::{ThumbKey, ThumbResult, ThumbnailPool};
 use egui::{ColorImage, Context, TextureHandle, TextureOptions};
 use std::collections::{HashMap, VecDeque};
 
-/// Textures kept at most (320 px thumbnails: about 300 KB each).
-pub const MAX_TEXTURES: usize = 400;
+/// GPU memory kept for textures at most: about 800 grid thumbnails (320 px, ~300 KB each), or
+/// fewer when large previews (up to 2048 px, ~16 MB each) are among them.
+pub const MAX_TEXTURE_BYTES: usize = 256 * 1024 * 1024;
 /// Failure reasons remembered at most.
 const MAX_FAILED: usize = 2000;
 
@@ -21,6 +22,7 @@ pub enum TexState<'a> {
 
 struct Entry {
     texture: TextureHandle,
+    bytes: usize,
     last_used: u64,
 }
 
@@ -30,24 +32,27 @@ pub struct TextureCache {
     failed: HashMap<ThumbKey, String>,
     staged: VecDeque<ThumbResult>,
     frame: u64,
-    capacity: usize,
+    bytes: usize,
+    budget_bytes: usize,
 }
 
 impl Default for TextureCache {
     fn default() -> Self {
-        Self::new(MAX_TEXTURES)
+        Self::new(MAX_TEXTURE_BYTES)
     }
 }
 
 impl TextureCache {
-    /// A cache holding at most `capacity` textures.
-    pub fn new(capacity: usize) -> Self {
+    /// A cache holding at most `budget_bytes` of texture memory (textures used in the current
+    /// frame are always kept).
+    pub fn new(budget_bytes: usize) -> Self {
         Self {
             entries: HashMap::new(),
             failed: HashMap::new(),
             staged: VecDeque::new(),
             frame: 0,
-            capacity: capacity.max(16),
+            bytes: 0,
+            budget_bytes,
         }
     }
 
@@ -105,13 +110,16 @@ impl TextureCache {
                     let image = ColorImage::from_rgb(p.size, &p.rgb);
                     let name = format!("thumb:{}:{}", r.key.side_px, r.key.path.display());
                     let texture = ctx.load_texture(name, image, TextureOptions::LINEAR);
-                    self.entries.insert(
-                        r.key,
-                        Entry {
-                            texture,
-                            last_used: self.frame,
-                        },
-                    );
+                    let bytes = p.size[0] * p.size[1] * 4;
+                    self.bytes += bytes;
+                    let entry = Entry {
+                        texture,
+                        bytes,
+                        last_used: self.frame,
+                    };
+                    if let Some(old) = self.entries.insert(r.key, entry) {
+                        self.bytes -= old.bytes;
+                    }
                 }
                 Err(reason) => {
                     if self.failed.len() >= MAX_FAILED {
@@ -125,9 +133,15 @@ impl TextureCache {
         !self.staged.is_empty()
     }
 
-    /// Drop the least recently used textures beyond capacity (never those used this frame).
+    /// Bytes of texture memory held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Drop the least recently used textures beyond the budget (never those used in the last
+    /// frame, which are on screen).
     fn evict(&mut self) {
-        if self.entries.len() <= self.capacity {
+        if self.bytes <= self.budget_bytes {
             return;
         }
         let mut by_age: Vec<(u64, ThumbKey)> = self
@@ -137,9 +151,51 @@ impl TextureCache {
             .map(|(k, e)| (e.last_used, k.clone()))
             .collect();
         by_age.sort_unstable_by_key(|(t, _)| *t);
-        let excess = self.entries.len() - self.capacity;
-        for (_, k) in by_age.into_iter().take(excess) {
-            self.entries.remove(&k);
+        for (_, k) in by_age {
+            if self.bytes <= self.budget_bytes {
+                break;
+            }
+            if let Some(e) = self.entries.remove(&k) {
+                self.bytes -= e.bytes;
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worker::thumbnails::ThumbPixels;
+    use std::path::PathBuf;
+
+    fn staged(name: &str) -> ThumbResult {
+        ThumbResult {
+            key: ThumbKey::thumb(&PathBuf::from(name)),
+            pixels: Ok(ThumbPixels {
+                size: [10, 10],
+                rgb: vec![128; 300],
+            }),
+        }
+    }
+
+    #[test]
+    fn lru_keeps_the_byte_budget_and_what_is_on_screen() {
+        let ctx = egui::Context::default();
+        // Room for two 10x10 textures (400 bytes each).
+        let mut cache = TextureCache::new(900);
+        for (frame, name) in ["a", "b", "c", "d"].iter().enumerate() {
+            cache.frame = frame as u64 * 10;
+            cache.staged.push_back(staged(name));
+            cache.upload(&ctx, 4);
+        }
+        assert!(cache.bytes() <= 900, "{} bytes held", cache.bytes());
+        assert!(matches!(
+            cache.get(&ThumbKey::thumb(&PathBuf::from("d"))),
+            TexState::Ready(_)
+        ));
+        assert!(matches!(
+            cache.get(&ThumbKey::thumb(&PathBuf::from("a"))),
+            TexState::Missing
+        ));
     }
 }

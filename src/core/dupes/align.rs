@@ -545,7 +545,7 @@ mod tests {
         GrayImage::from_fn(w, h, |x, y| {
             let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
             let s = seed as f32;
-            let checker: f32 = if ((fx * 5.0 + s) as u32 + (fy * 4.0) as u32) % 2 == 0 {
+            let checker: f32 = if ((fx * 5.0 + s) as u32 + (fy * 4.0) as u32).is_multiple_of(2) {
                 1.0
             } else {
                 -1.0
@@ -553,7 +553,7 @@ mod tests {
             let v = 128.0
                 + 50.0 * ((fx * (3.0 + s) + s).sin() * (fy * (2.0 + 0.7 * s)).cos())
                 + 40.0 * checker;
-            v.clamp(0.0, 255.0) as u8
+            image::Luma([v.clamp(0.0, 255.0) as u8])
         })
     }
 

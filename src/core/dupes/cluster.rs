@@ -89,6 +89,9 @@ pub struct ClassGroup {
     pub classes: Vec<(u32, Tier, f32)>,
 }
 
+/// Classes of a unit or group with their relation to its centre and the score.
+type Members = Vec<(u32, Tier, f32)>;
+
 /// Star clustering: repeatedly take the unassigned node with the most unassigned neighbours as a
 /// centre and give it those neighbours. Returns `(centre, [(member, score)])` with members
 /// excluding the centre; nodes left alone are omitted.
@@ -162,7 +165,7 @@ pub fn group_classes(
         }
     }
     let mut unit_of: Vec<u32> = (0..n as u32).collect(); // unit = its centre class
-    let mut units: HashMap<u32, Vec<(u32, Tier, f32)>> = HashMap::new();
+    let mut units: HashMap<u32, Members> = HashMap::new();
     for (center, members) in stars(n, &near_adj) {
         let mut list = vec![(center, Tier::Exact, 1.0)];
         for (m, s) in members {
@@ -171,14 +174,14 @@ pub fn group_classes(
         }
         units.insert(center, list);
     }
-    let unit_members = |u: u32, units: &HashMap<u32, Vec<(u32, Tier, f32)>>| {
+    let unit_members = |u: u32, units: &HashMap<u32, Members>| {
         units
             .get(&u)
             .cloned()
             .unwrap_or_else(|| vec![(u, Tier::Exact, 1.0)])
     };
     // Similar: star clusters of units whose centres are similar enough.
-    let mut final_groups: Vec<(u32, Vec<(u32, Tier, f32)>)> = Vec::new();
+    let mut final_groups: Vec<(u32, Members)> = Vec::new();
     let mut merged = vec![false; n];
     if th.max_tier >= Tier::Similar {
         let mut sim_adj: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();

@@ -183,7 +183,7 @@ impl CandidateGraph {
                     return Vec::new();
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed);
-                if n % 2048 == 0 {
+                if n.is_multiple_of(2048) {
                     progress.update(ProgressUpdate {
                         stage: "finding candidates",
                         done: n,
@@ -244,7 +244,7 @@ impl CandidateGraph {
                 .or_insert(e);
         }
         let mut edges: Vec<Edge> = best.into_values().collect();
-        edges.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+        edges.sort_by_key(|e| (e.a, e.b));
         // 4. Pixel checks and semantic scores.
         let started = Instant::now();
         let checked = AtomicU64::new(0);
