@@ -310,7 +310,11 @@ fn entry(
             format: format.into(),
             mtime_ns,
         },
-        hash: Some([id as u8; 32]),
+        hash: Some({
+            let mut h = [0u8; 32];
+            h[..8].copy_from_slice(&id.to_le_bytes());
+            h
+        }),
     }
 }
 

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
+import struct
 import sys
 
 import numpy as np
 import torch
-from safetensors.numpy import save_file
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPECTED_PTH_SHA256_PREFIX = "57934424"  # torch hub convention: file name carries the sha256 prefix
@@ -51,6 +52,33 @@ def find_checkpoint() -> str:
 def is_half_precision(name: str, array: np.ndarray) -> bool:
     """Convolution kernels (4-D) and the classifier matrix are stored as f16."""
     return array.ndim == 4 or name == "_fc.weight"
+
+
+def write_safetensors(path: str, tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> None:
+    """Byte-for-byte reproducible safetensors writer (the reference library serialises its
+    metadata map in random order, which would change the file's sha256, hence the model id, on
+    every run). Tensors are ordered f32 first, then f16, each by name, so every tensor stays
+    aligned to its element size."""
+    dtypes = {"float32": "F32", "float16": "F16"}
+    header: dict[str, object] = {"__metadata__": metadata}
+    blobs = []
+    offset = 0
+    for name in sorted(tensors, key=lambda n: (-tensors[n].dtype.itemsize, n)):
+        blob = tensors[name].astype(tensors[name].dtype.newbyteorder("<")).tobytes()
+        header[name] = {
+            "dtype": dtypes[tensors[name].dtype.name],
+            "shape": list(tensors[name].shape),
+            "data_offsets": [offset, offset + len(blob)],
+        }
+        blobs.append(blob)
+        offset += len(blob)
+    encoded = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(encoded)))
+        f.write(encoded)
+        for blob in blobs:
+            f.write(blob)
 
 
 def convert(pth: str, out: str, f32: bool) -> None:
@@ -88,7 +116,7 @@ def convert(pth: str, out: str, f32: bool) -> None:
         "converter": "tools/convert_lite0.py",
     }
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    save_file(tensors, out, metadata=metadata)
+    write_safetensors(out, tensors, metadata)
     os.chmod(out, 0o644)
     size = os.path.getsize(out)
     out_digest = hashlib.sha256(open(out, "rb").read()).hexdigest()

@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod graph;
 pub mod ignore;
 pub mod keep;
+mod plane;
 pub mod symmetry;
 pub mod trash;
 
