@@ -29,7 +29,7 @@ pub fn scene(seed: u32, w: u32, h: u32) -> RgbImage {
         })
         .collect();
     let freq = 3.0 + 20.0 * rnd();
-    let angle = rnd() * 3.14;
+    let angle = rnd() * std::f32::consts::PI;
     RgbImage::from_fn(w, h, |x, y| {
         let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
         let base = if fy < horizon { sky } else { ground };
@@ -48,7 +48,7 @@ pub fn scene(seed: u32, w: u32, h: u32) -> RgbImage {
                 }
             }
         }
-        let stripe = ((fx * angle.cos() + fy * angle.sin()) * freq * 6.28).sin() * 18.0;
+        let stripe = ((fx * angle.cos() + fy * angle.sin()) * freq * std::f32::consts::TAU).sin() * 18.0;
         let noise = (((x * 7 + y * 13) ^ (x * y)) % 17) as f32 - 8.0;
         Rgb([
             (c[0] + stripe + noise).clamp(0.0, 255.0) as u8,

@@ -9,7 +9,7 @@
 //! pixels (a caption bar or watermark), and the correlation of fine detail on the kept pixels
 //! (what tells two different smooth gradients apart).
 
-use super::plane::{Plane, Transform, block_side, blocks, correlation, ncc_at, warp};
+use super::plane::{Plane, Transform, blocks, correlation, ncc_at, warp};
 
 /// Side of a signature.
 pub const SIDE: usize = 32;
