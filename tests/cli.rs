@@ -349,3 +349,36 @@ fn errors_are_one_line_and_name_the_file() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("lookalike index"));
 }
+
+#[test]
+fn default_model_finds_the_same_kind_of_thing_from_real_photos() {
+    // Real photos (scikit-image / matplotlib samples, see tests/fixtures/lite0/README.md):
+    // with the default model (bundled EfficientNet-Lite0), the portrait of one person finds the
+    // portrait of another before a cat, a coffee cup or a rocket.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lib = tmp.path().join("lib");
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lite0");
+    for name in [
+        "grace_hopper.png",
+        "chelsea.png",
+        "coffee.png",
+        "rocket.png",
+    ] {
+        std::fs::copy(fixtures.join(name), lib.join(name)).expect("copy");
+    }
+    let report = index_json(&data, &lib);
+    assert!(
+        report["embedder"]
+            .as_str()
+            .expect("embedder")
+            .starts_with("lite0-"),
+        "{report}"
+    );
+    let hits = query_json(&data, &fixtures.join("astronaut.png"), 4);
+    assert_eq!(names(&hits)[0], "grace_hopper.png", "{hits:?}");
+    let st: Value =
+        serde_json::from_str(&lookalike_ok(&data, &["status", "--json"])).expect("status");
+    assert!(st["embedder"].as_str().expect("e").starts_with("lite0-"));
+}

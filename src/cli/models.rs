@@ -40,7 +40,10 @@ pub fn run(data_dir: Option<PathBuf>, action: ModelsAction) -> Result<()> {
                     (None, true) => "built in".to_string(),
                     (None, false) => format!("missing: run `lookalike models download {}`", m.name),
                 };
-                println!("{:<11} {:>5}-d  {}  [{}]", m.name, m.dim, m.description, state);
+                println!(
+                    "{:<11} {:>5}-d  {}  [{}]",
+                    m.name, m.dim, m.description, state
+                );
             }
             Ok(())
         }

@@ -48,7 +48,8 @@ pub fn scene(seed: u32, w: u32, h: u32) -> RgbImage {
                 }
             }
         }
-        let stripe = ((fx * angle.cos() + fy * angle.sin()) * freq * std::f32::consts::TAU).sin() * 18.0;
+        let stripe =
+            ((fx * angle.cos() + fy * angle.sin()) * freq * std::f32::consts::TAU).sin() * 18.0;
         let noise = (((x * 7 + y * 13) ^ (x * y)) % 17) as f32 - 8.0;
         Rgb([
             (c[0] + stripe + noise).clamp(0.0, 255.0) as u8,
