@@ -232,6 +232,8 @@ const GATE_8PX: f32 = 0.55;
 const GATE_UNLESS: f32 = 0.6;
 /// Objective after refining on 16x16 renditions below which full resolution is not tried.
 const REFINE_FULL_FROM: f32 = 0.6;
+/// Mean absolute difference (gray levels) under which two signatures are the same rendition.
+const IDENTICAL_MEAN_DIFF: f32 = 1.5;
 /// Objective at the identity above which the frames are taken as aligned (no search).
 const ALIGNED: f32 = 0.97;
 
@@ -240,6 +242,23 @@ const ALIGNED: f32 = 0.97;
 pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
     if a.len() != N || b.len() != N {
         return None;
+    }
+    // Identical renditions (an EXIF-rotated or re-encoded copy, even of a nearly flat photo whose
+    // correlations say nothing) are the same picture.
+    let mean_abs_diff = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| u32::from(x.abs_diff(*y)))
+        .sum::<u32>() as f32
+        / N as f32;
+    if mean_abs_diff <= IDENTICAL_MEAN_DIFF {
+        return Some(PixelMatch {
+            ncc: 1.0,
+            trimmed: 1.0,
+            detail: 1.0,
+            coverage: 1.0,
+            agreement: 1.0,
+        });
     }
     let (pa, pb) = (Plane::from_signature(a), Plane::from_signature(b));
     let mut buf = Vec::with_capacity(N);

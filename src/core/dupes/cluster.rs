@@ -70,6 +70,8 @@ pub const DEFAULT_NEAR: f32 = 0.9;
 /// Near pairs whose colour layouts (when both are colourful) correlate less than this are
 /// recoloured variants (another colour scheme of a design), not the same picture.
 pub const MIN_COLOUR_AGREEMENT: f32 = 0.5;
+/// Near score from which two classes are the same rendition (twins).
+const TWIN: f32 = 0.995;
 /// Default similar-tier cosine threshold.
 pub const DEFAULT_SIMILAR: f32 = 0.88;
 
@@ -162,6 +164,25 @@ pub fn group_classes(
             if score >= th.near && !recoloured && !pair_ignored(e.a, e.b) {
                 add_edge(&mut near_adj, e.a, e.b, score);
             }
+        }
+    }
+    // Twins (the same rendition: an EXIF-rotated or re-encoded copy) share their links, so the
+    // choice between them as a centre never drops a member linked to only one of them.
+    let twins: Vec<(u32, u32)> = near_adj
+        .iter()
+        .flat_map(|(&u, list)| {
+            list.iter()
+                .filter(move |(v, s)| *s >= TWIN && u < *v)
+                .map(move |(v, _)| (u, *v))
+        })
+        .collect();
+    for (u, v) in twins {
+        let (lu, lv) = (near_adj[&u].clone(), near_adj[&v].clone());
+        for (m, s) in lv.into_iter().filter(|(m, _)| *m != u) {
+            add_edge(&mut near_adj, u, m, s);
+        }
+        for (m, s) in lu.into_iter().filter(|(m, _)| *m != v) {
+            add_edge(&mut near_adj, v, m, s);
         }
     }
     let mut unit_of: Vec<u32> = (0..n as u32).collect(); // unit = its centre class
