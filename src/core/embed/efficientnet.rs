@@ -41,17 +41,7 @@ const MAX_CHUNK_CPU: usize = 8;
 /// Largest number of images run through Candle ops at once (other devices).
 const MAX_CHUNK_DEVICE: usize = 16;
 
-/// Which implementation runs the convolutions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Kernels {
-    /// The fast NHWC Rust kernels on the CPU, Candle ops on any other device.
-    #[default]
-    Auto,
-    /// The fast NHWC Rust kernels (CPU only).
-    RustCpu,
-    /// Plain Candle tensor ops (any device; slow grouped convolutions on the CPU).
-    CandleOps,
-}
+pub use super::Kernels;
 
 enum Net {
     Cpu(cpu::CpuNet),

@@ -57,6 +57,19 @@ impl From<candle_core::Error> for EmbedError {
     }
 }
 
+/// Which implementation runs a CNN (ResNet, EfficientNet-Lite0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kernels {
+    /// The NHWC Rust kernels on the CPU, Candle ops on any other device.
+    #[default]
+    Auto,
+    /// The NHWC Rust kernels (CPU only).
+    RustCpu,
+    /// Plain Candle tensor ops (any device; what runs on CUDA and Metal, slow grouped
+    /// convolutions on the CPU).
+    CandleOps,
+}
+
 /// Per-photo preprocessed input, ready for [`Embedder::embed_batch`].
 #[derive(Debug, Clone, Default)]
 pub struct Prepared {

@@ -32,17 +32,7 @@ pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 /// Number of f32 values in one prepared input (`3 x 224 x 224`).
 const INPUT_LEN: usize = 3 * (INPUT_SIDE as usize) * (INPUT_SIDE as usize);
 
-/// Which implementation runs the network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Kernels {
-    /// The NHWC Rust kernels ([`cpu`]) on the CPU, Candle ops on any other device.
-    #[default]
-    Auto,
-    /// The NHWC Rust kernels (CPU only).
-    RustCpu,
-    /// Plain Candle tensor ops (any device; what runs on CUDA and Metal).
-    CandleOps,
-}
+pub use super::Kernels;
 
 /// The loaded network, in the form its kernels need.
 #[derive(Debug)]
