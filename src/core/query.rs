@@ -22,11 +22,9 @@ pub struct QueryHit {
 
 /// Decode a photo file and embed it.
 pub fn embed_file(path: &Path, embedder: &dyn Embedder) -> Result<Vec<f32>> {
-    let bytes = image_io::read_file(path)
-        .map_err(|e| Error::Other(format!("cannot read {}: {e}", path.display())))?;
-    let decoded = image_io::decode(&bytes, embedder.min_input_side_px())
-        .map_err(|e| Error::Other(format!("cannot decode {}: {e}", path.display())))?;
-    Ok(embed_one(embedder, &decoded.image)?)
+    embed_file_multi(path, &[embedder])?
+        .pop()
+        .ok_or_else(|| Error::Other("internal: no embedding returned".into()))
 }
 
 /// The `k` nearest photos to `vector`, best first, with their paths.
