@@ -6,6 +6,7 @@
 
 use super::actions::Dialogs;
 use super::browse::BrowseState;
+use super::duplicates::{DupesState, DupesView};
 use super::frame_stats::FrameStats;
 use super::preview::PreviewState;
 use super::results_view::QueryState;
@@ -78,6 +79,7 @@ pub struct App {
     pub(super) query: Option<QueryState>,
     pub(super) next_query_id: u64,
     pub(super) browse: BrowseState,
+    pub(super) dupes: DupesView,
     pub(super) preview: Option<(ListKind, PreviewState)>,
     pub(super) textures: TextureCache,
     pub(super) last_wanted: Vec<ThumbKey>,
@@ -104,6 +106,10 @@ impl App {
             .unwrap_or_else(|| std::env::temp_dir().join("lookalike"));
         let (settings, warning) = Settings::load(&data_dir);
         if let Some(w) = warning {
+            toasts.error(w);
+        }
+        let (dupes, dupes_warning) = DupesState::new(&data_dir);
+        if let Some(w) = dupes_warning {
             toasts.error(w);
         }
         let worker = WorkerHandle::spawn(
@@ -138,6 +144,7 @@ impl App {
             query: None,
             next_query_id: 0,
             browse: BrowseState::default(),
+            dupes: DupesView::new(dupes),
             preview: None,
             textures: TextureCache::default(),
             last_wanted: Vec::new(),
@@ -187,6 +194,38 @@ impl App {
     /// The current view.
     pub fn view(&self) -> View {
         self.view
+    }
+
+    /// Switch view (as the tabs and Ctrl+1..3 do).
+    pub fn set_view(&mut self, view: View) {
+        self.view = view;
+        if view == View::Browse && !self.browse.loaded && !self.browse.requested {
+            self.browse.requested = true;
+            self.send(Command::ListPhotos);
+        }
+    }
+
+    /// The duplicates view's state (groups, marks, settings).
+    pub fn dupes(&self) -> &DupesState {
+        &self.dupes.state
+    }
+
+    /// The duplicates view's state, to change (tests: inject a graph, a trash folder).
+    pub fn dupes_mut(&mut self) -> &mut DupesState {
+        &mut self.dupes.state
+    }
+
+    /// Send what the duplicates view asked for.
+    pub(super) fn flush_dupes(&mut self, pointer_down: bool) {
+        if std::mem::take(&mut self.dupes.state.cancel_requested) {
+            self.worker.cancel_dupes_scan();
+        }
+        if !pointer_down {
+            self.dupes.state.flush_settings();
+        }
+        for cmd in self.dupes.state.take_outbox() {
+            self.send(cmd);
+        }
     }
 
     /// Whether the preview is open.
@@ -342,6 +381,8 @@ impl App {
             self.apply(&ctx, a);
         }
         self.request_thumbnails(wanted);
+        let pointer_down = ctx.input(|i| i.pointer.any_down());
+        self.flush_dupes(pointer_down);
         if let Some(t) = self.frame_start.take() {
             self.frames.record(t.elapsed());
         }

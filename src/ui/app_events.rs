@@ -102,6 +102,7 @@ impl App {
                 }
                 self.send(Command::ListModels);
             }
+            Event::Dupes(ev) => self.dupes.state.on_event(ev, &mut self.toasts),
             Event::Notice(text) => self.toasts.info(text),
             Event::Error(text) => self.toasts.error(text),
         }
@@ -110,6 +111,7 @@ impl App {
     /// After indexing: refresh what depends on the library.
     pub(super) fn after_library_change(&mut self) {
         self.textures.clear_failures();
+        self.dupes.state.library_changed();
         self.rerun_query();
         if self.browse.loaded || self.view == View::Browse {
             self.browse.requested = true;

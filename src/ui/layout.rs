@@ -4,7 +4,7 @@ use super::app::App;
 use super::preview::{self, PreviewAction};
 use super::settings::{self, THUMB_RANGE};
 use super::{ListKind, UiAction, View};
-use super::{browse, results_view, status_bar, top_bar, welcome};
+use super::{browse, duplicates, results_view, status_bar, top_bar, welcome};
 use crate::worker::Command;
 use crate::worker::thumbnails::ThumbKey;
 use egui::{Context, Id, Key, Modifiers, Panel, Ui};
@@ -115,7 +115,13 @@ pub(super) fn panels_ui(
                     keyboard,
                 );
             }
-            View::Duplicates => duplicates_placeholder_ui(ui),
+            View::Duplicates => {
+                let lib = duplicates::LibraryInfo {
+                    indexing: app.indexing,
+                    photos: app.status.as_ref().map(|s| s.photos),
+                };
+                app.dupes.ui(ui, lib, &mut app.textures, wanted, keyboard);
+            }
         }
     });
     let mut front = Vec::new();
@@ -123,6 +129,7 @@ pub(super) fn panels_ui(
     front.append(wanted);
     *wanted = front;
     windows_ui(app, &ctx, actions);
+    duplicates::undo_ui(&ctx, &mut app.dupes.state);
     app.toasts.show(&ctx);
     if hovering {
         drop_overlay(&ctx);
@@ -130,15 +137,6 @@ pub(super) fn panels_ui(
     if app.show_debug {
         debug_overlay(app, &ctx);
     }
-}
-
-/// The Duplicates tab until `dupes_view::dupes_ui` exists.
-fn duplicates_placeholder_ui(ui: &mut Ui) {
-    ui.vertical_centered(|ui| {
-        ui.add_space(60.0);
-        ui.heading("Duplicates");
-        ui.label("Finding duplicate and near-duplicate photos is coming soon.");
-    });
 }
 
 fn preview_ui(

@@ -9,6 +9,7 @@ pub mod app;
 mod app_events;
 mod app_input;
 pub mod browse;
+pub mod duplicates;
 pub mod format;
 pub mod frame_stats;
 mod layout;
@@ -35,7 +36,7 @@ pub enum View {
     Results,
     /// The whole library.
     Browse,
-    /// Duplicate groups (a slot for `dupes_view`).
+    /// Duplicate groups.
     Duplicates,
 }
 
@@ -113,7 +114,14 @@ pub fn run(
         Box::new(move |cc| {
             let ctx = cc.egui_ctx.clone();
             let waker = Box::new(move || ctx.request_repaint());
-            Ok(Box::new(App::new(config, waker)))
+            let mut app = App::new(config, waker);
+            // Open on another view (screenshots, scripts): LOOKALIKE_VIEW=duplicates|browse.
+            match std::env::var("LOOKALIKE_VIEW").as_deref() {
+                Ok("duplicates") => app.set_view(View::Duplicates),
+                Ok("browse") => app.set_view(View::Browse),
+                _ => {}
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| {

@@ -201,6 +201,20 @@ impl Job {
             ),
             Command::Trash(items) => self.trash(&items),
             Command::WriteFile { path, contents } => write_file(&self.sink, &path, &contents),
+            Command::Dupes(c) => {
+                let after = super::dupes::handle(
+                    &mut self.lib,
+                    &mut self.index,
+                    &self.sink,
+                    &self.control,
+                    c,
+                );
+                match after {
+                    super::dupes::After::Nothing => {}
+                    super::dupes::After::Status => self.send_status(),
+                    super::dupes::After::Rescan => self.scan(),
+                }
+            }
             Command::Shutdown => return false,
         }
         true

@@ -6,6 +6,7 @@
 //! After every event the worker calls a waker closure (in the app: `ctx.request_repaint()`), so no
 //! egui type crosses into this module and tests can pass a no-op waker.
 
+pub mod dupes;
 mod hook;
 pub mod job;
 mod search;
@@ -112,6 +113,8 @@ pub enum Command {
         /// Bytes to write.
         contents: Vec<u8>,
     },
+    /// A job of the duplicates view (scan, trash, undo...); answered with [`Event::Dupes`].
+    Dupes(dupes::DupesCommand),
     /// Stop the job thread.
     Shutdown,
 }
@@ -234,6 +237,8 @@ pub enum Event {
         /// Why it failed; `None` on success.
         error: Option<String>,
     },
+    /// An answer of a duplicates job.
+    Dupes(dupes::DupesEvent),
     /// Something a person should know that is not an error.
     Notice(String),
     /// Something failed; the message says what and what to do.
@@ -275,6 +280,8 @@ pub(crate) struct Control {
     pub cancel: CancelFlag,
     /// Set when the worker must exit.
     pub shutdown: AtomicBool,
+    /// Stops the current duplicate scan.
+    pub dupes_cancel: CancelFlag,
 }
 
 /// Events out, with the waker called after each.
@@ -348,6 +355,11 @@ impl WorkerHandle {
         }
     }
 
+    /// Stop the running duplicate scan (it answers with a "cancelled" failure).
+    pub fn cancel_dupes_scan(&self) {
+        self.control.dupes_cancel.cancel();
+    }
+
     /// The next event, if one is waiting.
     pub fn try_recv(&self) -> Option<Event> {
         self.events.try_recv().ok()
@@ -358,6 +370,7 @@ impl Drop for WorkerHandle {
     fn drop(&mut self) {
         self.control.shutdown.store(true, Ordering::SeqCst);
         self.control.cancel.cancel();
+        self.control.dupes_cancel.cancel();
         let _ = self.commands.try_send(Command::Shutdown);
         if let Some(job) = self.job.take() {
             // Keep draining so a job blocked on a full event queue can finish.

@@ -1,0 +1,327 @@
+//! The Duplicates view: summary and scan controls on top, the settings panel on the right, the
+//! groups (largest savings first, virtualised) or the compare view in the middle, and the
+//! "move to trash" bar at the bottom (keys in `keys.rs`).
+
+use super::compare::{self, CompareState};
+use super::folder_picker::FolderPicker;
+use super::settings_panel;
+use super::state::{DupesState, ScanState, default_other};
+use super::tile::{self, TileInfo};
+use super::trash_flow;
+use crate::core::dupes::DupeGroup;
+use crate::ui::format;
+use crate::ui::textures::TextureCache;
+use crate::worker::thumbnails::ThumbKey;
+use egui::{Panel, RichText, Ui};
+
+/// Side of the thumbnails in group rows.
+const TILE_SIDE_PX: f32 = 170.0;
+
+/// What the view needs to know about the library.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LibraryInfo {
+    /// Indexing is running.
+    pub indexing: bool,
+    /// Indexed photos, when known.
+    pub photos: Option<u64>,
+}
+
+/// The duplicates view: its state plus the folder dialog.
+pub struct DupesView {
+    /// Groups, marks, settings.
+    pub state: DupesState,
+    picker: FolderPicker,
+}
+
+impl DupesView {
+    /// Wrap a state.
+    pub fn new(state: DupesState) -> Self {
+        Self {
+            state,
+            picker: FolderPicker::default(),
+        }
+    }
+
+    /// Draw the view; `keyboard` is false while a window above it takes the keys.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        lib: LibraryInfo,
+        textures: &mut TextureCache,
+        wanted: &mut Vec<ThumbKey>,
+        keyboard: bool,
+    ) {
+        let state = &mut self.state;
+        if let Some(folder) = self.picker.poll()
+            && !state.settings.reference_folders.contains(&folder)
+        {
+            state.settings.reference_folders.push(folder);
+            state.settings_changed();
+        }
+        // Scan once by itself when the view is first shown on an indexed library.
+        if !state.requested
+            && !state.has_graph()
+            && !lib.indexing
+            && lib.photos.is_some_and(|n| n > 0)
+        {
+            state.request_scan();
+        }
+        if keyboard && state.confirm.is_none() {
+            super::keys::keys(ui, state);
+        }
+        Panel::top("dupes_summary").show(ui, |ui| {
+            ui.add_space(4.0);
+            summary_ui(ui, state, lib);
+            ui.add_space(4.0);
+        });
+        Panel::bottom("dupes_actions").show(ui, |ui| {
+            ui.add_space(4.0);
+            actions_ui(ui, state);
+            ui.add_space(4.0);
+        });
+        if state.compare.is_some() {
+            compare::compare_ui(ui, state, textures, wanted);
+            return;
+        }
+        let acts = Panel::right("dupes_settings")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| settings_panel::settings_panel_ui(ui, state))
+            .inner;
+        if acts.add_reference {
+            self.picker.open(ui.ctx());
+        }
+        list_ui(ui, state, lib, textures, wanted);
+    }
+}
+
+/// Count, bytes, scan progress and the scan button.
+fn summary_ui(ui: &mut Ui, state: &mut DupesState, lib: LibraryInfo) {
+    ui.horizontal_wrapped(|ui| {
+        match state.scan.clone() {
+            ScanState::Running { stage, done, total } => {
+                ui.spinner();
+                let count = match total {
+                    Some(t) if t > 0 => format!(" {done} of {t}"),
+                    _ if done > 0 => format!(" {done}"),
+                    _ => String::new(),
+                };
+                ui.label(format!("Looking for duplicates: {stage}{count}…"));
+                if ui.button("Cancel").clicked() {
+                    state.cancel_requested = true;
+                }
+                return;
+            }
+            ScanState::Failed(why) => {
+                ui.label(RichText::new(why).color(ui.visuals().error_fg_color));
+            }
+            ScanState::Idle => {}
+        }
+        if state.has_graph() {
+            let groups = state.groups().len();
+            let photos: usize = state.groups().iter().map(|g| g.members.len()).sum();
+            ui.label(
+                RichText::new(format!(
+                    "{groups} group{} · {photos} photos · {} reclaimable",
+                    if groups == 1 { "" } else { "s" },
+                    format::bytes(state.reclaimable_total())
+                ))
+                .strong()
+                .size(16.0),
+            );
+            ui.label(RichText::new(format!("(of {} photos scanned)", state.photo_count())).weak());
+        }
+        let scan_text = if state.has_graph() {
+            "Scan again"
+        } else {
+            "Find duplicates"
+        };
+        if ui
+            .add_enabled(!lib.indexing, egui::Button::new(scan_text))
+            .on_disabled_hover_text("Wait for indexing to finish")
+            .clicked()
+        {
+            state.request_scan();
+        }
+        if state.stale {
+            ui.label(
+                RichText::new("The library changed since this scan")
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
+    });
+}
+
+/// The "move to trash" bar.
+fn actions_ui(ui: &mut Ui, state: &mut DupesState) {
+    ui.horizontal(|ui| {
+        let (n, bytes) = state.marked_total();
+        let text = format!(
+            "Move {n} marked photo{} ({}) to the trash…",
+            if n == 1 { "" } else { "s" },
+            format::bytes(bytes)
+        );
+        if ui
+            .add_enabled(n > 0, egui::Button::new(RichText::new(text).strong()))
+            .on_hover_text("Asks first. Files go to the trash, never deleted; you can undo.")
+            .clicked()
+        {
+            state.confirm = state.plan_trash();
+        }
+        ui.label(
+            RichText::new(
+                "Marked photos go to the trash (never deleted). Similar shots start unmarked.",
+            )
+            .weak(),
+        );
+    });
+    trash_flow::confirm_ui(ui.ctx(), state);
+}
+
+/// The virtualised list of groups.
+fn list_ui(
+    ui: &mut Ui,
+    state: &mut DupesState,
+    lib: LibraryInfo,
+    textures: &mut TextureCache,
+    wanted: &mut Vec<ThumbKey>,
+) {
+    if !state.has_graph() {
+        ui.vertical_centered(|ui| {
+            ui.add_space(60.0);
+            ui.heading("Duplicates");
+            if lib.photos == Some(0) {
+                ui.label("Add a library folder first; duplicates are found among indexed photos.");
+            } else if lib.indexing {
+                ui.label("Indexing is running; the scan starts when it is done.");
+            } else if !matches!(state.scan, ScanState::Running { .. }) {
+                ui.label("Finds exact copies, edited copies and similar shots.");
+            }
+        });
+        return;
+    }
+    if state.groups().is_empty() {
+        ui.vertical_centered(|ui| {
+            ui.add_space(60.0);
+            ui.heading("No duplicates at these settings");
+            ui.label(format!(
+                "Among {} photos. Lower a threshold or show more tiers on the right.",
+                state.photo_count()
+            ));
+        });
+        return;
+    }
+    let header_h = ui.spacing().interact_size.y + 6.0;
+    let row_h = header_h + tile::tile_height(ui, TILE_SIDE_PX) + 30.0;
+    let mut area = egui::ScrollArea::vertical()
+        .id_salt("dupes_groups")
+        .auto_shrink([false, false]);
+    if state.scroll_to_selected {
+        state.scroll_to_selected = false;
+        let spacing = ui.spacing().item_spacing.y;
+        area = area.vertical_scroll_offset(state.selected as f32 * (row_h + spacing));
+    }
+    let n = state.groups().len();
+    area.show_rows(ui, row_h, n, |ui, range| {
+        for g in range {
+            group_ui(ui, state, g, row_h, textures, wanted);
+        }
+    });
+}
+
+/// One group: header with tier, count and savings, then its photos.
+fn group_ui(
+    ui: &mut Ui,
+    state: &mut DupesState,
+    g: usize,
+    row_h: f32,
+    textures: &mut TextureCache,
+    wanted: &mut Vec<ThumbKey>,
+) {
+    let Some(group) = state.groups().get(g).cloned() else {
+        return;
+    };
+    let selected = g == state.selected;
+    let stroke = if selected {
+        ui.visuals().selection.stroke
+    } else {
+        ui.visuals().widgets.noninteractive.bg_stroke
+    };
+    egui::Frame::group(ui.style())
+        .stroke(stroke)
+        .show(ui, |ui| {
+            ui.set_height(row_h - 18.0);
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(header(g, &group)).strong());
+                let marked: u64 = state.marked_in(g).iter().map(|m| m.photo.bytes).sum();
+                ui.label(format!(
+                    "{} reclaimable · {} marked",
+                    format::bytes(group.reclaimable_bytes()),
+                    format::bytes(marked)
+                ));
+                if ui.button("Compare").on_hover_text("Enter").clicked() {
+                    state.select_group(g);
+                    state.compare = Some(CompareState::new(default_other(&group)));
+                }
+                if ui
+                    .button("Not a duplicate")
+                    .on_hover_text("Never group these photos again (kept across moves and renames)")
+                    .clicked()
+                {
+                    state.ignore_group(g);
+                }
+            });
+            egui::ScrollArea::horizontal()
+                .id_salt(("dupes_row", g))
+                .show(ui, |ui| {
+                    ui.horizontal_top(|ui| {
+                        for (i, m) in group.members.iter().enumerate() {
+                            let info = TileInfo {
+                                member: m,
+                                kept: i == group.keep,
+                                marked: state.is_marked(g, i),
+                                focused: selected && i == state.member,
+                            };
+                            let r = tile::tile_ui(ui, &info, TILE_SIDE_PX, textures, wanted);
+                            if r.clicked || r.keep || r.toggle_mark || r.compare {
+                                state.selected = g;
+                                state.member = i;
+                            }
+                            if r.keep {
+                                state.set_keep(g, i);
+                            }
+                            if r.toggle_mark {
+                                state.toggle_mark(g, i);
+                            }
+                            if r.compare {
+                                open_compare(state);
+                            }
+                        }
+                    });
+                });
+        });
+}
+
+/// "Group 3 · near duplicates · 4 photos".
+fn header(g: usize, group: &DupeGroup) -> String {
+    format!(
+        "Group {} · {} · {} photos",
+        g + 1,
+        tile::tier_label(group.tier),
+        group.members.len()
+    )
+}
+
+/// Open the compare view on the selected group, with the focused photo on the right.
+pub(super) fn open_compare(state: &mut DupesState) {
+    let Some(group) = state.groups().get(state.selected) else {
+        return;
+    };
+    let other = if state.member == group.keep || state.member >= group.members.len() {
+        default_other(group)
+    } else {
+        state.member
+    };
+    state.compare = Some(CompareState::new(other));
+}
