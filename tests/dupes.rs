@@ -381,24 +381,13 @@ fn chains_are_not_grouped_transitively() {
     }
 }
 
-/// Deterministic xorshift in [0, 1).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
-
 /// Speed of grouping an indexed library: synthetic descriptor-like vectors (low intrinsic
 /// dimension, like real ones) and signatures; a fifth of the photos have 1–3 edited copies.
-/// Run: `LOOKALIKE_BENCH_N=100000 cargo test --release --test dupes -- --ignored --nocapture`
+/// The same as `lookalike bench --dupes N` (release build); here for a quick check:
+/// `LOOKALIKE_BENCH_N=20000 cargo test --test dupes -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn bench_grouping_speed() {
-    use lookalike::core::dupes::GraphInput;
     use lookalike::core::index::VectorIndex;
     use std::time::Instant;
     let n: usize = std::env::var("LOOKALIKE_BENCH_N")
@@ -406,73 +395,8 @@ fn bench_grouping_speed() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let dim = lookalike::core::embed::descriptor::DESCRIPTOR_DIM;
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let latent = 24;
-    let basis: Vec<f32> = (0..dim * latent).map(|_| rng.next() - 0.5).collect();
-    let unit = |mut v: Vec<f32>| {
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
-        v.iter_mut().for_each(|x| *x /= norm);
-        v
-    };
-    let mut input = GraphInput::default();
-    let mut id = 0i64;
     let t = Instant::now();
-    while (id as usize) < n {
-        let z: Vec<f32> = (0..latent).map(|_| rng.next() - 0.5).collect();
-        let base: Vec<f32> = (0..dim)
-            .map(|d| (0..latent).map(|k| basis[d * latent + k] * z[k]).sum())
-            .collect();
-        let (fx, fy, ph) = (
-            1.0 + 6.0 * rng.next(),
-            1.0 + 6.0 * rng.next(),
-            6.0 * rng.next(),
-        );
-        // A fixed per-scene texture (the fine detail copies share) over a smooth layout.
-        let texture: Vec<f32> = (0..1024).map(|_| 24.0 * (rng.next() - 0.5)).collect();
-        let sig = |shift: f32, noise: &mut Rng| -> Vec<u8> {
-            (0..1024)
-                .map(|i| {
-                    let sx = ((i % 32) as f32 + shift * 32.0).min(31.0) as usize;
-                    let (x, y) = ((i % 32) as f32 / 32.0 + shift, (i / 32) as f32 / 32.0);
-                    let v = 128.0
-                        + 50.0 * (fx * x * 3.0 + ph).sin() * (fy * y * 3.0).cos()
-                        + texture[(i / 32) * 32 + sx]
-                        + 4.0 * (noise.next() - 0.5);
-                    v.clamp(0.0, 255.0) as u8
-                })
-                .collect()
-        };
-        let copies = if rng.next() < 0.2 {
-            1 + (rng.next() * 3.0) as usize
-        } else {
-            0
-        };
-        for c in 0..=copies {
-            let v: Vec<f32> = base
-                .iter()
-                .map(|x| {
-                    x + if c == 0 {
-                        0.0
-                    } else {
-                        0.02 * (rng.next() - 0.5)
-                    }
-                })
-                .collect();
-            input.vectors.insert(id, unit(v));
-            let shift = if c > 0 && rng.next() < 0.3 { 0.03 } else { 0.0 };
-            input.signatures.insert(id, sig(shift, &mut rng));
-            input.photos.push(entry(
-                id,
-                &format!("p{id}.jpg"),
-                4000,
-                3000,
-                1_000_000 + id as u64,
-                "jpeg",
-                id,
-            ));
-            id += 1;
-        }
-    }
+    let input = lookalike::cli::bench_dupes::synthetic_input(n);
     let gen_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let mut vectors: Vec<(i64, Vec<f32>)> =
@@ -486,6 +410,7 @@ fn bench_grouping_speed() {
         input,
         &index,
         &GraphOptions::default(),
+        &mut dupes::PairCache::default(),
         &NoProgress,
         &CancelFlag::new(),
     )

@@ -10,7 +10,28 @@ use std::path::Path;
 use std::time::Instant;
 
 /// Run the benchmark.
-pub fn run(dir: &Path, model: &str, device: &str, synthetic: usize) -> Result<()> {
+pub fn run(
+    dir: Option<&Path>,
+    model: &str,
+    device: &str,
+    synthetic: usize,
+    dupes: usize,
+) -> Result<()> {
+    let Some(dir) = dir else {
+        if synthetic == 0 && dupes == 0 {
+            bail!("give a folder of photos to benchmark, or --synthetic N / --dupes N");
+        }
+        if synthetic > 0 {
+            let dim = registry::build(model, &std::env::temp_dir(), device)?
+                .primary()
+                .dim();
+            synthetic_queries(synthetic, dim);
+        }
+        if dupes > 0 {
+            super::bench_dupes::run(dupes)?;
+        }
+        return Ok(());
+    };
     if !dir.is_dir() {
         bail!("{} is not a folder", dir.display());
     }
@@ -79,6 +100,9 @@ pub fn run(dir: &Path, model: &str, device: &str, synthetic: usize) -> Result<()
         );
         if synthetic > 0 {
             synthetic_queries(synthetic, active.primary().dim());
+        }
+        if dupes > 0 {
+            super::bench_dupes::run(dupes)?;
         }
         Ok(())
     })();

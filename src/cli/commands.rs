@@ -2,7 +2,9 @@
 
 use super::progress_bar::TerminalProgress;
 use super::{Cli, Command};
+use crate::core::dupes::{self, DupeSettings, GraphOptions, pair_cache};
 use crate::core::embed::registry::{self, ActiveEmbedders};
+use crate::core::error::Error as CoreError;
 use crate::core::library::{Library, META_QUERY_EMBEDDER};
 use crate::core::progress::CancelFlag;
 use crate::core::query;
@@ -37,7 +39,8 @@ pub fn run(cli: Cli) -> Result<()> {
             model,
             device,
             synthetic,
-        }) => super::bench::run(&dir, &model, &device, synthetic),
+            dupes,
+        }) => super::bench::run(dir.as_deref(), &model, &device, synthetic, dupes),
         Some(Command::Dupes {
             tier,
             json,
@@ -120,6 +123,26 @@ fn index(
     );
     progress.finish();
     let report = report?;
+    let changed = report.embedded + report.reused + report.moved + report.removed > 0;
+    let has_photos = lib.catalog.counts()?.0 > 0;
+    if !report.cancelled
+        && has_photos
+        && (changed || !lib.data_dir.root().join(pair_cache::FILE).exists())
+    {
+        // Pixel-check the new candidate pairs now, so `dupes` and the Duplicates view answer at
+        // once; an interruption here loses nothing (the next scan checks what is missing).
+        let progress = TerminalProgress::new(false);
+        let opts = GraphOptions {
+            mirror: DupeSettings::load(lib.data_dir.root()).thresholds.mirror,
+            ..GraphOptions::default()
+        };
+        let checked = dupes::scan(&lib, &opts, &progress, &cancel);
+        progress.finish();
+        match checked {
+            Ok(_) | Err(CoreError::Cancelled) => {}
+            Err(e) => eprintln!("lookalike: duplicate pre-check skipped: {e}"),
+        }
+    }
     let secs = report.elapsed_ms / 1e3;
     let rate = if secs > 0.0 {
         report.embedded as f64 / secs

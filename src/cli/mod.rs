@@ -2,6 +2,7 @@
 //! worker runs). Human output by default, `--json` for tools; errors are one line on stderr.
 
 mod bench;
+pub mod bench_dupes;
 mod commands;
 mod dupes;
 mod models;
@@ -109,8 +110,8 @@ pub enum Command {
     },
     /// Measure indexing speed per stage on a folder (uses a throwaway data dir).
     Bench {
-        /// Folder with photos.
-        dir: PathBuf,
+        /// Folder with photos (optional with --synthetic or --dupes alone).
+        dir: Option<PathBuf>,
         /// Model to benchmark.
         #[arg(long, default_value = "descriptor")]
         model: String,
@@ -120,6 +121,9 @@ pub enum Command {
         /// Also measure query latency with this many synthetic vectors (0 = skip).
         #[arg(long, default_value_t = 0)]
         synthetic: usize,
+        /// Also time duplicate grouping on this many synthetic photos (0 = skip).
+        #[arg(long, default_value_t = 0)]
+        dupes: usize,
     },
 }
 

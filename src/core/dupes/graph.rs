@@ -3,6 +3,7 @@
 //! regrouping with other thresholds reads it again without touching the index or the disk.
 
 use super::align::{self, PixelMatch};
+use super::pair_cache::{PairCache, PairKey};
 use super::symmetry::{self, Symmetry};
 use crate::core::catalog::PhotoInfo;
 use crate::core::error::{Error, Result};
@@ -49,6 +50,8 @@ pub struct GraphOptions {
     pub min_similarity: f32,
     /// Edges at or above this descriptor cosine get the pixel check.
     pub pixel_check_from: f32,
+    /// Linked neighbours at or above this cosine also lend their own links as candidates.
+    pub hop_from: f32,
 }
 
 impl Default for GraphOptions {
@@ -59,6 +62,7 @@ impl Default for GraphOptions {
             mirror: false,
             min_similarity: 0.45,
             pixel_check_from: 0.45,
+            hop_from: 0.8,
         }
     }
 }
@@ -92,8 +96,10 @@ pub struct BuildStats {
     pub classes: usize,
     /// Edges kept.
     pub edges: usize,
-    /// Pairs that got the full pixel alignment.
+    /// Pairs that got the full pixel alignment in this build.
     pub pixel_checked: u64,
+    /// Pairs whose pixel check came from the cache of earlier scans.
+    pub pixel_cached: u64,
     /// Index searches.
     pub search_ms: f64,
     /// Pixel checks.
@@ -124,12 +130,14 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 impl CandidateGraph {
-    /// Build the graph: classes by content hash, then k-nearest searches per class, then pixel
-    /// checks on the closer pairs. Parallel over the available cores; honours `cancel`.
+    /// Build the graph: classes by content hash, then k nearest neighbours per class, then pixel
+    /// checks on the closer pairs (reusing and filling `cache`). Parallel over the available
+    /// cores; honours `cancel`.
     pub fn build(
         input: GraphInput,
         index: &VectorIndex,
         opts: &GraphOptions,
+        cache: &mut PairCache,
         progress: &dyn Progress,
         cancel: &CancelFlag,
     ) -> Result<Self> {
@@ -164,16 +172,38 @@ impl CandidateGraph {
             None => vec![None; classes.len()],
         };
         drop(semantic);
-        let largest_class = classes.iter().map(Vec::len).max().unwrap_or(1);
-        // 2. Neighbour searches (one per class, or eight with mirror search).
+        // 2. Candidates. Straight copies: the index's own neighbour links, widened by one hop
+        //    through close neighbours (HNSW's heuristic keeps one of several near-identical
+        //    points in a list; the others are one hop away). Mirror/rotation variants are not
+        //    in the index, so those are searched for (off by default).
         let started = Instant::now();
-        let symmetries: Vec<Symmetry> = if opts.mirror {
-            Symmetry::all().to_vec()
-        } else {
-            vec![Symmetry::IDENTITY]
-        };
         let done = AtomicU64::new(0);
         let total = classes.len() as u64;
+        let links = index.neighbour_links();
+        let member_ids = |c: usize| classes[c].iter().map(|&m| photos[m as usize].info.id);
+        let class_links: Vec<Vec<(u32, f32)>> = (0..classes.len())
+            .map(|c| {
+                let mut out: Vec<(u32, f32)> = member_ids(c)
+                    .filter_map(|id| links.get(&id))
+                    .flatten()
+                    .filter_map(|nb| class_of_id.get(&nb.id).map(|&o| (o, nb.score)))
+                    .filter(|&(o, _)| o as usize != c)
+                    .collect();
+                out.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)));
+                out.dedup_by_key(|x| x.0);
+                out
+            })
+            .collect();
+        drop(links);
+        let symmetries: Vec<Symmetry> = if opts.mirror {
+            Symmetry::all()
+                .into_iter()
+                .filter(|s| !s.is_identity())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let largest_class = classes.iter().map(Vec::len).max().unwrap_or(1);
         // Identical copies share one vector and crowd a result list: ask for more in that case.
         let k = opts.k + largest_class.min(64);
         let raw: Vec<Vec<Edge>> = (0..classes.len())
@@ -183,7 +213,7 @@ impl CandidateGraph {
                     return Vec::new();
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed);
-                if n.is_multiple_of(2048) {
+                if n.is_multiple_of(4096) {
                     progress.update(ProgressUpdate {
                         stage: "finding candidates",
                         done: n,
@@ -195,13 +225,52 @@ impl CandidateGraph {
                     return Vec::new();
                 };
                 let mut out: Vec<Edge> = Vec::new();
-                for &sym in &symmetries {
-                    let query = if sym.is_identity() {
-                        Some(v.clone())
+                let edge = |other: u32, score: f32, sym: Symmetry| {
+                    let (a, b, symmetry) = if (c as u32) < other {
+                        (c as u32, other, sym)
                     } else {
-                        sym.apply_descriptor(v)
+                        (other, c as u32, sym.inverse())
                     };
-                    let Some(query) = query else { continue };
+                    Edge {
+                        a,
+                        b,
+                        similarity: score.clamp(-1.0, 1.0),
+                        semantic: None,
+                        pixel: None,
+                        symmetry,
+                        colour: None,
+                    }
+                };
+                // Linked classes and, through the close ones, their links; scored exactly.
+                let mut seen: Vec<u32> = class_links[c].iter().map(|x| x.0).collect();
+                for &(o, score) in &class_links[c] {
+                    if score >= opts.hop_from {
+                        seen.extend(class_links[o as usize].iter().map(|x| x.0));
+                    }
+                }
+                seen.sort_unstable();
+                seen.dedup();
+                let mut scored: Vec<(u32, f32)> = seen
+                    .into_iter()
+                    .filter(|&o| o as usize != c)
+                    .filter_map(|o| {
+                        class_vectors[o as usize]
+                            .as_ref()
+                            .map(|w| (o, crate::core::index::dot(v, w)))
+                    })
+                    .filter(|&(_, s)| s >= opts.min_similarity)
+                    .collect();
+                scored.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+                scored.truncate(opts.k);
+                out.extend(
+                    scored
+                        .into_iter()
+                        .map(|(o, s)| edge(o, s, Symmetry::IDENTITY)),
+                );
+                for &sym in &symmetries {
+                    let Some(query) = sym.apply_descriptor(v) else {
+                        continue;
+                    };
                     for nb in index.search_ef(&query, k, opts.ef.max(k)) {
                         let Some(&other) = class_of_id.get(&nb.id) else {
                             continue;
@@ -209,20 +278,7 @@ impl CandidateGraph {
                         if other as usize == c || nb.score < opts.min_similarity {
                             continue;
                         }
-                        let (a, b, symmetry) = if (c as u32) < other {
-                            (c as u32, other, sym)
-                        } else {
-                            (other, c as u32, sym.inverse())
-                        };
-                        out.push(Edge {
-                            a,
-                            b,
-                            similarity: nb.score.clamp(-1.0, 1.0),
-                            semantic: None,
-                            pixel: None,
-                            symmetry,
-                            colour: None,
-                        });
+                        out.push(edge(other, nb.score, sym));
                     }
                 }
                 out
@@ -245,52 +301,90 @@ impl CandidateGraph {
         }
         let mut edges: Vec<Edge> = best.into_values().collect();
         edges.sort_by_key(|e| (e.a, e.b));
-        // 4. Pixel checks and semantic scores.
+        // 4. Pixel checks (cached ones reused) and semantic scores.
         let started = Instant::now();
         let checked = AtomicU64::new(0);
+        let hits = AtomicU64::new(0);
+        let edge_count = edges.len() as u64;
+        done.store(0, Ordering::Relaxed);
         let sig_of = |c: u32| signatures.get(&photos[classes[c as usize][0] as usize].info.id);
-        edges.par_iter_mut().for_each(|e| {
-            if cancel.is_cancelled() {
-                return;
-            }
-            if let (Some(x), Some(y)) =
-                (&class_semantic[e.a as usize], &class_semantic[e.b as usize])
-            {
-                e.semantic = Some(dot(x, y));
-            }
-            if let (Some(x), Some(y)) = (&class_vectors[e.a as usize], &class_vectors[e.b as usize])
-            {
-                let x = if e.symmetry.is_identity() {
-                    Some(x.clone())
-                } else {
-                    e.symmetry.apply_descriptor(x)
+        let hash_of = |c: u32| photos[classes[c as usize][0] as usize].hash;
+        let cache_ref = &*cache;
+        let fresh: Vec<Option<(PairKey, PixelMatch)>> = edges
+            .par_iter_mut()
+            .map(|e| {
+                if cancel.is_cancelled() {
+                    return None;
+                }
+                let n = done.fetch_add(1, Ordering::Relaxed);
+                if n.is_multiple_of(1024) {
+                    progress.update(ProgressUpdate {
+                        stage: "checking pixels of close pairs",
+                        done: n,
+                        total: Some(edge_count),
+                        current: None,
+                    });
+                }
+                if let (Some(x), Some(y)) =
+                    (&class_semantic[e.a as usize], &class_semantic[e.b as usize])
+                {
+                    e.semantic = Some(dot(x, y));
+                }
+                if let (Some(x), Some(y)) =
+                    (&class_vectors[e.a as usize], &class_vectors[e.b as usize])
+                {
+                    let x = if e.symmetry.is_identity() {
+                        Some(x.clone())
+                    } else {
+                        e.symmetry.apply_descriptor(x)
+                    };
+                    e.colour = x.and_then(|x| symmetry::colour_agreement(&x, y));
+                }
+                if e.similarity < opts.pixel_check_from {
+                    return None;
+                }
+                let key = match (hash_of(e.a), hash_of(e.b)) {
+                    (Some(ha), Some(hb)) => Some(PairKey::new(&ha, &hb, e.symmetry)),
+                    _ => None,
                 };
-                e.colour = x.and_then(|x| symmetry::colour_agreement(&x, y));
-            }
-            if e.similarity < opts.pixel_check_from {
-                return;
-            }
-            let (Some(sa), Some(sb)) = (sig_of(e.a), sig_of(e.b)) else {
-                return;
-            };
-            let sa = if e.symmetry.is_identity() {
-                Some(sa.clone())
-            } else {
-                e.symmetry.apply_signature(sa)
-            };
-            if let Some(sa) = sa {
+                if let Some(m) = key.and_then(|k| cache_ref.get(&k)) {
+                    hits.fetch_add(1, Ordering::Relaxed);
+                    e.pixel = Some(m);
+                    return None;
+                }
+                let (Some(sa), Some(sb)) = (sig_of(e.a), sig_of(e.b)) else {
+                    return None;
+                };
+                let sa = if e.symmetry.is_identity() {
+                    Some(sa.clone())
+                } else {
+                    e.symmetry.apply_signature(sa)
+                };
+                let m = align::match_signatures(&sa?, sb)?;
                 checked.fetch_add(1, Ordering::Relaxed);
-                e.pixel = align::match_signatures(&sa, sb);
-            }
-        });
+                e.pixel = Some(m);
+                key.map(|k| (k, m))
+            })
+            .collect();
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
+        }
+        for e in &edges {
+            if e.pixel.is_some()
+                && let (Some(ha), Some(hb)) = (hash_of(e.a), hash_of(e.b))
+            {
+                cache.touch(PairKey::new(&ha, &hb, e.symmetry));
+            }
+        }
+        for (k, m) in fresh.into_iter().flatten() {
+            cache.insert(k, m);
         }
         let stats = BuildStats {
             photos: photos.len(),
             classes: classes.len(),
             edges: edges.len(),
             pixel_checked: checked.into_inner(),
+            pixel_cached: hits.into_inner(),
             search_ms,
             verify_ms: started.elapsed().as_secs_f64() * 1e3,
         };

@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod graph;
 pub mod ignore;
 pub mod keep;
+pub mod pair_cache;
 mod plane;
 pub mod symmetry;
 pub mod trash;
@@ -19,6 +20,7 @@ pub use cluster::{Thresholds, Tier};
 pub use graph::{CandidateGraph, GraphInput, GraphOptions, PhotoEntry};
 pub use ignore::IgnoreList;
 pub use keep::KeepRule;
+pub use pair_cache::PairCache;
 
 use crate::core::catalog::PhotoInfo;
 use crate::core::datadir::write_atomic;
@@ -156,7 +158,8 @@ pub fn load_input(lib: &Library) -> Result<GraphInput> {
     })
 }
 
-/// Build the candidate graph of an indexed library (loads the descriptor index).
+/// Build the candidate graph of an indexed library (loads the descriptor index). Pixel checks
+/// of earlier scans are reused from the data dir's pair cache, and new ones added to it.
 pub fn scan(
     lib: &Library,
     opts: &GraphOptions,
@@ -171,7 +174,13 @@ pub fn scan(
         )));
     }
     let index = lib.open_index(&Descriptor::new())?;
-    CandidateGraph::build(input, &index, opts, progress, cancel)
+    let root = lib.data_dir.root();
+    let mut cache = PairCache::load(root);
+    let graph = CandidateGraph::build(input, &index, opts, &mut cache, progress, cancel)?;
+    // The cache only saves work: a data dir that cannot take it (read-only, full) still gets
+    // its groups, and the next scan checks those pairs again.
+    let _ = cache.save(root);
+    Ok(graph)
 }
 
 /// Group the graph with `settings`, skipping what `ignore` marks; largest savings first.
