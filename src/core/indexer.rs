@@ -100,11 +100,16 @@ enum Outcome {
     },
     /// Not an image at all (no image extension, unknown content): ignored.
     Ignored,
+    /// The file is gone since the walk (deleted, or its drive unplugged): nothing is recorded,
+    /// so it is read again when it comes back.
+    Vanished,
 }
 
 /// Extensions a person expects to be photos: if such a file fails, it is reported.
 const IMAGE_EXTS: &[&str] = &[
-    "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "tif", "tiff", "bmp", "dib",
+    "jpg", "jpeg", "jpe", "jfif", "png", "apng", "gif", "webp", "tif", "tiff", "bmp", "dib", "ico",
+    "pbm", "pgm", "ppm", "pnm", "pam", "tga", "dds", "heic", "heif", "avif", "jxl", "jp2", "j2k",
+    "psd", "mpo", "dng", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf",
 ];
 
 fn looks_like_photo_name(p: &Path) -> bool {
@@ -146,6 +151,7 @@ fn process_file(
     let t = Instant::now();
     let bytes = match image_io::read_file(&file.path) {
         Ok(b) => b,
+        Err(_) if std::fs::symlink_metadata(&file.path).is_err() => return Outcome::Vanished,
         Err(e) => {
             return Outcome::Failed {
                 file: file.clone(),
@@ -156,21 +162,17 @@ fn process_file(
     };
     let hash: [u8; 32] = *blake3::hash(&bytes).as_bytes();
     add(&clocks.read, t);
-    if image_io::sniff_format(&bytes).is_none() {
-        if !looks_like_photo_name(&file.path) {
+    let Some(format) = image_io::sniff_file(&bytes, &file.path) else {
+        let reason = image_io::unknown(&bytes);
+        if !looks_like_photo_name(&file.path) && !matches!(reason, DecodeError::Unsupported(_)) {
             return Outcome::Ignored;
         }
-        let reason = if bytes.is_empty() {
-            DecodeError::Empty
-        } else {
-            DecodeError::UnknownFormat
-        };
         return Outcome::Failed {
             file: file.clone(),
             hash: Some(hash),
             reason: reason.to_string(),
         };
-    }
+    };
     if known_hashes.contains(&hash) {
         return Outcome::Known {
             file: file.clone(),
@@ -178,7 +180,7 @@ fn process_file(
         };
     }
     let t = Instant::now();
-    let decoded = image_io::decode_bounded(bytes, min_side, image_io::DECODE_TIMEOUT);
+    let decoded = image_io::decode_bounded_as(bytes, format, min_side, image_io::DECODE_TIMEOUT);
     add(&clocks.decode, t);
     let decoded = match decoded {
         Ok(d) => d,
@@ -272,6 +274,8 @@ pub fn run_index(
     report.warnings.extend(scanned.warnings.iter().cloned());
     // 2. Diff with the catalog.
     let known = catalog.known_files()?;
+    let mut scanned = scanned;
+    keep_photos_of_empty_roots(&mut scanned, &known, progress, &mut report);
     let needed: Vec<String> = embedders.iter().map(|e| e.id().to_string()).collect();
     let complete = |k: &KnownFile| k.failed || needed.iter().all(|n| k.embedders.contains(n));
     let seen: HashSet<&Path> = scanned.files.iter().map(|f| f.path.as_path()).collect();
@@ -328,6 +332,7 @@ pub fn run_index(
     let mut embed_time = Duration::ZERO;
     let mut insert_time = Duration::ZERO;
     let mut done = 0u64;
+    let mut vanished = 0usize;
     let first_error: Mutex<Option<Error>> = Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -388,6 +393,7 @@ pub fn run_index(
                         });
                     }
                     Outcome::Ignored => {}
+                    Outcome::Vanished => vanished += 1,
                 }
                 if pending.len() >= batch_size || failed_records.len() >= opts.write_batch {
                     writer.flush(&mut pending, &mut failed_records, &mut report)?;
@@ -420,6 +426,14 @@ pub fn run_index(
         return Err(e);
     }
     report.cancelled = cancel.is_cancelled();
+    if vanished > 0 {
+        let w = format!(
+            "{vanished} files disappeared while indexing (deleted, or their drive was unplugged); \
+             they are indexed when they are back"
+        );
+        progress.warn(&w);
+        report.warnings.push(w);
+    }
     // 4. Remove photos whose files are gone (only after a complete walk and run).
     if !report.cancelled && !missing_ids.is_empty() {
         let t = Instant::now();
@@ -456,6 +470,31 @@ pub fn run_index(
     report.stages.insert_ms = insert_time.as_secs_f64() * 1e3;
     report.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(report)
+}
+
+/// A library folder that is now completely empty while the catalog holds photos under it is
+/// most likely an unplugged drive's mount point: its photos are kept, not removed.
+fn keep_photos_of_empty_roots(
+    scanned: &mut scan::ScanResult,
+    known: &HashMap<PathBuf, KnownFile>,
+    progress: &dyn Progress,
+    report: &mut IndexReport,
+) {
+    scanned.complete_roots.retain(|root| {
+        let empty = std::fs::read_dir(root).is_ok_and(|mut d| d.next().is_none());
+        let held = known.keys().filter(|p| p.starts_with(root)).count();
+        if empty && held > 0 {
+            let w = format!(
+                "library folder {} is empty: is its drive unplugged? Its {held} photos are kept; \
+                 plug the drive in and index again",
+                root.display()
+            );
+            progress.warn(&w);
+            report.warnings.push(w);
+            return false;
+        }
+        true
+    });
 }
 
 /// Writes finished photos to the catalog and the indexes (runs on the calling thread).

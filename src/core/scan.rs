@@ -75,7 +75,7 @@ pub fn scan(
             }
             Err(e) => {
                 out.warnings.push(format!(
-                    "library folder {} is not reachable: {e}",
+                    "library folder {} is not available (unplugged drive?): {e}; its photos are kept",
                     root.display()
                 ));
                 continue;
@@ -94,8 +94,14 @@ pub fn scan(
             let entries = match std::fs::read_dir(&dir) {
                 Ok(e) => e,
                 Err(e) => {
-                    out.warnings
-                        .push(format!("cannot read folder {}: {e}", dir.display()));
+                    out.warnings.push(if dir == root {
+                        format!(
+                            "library folder {} is not available (unplugged drive?): {e}; its photos are kept",
+                            dir.display()
+                        )
+                    } else {
+                        format!("cannot read folder {}: {e}; its photos are kept", dir.display())
+                    });
                     complete = false;
                     continue;
                 }
