@@ -227,3 +227,27 @@ fn keep_override_mark_and_trash_with_undo() {
         app.dupes().groups().len() == 1
     });
 }
+
+#[test]
+fn not_a_duplicate_is_remembered_by_content() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (app, _) = dupes_app(tmp.path());
+    let mut h = harness(app);
+    steps(&mut h, 4);
+    assert_eq!(h.state().dupes().groups().len(), 1);
+    h.get_by_label("Not a duplicate").click();
+    steps(&mut h, 4);
+    assert!(h.state().dupes().groups().is_empty(), "the group is gone");
+    let saved = tmp.path().join("data").join("dupes-ignore.json");
+    // Keyed by content hash (the photos' hashes are [1; 32] and [2; 32]).
+    step_until(&mut h, "the ignore list", |_| {
+        std::fs::read_to_string(&saved).is_ok_and(|s| s.contains(&"01".repeat(32)))
+    });
+    drop(h);
+
+    // A new app on the same data dir (as after a restart) still keeps them apart.
+    let (app, _) = dupes_app(tmp.path());
+    let mut h = harness(app);
+    steps(&mut h, 2);
+    assert!(h.state().dupes().groups().is_empty());
+}

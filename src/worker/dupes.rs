@@ -22,6 +22,8 @@ use std::time::Instant;
 
 /// Longest side of the images the difference is computed on.
 pub const DIFF_SIDE_PX: u32 = 768;
+/// Differences up to this (of 255) are re-compression noise and stay dark.
+const DIFF_NOISE: f32 = 10.0;
 /// How much a difference is amplified to be visible.
 const DIFF_GAIN: f32 = 4.0;
 
@@ -275,12 +277,20 @@ pub fn diff_files(a: &Path, b: &Path) -> Result<ThumbPixels, String> {
 pub fn diff_image(a: &RgbImage, b: &RgbImage) -> RgbImage {
     let (w, h) = a.dimensions();
     let b = image_io::resize_exact(b, w, h);
+    // Match b's tone to a's per channel (mean and contrast), so a brightened or re-graded copy
+    // shows the local edits (a caption, a crop edge) rather than one uniform glow.
+    let (ma, sa) = channel_stats(a);
+    let (mb, sb) = channel_stats(&b);
+    let gain: [f32; 3] = std::array::from_fn(|i| if sb[i] > 1.0 { sa[i] / sb[i] } else { 1.0 });
     let mut out = RgbImage::new(w, h);
     for ((pa, pb), po) in a.pixels().zip(b.pixels()).zip(out.pixels_mut()) {
         let d = (0..3)
-            .map(|i| (f32::from(pa.0[i]) - f32::from(pb.0[i])).abs())
+            .map(|i| {
+                let bt = (f32::from(pb.0[i]) - mb[i]) * gain[i] + ma[i];
+                (f32::from(pa.0[i]) - bt).abs()
+            })
             .fold(0.0f32, f32::max);
-        let t = (d * DIFF_GAIN / 255.0).clamp(0.0, 1.0);
+        let t = ((d - DIFF_NOISE) * DIFF_GAIN / 255.0).clamp(0.0, 1.0);
         let grey =
             (0.299 * f32::from(pa.0[0]) + 0.587 * f32::from(pa.0[1]) + 0.114 * f32::from(pa.0[2]))
                 * 0.3;
@@ -290,6 +300,24 @@ pub fn diff_image(a: &RgbImage, b: &RgbImage) -> RgbImage {
         po.0 = [r as u8, g as u8, bl as u8];
     }
     out
+}
+
+/// Mean and standard deviation of each channel.
+fn channel_stats(img: &RgbImage) -> ([f32; 3], [f32; 3]) {
+    let n = (img.width() as f64 * img.height() as f64).max(1.0);
+    let mut sum = [0f64; 3];
+    let mut sq = [0f64; 3];
+    for p in img.pixels() {
+        for i in 0..3 {
+            let v = f64::from(p.0[i]);
+            sum[i] += v;
+            sq[i] += v * v;
+        }
+    }
+    let mean: [f64; 3] = std::array::from_fn(|i| sum[i] / n);
+    let sd: [f32; 3] =
+        std::array::from_fn(|i| (sq[i] / n - mean[i] * mean[i]).max(0.0).sqrt() as f32);
+    (mean.map(|m| m as f32), sd)
 }
 
 /// Where trashed files of the GUI go, for messages.
@@ -304,18 +332,25 @@ mod tests {
 
     #[test]
     fn diff_is_dark_where_equal_and_bright_where_different() {
-        let a = RgbImage::from_pixel(8, 8, Rgb([100, 120, 140]));
+        let a = RgbImage::from_fn(8, 8, |x, y| Rgb([90 + 4 * x as u8, 110 + 3 * y as u8, 140]));
         let mut b = a.clone();
-        for x in 0..4 {
-            for y in 0..8 {
+        for x in 0..2 {
+            for y in 0..2 {
                 b.put_pixel(x, y, Rgb([250, 20, 20]));
             }
         }
         let d = diff_image(&a, &b);
         let same = d.get_pixel(6, 4).0;
-        let differs = d.get_pixel(1, 4).0;
-        assert!(same[0] < 60, "equal area is dim: {same:?}");
-        assert!(differs[0] > 200, "different area is bright: {differs:?}");
+        let differs = d.get_pixel(1, 1).0;
+        assert!(same[0] < 90, "equal area is dim: {same:?}");
+        assert!(differs[0] > 150, "different area is bright: {differs:?}");
+        // A uniformly brighter copy is not a difference.
+        let mut bright = a.clone();
+        for p in bright.pixels_mut() {
+            p.0 = p.0.map(|v| v.saturating_add(30));
+        }
+        let d = diff_image(&a, &bright);
+        assert!(d.pixels().all(|p| p.0[0] < 90), "tone is matched first");
         // A smaller copy is resized onto the first frame.
         let small = image_io::resize_exact(&a, 4, 4);
         assert_eq!(diff_image(&a, &small).dimensions(), (8, 8));

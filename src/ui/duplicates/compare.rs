@@ -178,7 +178,7 @@ pub fn compare_ui(
     let b = group.members[cmp.other].clone();
     let mut close = false;
     ui.horizontal_wrapped(|ui| {
-        if ui.button("← Back to groups (Esc)").clicked() {
+        if ui.button("Back to groups (Esc)").clicked() {
             close = true;
         }
         ui.separator();
@@ -202,7 +202,7 @@ pub fn compare_ui(
         }
         ui.label(
             RichText::new(
-                "scroll: zoom · drag: pan · ←/→: groups · Tab: other photo · K keep · X mark",
+                "scroll: zoom · drag: pan · arrows: groups · N: next photo · K keep · X mark · I: not a duplicate",
             )
             .weak(),
         );
@@ -222,7 +222,7 @@ pub fn compare_ui(
         });
     }
     // Info and actions under the images.
-    let info_h = 64.0;
+    let info_h = 70.0;
     let avail = ui.available_rect_before_wrap();
     let area = Rect::from_min_max(avail.min, Pos2::new(avail.max.x, avail.max.y - info_h));
     let resp = ui.allocate_rect(area, Sense::click_and_drag());
@@ -315,29 +315,39 @@ pub fn compare_ui(
         }
     }
     ui.add_space(4.0);
-    ui.horizontal(|ui| {
-        let half = (ui.available_width() - gap) / 2.0;
-        for (side, m, idx) in [("A", &a, group.keep), ("B", &b, cmp.other)] {
-            ui.allocate_ui(Vec2::new(half, info_h - 8.0), |ui| {
-                ui.vertical(|ui| {
-                    ui.label(RichText::new(format!("{side}: {}", m.photo.path.display())).strong());
-                    ui.label(tile::details(m));
-                    ui.horizontal(|ui| {
-                        if idx == group.keep {
-                            tile::keep_badge(ui);
-                        } else {
-                            if ui.button("Keep this one (K)").clicked() {
-                                state.set_keep(g, idx);
-                            }
-                            let mut marked = state.is_marked(g, idx);
-                            if m.protected {
-                                ui.label(RichText::new("In a reference folder: protected").weak());
-                            } else if ui.checkbox(&mut marked, "Move to trash (X)").changed() {
-                                state.toggle_mark(g, idx);
-                            }
-                        }
-                    });
-                });
+    ui.columns(2, |cols| {
+        for (ui, (side, m, idx)) in cols
+            .iter_mut()
+            .zip([("A", &a, group.keep), ("B", &b, cmp.other)])
+        {
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!("{side}: {}", m.photo.path.display())).strong(),
+                )
+                .truncate(),
+            );
+            ui.label(tile::details(m));
+            ui.horizontal(|ui| {
+                if idx == group.keep {
+                    tile::keep_badge(ui);
+                } else {
+                    if ui.button("Keep this one (K)").clicked() {
+                        state.set_keep(g, idx);
+                    }
+                    let mut marked = state.is_marked(g, idx);
+                    if m.protected {
+                        ui.label(RichText::new("In a reference folder: protected").weak());
+                    } else if ui.checkbox(&mut marked, "Move to trash (X)").changed() {
+                        state.toggle_mark(g, idx);
+                    }
+                    if ui
+                        .button("Not a duplicate of A (I)")
+                        .on_hover_text("Never pair these two again (kept across moves)")
+                        .clicked()
+                    {
+                        state.ignore_pair(g, idx);
+                    }
+                }
             });
         }
     });

@@ -1,6 +1,7 @@
 //! The duplicates view's keyboard: in the list ↑/↓ groups, ←/→ photos, K keep, X mark, Enter
-//! compare, Delete move marked photos; in the compare view arrows change group, Tab the other
-//! photo, Space flickers, D shows the difference, 0 fits, Esc closes.
+//! compare, Delete move marked photos; in the compare view arrows change group, N the other
+//! photo, I marks the pair as not duplicates, Space flickers, D shows the difference, 0 fits,
+//! Esc closes.
 
 use super::compare::CompareMode;
 use super::state::DupesState;
@@ -35,7 +36,7 @@ pub(super) fn keys(ui: &Ui, state: &mut DupesState) {
             state.select_group(g.saturating_sub(1));
             return;
         }
-        if pressed(Key::Tab) && members > 1 {
+        if pressed(Key::N) && members > 1 {
             let keep = state.groups()[g].keep;
             let mut next = (cmp.other + 1) % members;
             if next == keep {
@@ -45,6 +46,12 @@ pub(super) fn keys(ui: &Ui, state: &mut DupesState) {
         }
         if pressed(Key::K) {
             state.set_keep(g, cmp.other);
+        }
+        if pressed(Key::I) {
+            let other = cmp.other;
+            state.compare = Some(cmp);
+            state.ignore_pair(g, other);
+            return;
         }
         if pressed(Key::X) {
             state.toggle_mark(g, cmp.other);

@@ -243,6 +243,22 @@ impl DupesState {
         self.regroup();
     }
 
+    /// "Not a duplicate" for one pair: the kept photo of group `g` and its member `i`.
+    pub fn ignore_pair(&mut self, g: usize, i: usize) {
+        let Some(group) = self.groups.get(g) else {
+            return;
+        };
+        let (Some(a), Some(b)) = (group.kept().hash, group.members.get(i).and_then(|m| m.hash))
+        else {
+            return;
+        };
+        self.ignore.ignore_pair(&a, &b);
+        self.outbox.push(Command::Dupes(DupesCommand::SaveIgnore(
+            self.ignore.clone(),
+        )));
+        self.regroup();
+    }
+
     /// Thresholds, keep rule or reference folders changed: regroup (saved by
     /// [`DupesState::flush_settings`] once the pointer is released).
     pub fn settings_changed(&mut self) {
