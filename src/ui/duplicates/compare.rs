@@ -89,7 +89,7 @@ impl CompareState {
         }
         let shown = before.size() * (self.zoom / old);
         let centre = cursor - at * shown;
-        self.pan = (centre - pane.center()) / shown;
+        self.pan = ((centre - pane.center()) / shown).clamp(Vec2::splat(-0.5), Vec2::splat(0.5));
     }
 }
 
@@ -279,6 +279,8 @@ pub fn compare_ui(
     if resp.dragged() {
         let shown = cmp.image_rect(panes[0], size_of(&tex_a)).size();
         cmp.pan += resp.drag_delta() / shown.max(Vec2::splat(1.0));
+        // Keep some of the image in view.
+        cmp.pan = cmp.pan.clamp(Vec2::splat(-0.5), Vec2::splat(0.5));
     }
     if resp.double_clicked() {
         cmp.reset_view();

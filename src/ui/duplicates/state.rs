@@ -51,6 +51,8 @@ pub struct DupesState {
     pub member: usize,
     /// Scroll the list to the selected group on the next frame.
     pub scroll_to_selected: bool,
+    /// Groups drawn in the last frame (some maybe only in part).
+    pub visible_rows: std::ops::Range<usize>,
     /// Scan progress.
     pub scan: ScanState,
     /// The library changed since the scan.
@@ -95,6 +97,7 @@ impl DupesState {
             selected: 0,
             member: 0,
             scroll_to_selected: false,
+            visible_rows: 0..0,
             scan: ScanState::Idle,
             stale: false,
             requested: false,

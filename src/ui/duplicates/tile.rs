@@ -144,7 +144,8 @@ pub fn tile_ui(
             };
             painter.rect_stroke(rect, 4.0, stroke, egui::StrokeKind::Inside);
             if info.focused {
-                painter.rect_stroke(
+                // Outside the picture: the clipped painter would hide it.
+                ui.painter().rect_stroke(
                     rect.expand(2.0),
                     5.0,
                     Stroke::new(2.0, ui.visuals().selection.stroke.color),

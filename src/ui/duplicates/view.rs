@@ -216,13 +216,15 @@ fn list_ui(
     let mut area = egui::ScrollArea::vertical()
         .id_salt("dupes_groups")
         .auto_shrink([false, false]);
-    if state.scroll_to_selected {
-        state.scroll_to_selected = false;
+    let shown = &state.visible_rows;
+    let fully_shown = state.selected > shown.start && state.selected + 1 < shown.end;
+    if std::mem::take(&mut state.scroll_to_selected) && !fully_shown {
         let spacing = ui.spacing().item_spacing.y;
         area = area.vertical_scroll_offset(state.selected as f32 * (row_h + spacing));
     }
     let n = state.groups().len();
     area.show_rows(ui, row_h, n, |ui, range| {
+        state.visible_rows = range.clone();
         for g in range {
             group_ui(ui, state, g, row_h, textures, wanted);
         }
