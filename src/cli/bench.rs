@@ -136,28 +136,45 @@ fn synthetic_queries(n: usize, dim: usize) {
         "synthetic: built {n} x {dim}-d in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let queries = 200.min(n);
-    let mut times = Vec::with_capacity(queries);
-    let mut recall_sum = 0.0;
-    for q in 0..queries {
-        let qv = &vecs[(q * 7919) % n].1;
-        let t = Instant::now();
-        let got = idx.search(qv, 10);
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-        let mut exact: Vec<(f32, i64)> = vecs
-            .iter()
-            .map(|(id, v)| (crate::core::index::dot(v, qv), *id))
-            .collect();
-        exact.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let truth: std::collections::HashSet<i64> = exact.iter().take(10).map(|e| e.1).collect();
-        recall_sum += got.iter().filter(|n| truth.contains(&n.id)).count() as f64 / 10.0;
+    let queries = 500.min(n);
+    let truth: Vec<std::collections::HashSet<i64>> = (0..queries)
+        .map(|q| {
+            let qv = &vecs[(q * 7919) % n].1;
+            let mut exact: Vec<(f32, i64)> = vecs
+                .iter()
+                .map(|(id, v)| (crate::core::index::dot(v, qv), *id))
+                .collect();
+            exact.sort_by(|a, b| b.0.total_cmp(&a.0));
+            exact.iter().take(10).map(|e| e.1).collect()
+        })
+        .collect();
+    // The default (`search`) and a sweep of candidate-list sizes: the recall/speed trade-off.
+    for ef in [0usize, 24, 32, 48, 64, 96] {
+        let mut times = Vec::with_capacity(queries);
+        let mut recall_sum = 0.0;
+        for (q, truth) in truth.iter().enumerate() {
+            let qv = &vecs[(q * 7919) % n].1;
+            let t = Instant::now();
+            let got = if ef == 0 {
+                idx.search(qv, 10)
+            } else {
+                idx.search_ef(qv, 10, ef)
+            };
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            recall_sum += got.iter().filter(|n| truth.contains(&n.id)).count() as f64 / 10.0;
+        }
+        times.sort_by(f64::total_cmp);
+        let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+        let label = if ef == 0 {
+            "default".to_string()
+        } else {
+            format!("ef={ef}")
+        };
+        println!(
+            "synthetic: {label:<8} query p50 {:.2} ms, p99 {:.2} ms, recall@10 {:.3}",
+            p(0.5),
+            p(0.99),
+            recall_sum / queries as f64
+        );
     }
-    times.sort_by(f64::total_cmp);
-    let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "synthetic: query p50 {:.2} ms, p99 {:.2} ms, recall@10 {:.3}",
-        p(0.5),
-        p(0.99),
-        recall_sum / queries as f64
-    );
 }

@@ -128,9 +128,10 @@ pub fn run(n: usize) -> Result<()> {
     let mut cache = PairCache::default();
     let mut graph = None;
     for pass in ["cold (no cache)", "warm (indexed)"] {
+        let input = synthetic_input(n);
         let t = Instant::now();
         let g = CandidateGraph::build(
-            synthetic_input(n),
+            input,
             &index,
             &GraphOptions::default(),
             &mut cache,

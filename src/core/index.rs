@@ -261,32 +261,31 @@ impl VectorIndex {
     /// heuristic), so this is a k-nearest-neighbour graph for the cost of reading it: what the
     /// duplicate finder uses instead of one search per photo.
     pub fn neighbour_links(&self) -> HashMap<i64, Vec<Neighbor>> {
-        let mut out: HashMap<i64, Vec<Neighbor>> = HashMap::with_capacity(self.live.len());
-        for point in self.hnsw.get_point_indexation() {
-            let slot = point.get_origin_id();
-            if self.tombstones.contains(&slot) {
-                continue;
-            }
-            let Some(&id) = self.slots.get(&slot) else {
-                continue;
-            };
-            let layers = point.get_neighborhood_id();
-            let Some(bottom) = layers.first() else {
-                continue;
-            };
-            let list: Vec<Neighbor> = bottom
-                .iter()
-                .filter(|n| !self.tombstones.contains(&n.d_id))
-                .filter_map(|n| {
-                    self.slots.get(&n.d_id).map(|&other| Neighbor {
-                        id: other,
-                        score: 1.0 - n.distance,
+        use rayon::prelude::*;
+        let points: Vec<_> = self.hnsw.get_point_indexation().into_iter().collect();
+        points
+            .par_iter()
+            .filter_map(|point| {
+                let slot = point.get_origin_id();
+                if self.tombstones.contains(&slot) {
+                    return None;
+                }
+                let id = *self.slots.get(&slot)?;
+                let layers = point.get_neighborhood_id();
+                let list: Vec<Neighbor> = layers
+                    .first()?
+                    .iter()
+                    .filter(|n| !self.tombstones.contains(&n.d_id))
+                    .filter_map(|n| {
+                        self.slots.get(&n.d_id).map(|&other| Neighbor {
+                            id: other,
+                            score: 1.0 - n.distance,
+                        })
                     })
-                })
-                .collect();
-            out.insert(id, list);
-        }
-        out
+                    .collect();
+                Some((id, list))
+            })
+            .collect()
     }
 
     /// Load the dump for `embedder` from `dir` and reconcile it with the catalog, or rebuild

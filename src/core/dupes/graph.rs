@@ -182,6 +182,7 @@ impl CandidateGraph {
         let links = index.neighbour_links();
         let member_ids = |c: usize| classes[c].iter().map(|&m| photos[m as usize].info.id);
         let class_links: Vec<Vec<(u32, f32)>> = (0..classes.len())
+            .into_par_iter()
             .map(|c| {
                 let mut out: Vec<(u32, f32)> = member_ids(c)
                     .filter_map(|id| links.get(&id))
@@ -333,12 +334,13 @@ impl CandidateGraph {
                 if let (Some(x), Some(y)) =
                     (&class_vectors[e.a as usize], &class_vectors[e.b as usize])
                 {
-                    let x = if e.symmetry.is_identity() {
-                        Some(x.clone())
+                    e.colour = if e.symmetry.is_identity() {
+                        symmetry::colour_agreement(x, y)
                     } else {
-                        e.symmetry.apply_descriptor(x)
+                        e.symmetry
+                            .apply_descriptor(x)
+                            .and_then(|x| symmetry::colour_agreement(&x, y))
                     };
-                    e.colour = x.and_then(|x| symmetry::colour_agreement(&x, y));
                 }
                 if e.similarity < opts.pixel_check_from {
                     return None;
