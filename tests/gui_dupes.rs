@@ -210,7 +210,7 @@ fn keep_override_mark_and_trash_with_undo() {
 
     // Move: confirmation first, then into the temporary trash folder.
     h.get_by_label_contains("Move 1 marked photo (").click();
-    steps(&mut h, 2);
+    steps(&mut h, 3);
     assert!(paths[0].exists(), "nothing moves before the confirmation");
     h.get_by_label("Move 1 to the trash (Enter)").click();
     step_until(&mut h, "the move", |_| !paths[0].exists());
@@ -220,7 +220,8 @@ fn keep_override_mark_and_trash_with_undo() {
         app.dupes().groups().is_empty()
     });
 
-    // Undo puts it back.
+    // Undo puts it back (the offer shows from the frame after the move: areas size first).
+    steps(&mut h, 3);
     h.get_by_label("Undo").click();
     step_until(&mut h, "the undo", |_| paths[0].exists());
     step_until(&mut h, "the group to return", |app| {
@@ -250,4 +251,40 @@ fn not_a_duplicate_is_remembered_by_content() {
     let mut h = harness(app);
     steps(&mut h, 2);
     assert!(h.state().dupes().groups().is_empty());
+}
+
+#[test]
+fn view_scans_an_indexed_library_on_the_worker() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).expect("data dir");
+    std::fs::write(data.join("settings.json"), br#"{"model": "descriptor"}"#).expect("settings");
+    let entries = photos(&tmp.path().join("photos"));
+    let copy = tmp.path().join("photos").join("a copy.png");
+    std::fs::copy(&entries[0].info.path, &copy).expect("copy");
+    let mut app = App::new(
+        AppConfig {
+            data_dir: Some(data),
+            library: Some(tmp.path().join("photos")),
+            query: None,
+            scan_on_start: true,
+            thumb_threads: 1,
+        },
+        Box::new(|| {}),
+    );
+    app.set_view(View::Duplicates);
+    let mut h = harness(app);
+    // Opening the view on an indexed library scans it by itself, after indexing.
+    step_until(&mut h, "the duplicate scan", |app| app.dupes().has_graph());
+    assert_eq!(h.state().dupes().photo_count(), 5);
+    let exact = h
+        .state()
+        .dupes()
+        .groups()
+        .iter()
+        .find(|g| g.members.iter().any(|m| m.photo.path == copy))
+        .expect("the byte copy is in a group")
+        .clone();
+    let paths: Vec<&PathBuf> = exact.members.iter().map(|m| &m.photo.path).collect();
+    assert!(paths.contains(&&entries[0].info.path), "with its original");
 }
