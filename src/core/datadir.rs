@@ -29,7 +29,8 @@ impl DataDir {
         let root = root.into();
         for sub in ["", "index", "thumbs", "models"] {
             let p = root.join(sub);
-            std::fs::create_dir_all(&p).map_err(|e| Error::io("cannot create", &p, e))?;
+            std::fs::create_dir_all(&p)
+                .map_err(|e| explain_write_error(Error::io("cannot create", &p, e), &root))?;
         }
         let root = root
             .canonicalize()
@@ -68,7 +69,7 @@ impl DataDir {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| Error::io("cannot open", &path, e))?;
+            .map_err(|e| explain_write_error(Error::io("cannot open", &path, e), &self.root))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -91,7 +92,147 @@ impl DataDir {
         let _ = file.seek(SeekFrom::Start(0));
         let _ = write!(file, "{}", std::process::id());
         let _ = file.flush();
+        self.remove_unfinished_writes();
         Ok(WriterLock { _file: file })
+    }
+
+    /// Remove what a writer that failed or died mid-write left behind: index dumps that no
+    /// `*.current` pointer names (a save interrupted by a full disk or a kill) and temp files of
+    /// [`write_atomic`]. Only called with the writer lock held, so no write is in progress.
+    fn remove_unfinished_writes(&self) {
+        let index = self.index_dir();
+        let Ok(entries) = std::fs::read_dir(&index) else {
+            return;
+        };
+        let mut dumps = Vec::new();
+        let mut published = Vec::new();
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && !name.starts_with('.') {
+                dumps.push(name);
+            } else if name.ends_with(".current") {
+                if let Ok(s) = std::fs::read_to_string(e.path()) {
+                    published.push(s.trim().to_string());
+                }
+            } else if name.starts_with('.') && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        for d in dumps {
+            // Only dumps named like ours ("<embedder>-<pid>-<nanos>"), never anything else.
+            let ours = d
+                .rsplitn(3, '-')
+                .take(2)
+                .all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+            if ours && !published.contains(&d) {
+                let _ = std::fs::remove_dir_all(index.join(&d));
+            }
+        }
+        for f in [self.root.clone(), self.thumbs_dir()] {
+            if let Ok(entries) = std::fs::read_dir(&f) {
+                for e in entries.flatten() {
+                    let name = e.file_name();
+                    let name = name.to_string_lossy();
+                    if name.starts_with('.') && name.ends_with(".tmp") {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How a write into the data dir failed, when the cause is the disk rather than Lookalike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteTrouble {
+    /// No space left (or a quota or file-size limit reached).
+    Full,
+    /// The file system or folder is read-only / not writable.
+    ReadOnly,
+    /// A write failed for a reason the OS did not name (SQLite's "disk I/O error"): in practice
+    /// a full disk, a file-size limit or a failing drive.
+    Failed,
+}
+
+/// Classify an error as a full or read-only data dir.
+pub fn write_trouble(e: &Error) -> Option<WriteTrouble> {
+    const ENOSPC: i32 = 28;
+    const EFBIG: i32 = 27;
+    const EDQUOT: i32 = 122;
+    const EROFS: i32 = 30;
+    const EACCES: i32 = 13;
+    const EPERM: i32 = 1;
+    let from_os = |code: Option<i32>| match code {
+        Some(ENOSPC | EFBIG | EDQUOT) => Some(WriteTrouble::Full),
+        Some(EROFS | EACCES | EPERM) => Some(WriteTrouble::ReadOnly),
+        _ => None,
+    };
+    let from_text = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        if s.contains("no space left")
+            || s.contains("disk is full")
+            || s.contains("file too large")
+            || s.contains("quota exceeded")
+        {
+            Some(WriteTrouble::Full)
+        } else if s.contains("read-only file system") || s.contains("readonly database") {
+            Some(WriteTrouble::ReadOnly)
+        } else {
+            None
+        }
+    };
+    match e {
+        Error::Io { source, .. } => {
+            from_os(source.raw_os_error()).or_else(|| from_text(&source.to_string()))
+        }
+        Error::Catalog { source, .. } => match source.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => Some(WriteTrouble::Full),
+            Some(rusqlite::ErrorCode::ReadOnly) => Some(WriteTrouble::ReadOnly),
+            Some(rusqlite::ErrorCode::SystemIoFailure) => Some(WriteTrouble::Failed),
+            _ => from_text(&source.to_string()),
+        },
+        Error::Index(s) | Error::Other(s) => from_text(s),
+        _ => None,
+    }
+}
+
+/// Turn a full-disk or read-only error into one line that names the data dir and says what to
+/// do; any other error is returned unchanged.
+pub fn explain_write_error(e: Error, data_dir: &Path) -> Error {
+    let mut trouble = write_trouble(&e);
+    // SQLite says only "unable to open database file" on a read-only file system: probe.
+    if trouble.is_none()
+        && let Error::Catalog { source, .. } = &e
+        && source.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen)
+    {
+        let probe = data_dir.join(format!(".write-probe.{}.tmp", std::process::id()));
+        match File::create(&probe) {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+            }
+            Err(pe) => trouble = write_trouble(&Error::io("cannot write", &probe, pe)),
+        }
+    }
+    match trouble {
+        Some(WriteTrouble::Full) => Error::Other(format!(
+            "the data dir {} is out of space ({e}); free some space there or pass --data-dir \
+             with a folder on a disk that has room, then run the same command again (work saved \
+             so far is kept)",
+            data_dir.display()
+        )),
+        Some(WriteTrouble::ReadOnly) => Error::Other(format!(
+            "the data dir {} is not writable ({e}); make it writable or pass --data-dir with a \
+             writable folder",
+            data_dir.display()
+        )),
+        Some(WriteTrouble::Failed) => Error::Other(format!(
+            "cannot write to the data dir {} ({e}); check that its disk has free space and \
+             works, or pass --data-dir with another folder, then run the same command again \
+             (work saved so far is kept)",
+            data_dir.display()
+        )),
+        None => e,
     }
 }
 

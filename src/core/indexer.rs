@@ -6,6 +6,7 @@
 //! same vectors); deleted files leave the catalog and the index. Cancelling keeps all work done.
 
 use crate::core::catalog::{Catalog, KnownFile, PhotoRecord};
+use crate::core::datadir::explain_write_error;
 use crate::core::embed::{Embedder, Prepared};
 use crate::core::error::{Error, Result};
 use crate::core::image_io::{self, DecodeError};
@@ -423,7 +424,7 @@ pub fn run_index(
                 &catalog.epoch().unwrap_or_default(),
             );
         }
-        return Err(e);
+        return Err(explain_write_error(e, &data_dir_of(catalog)));
     }
     report.cancelled = cancel.is_cancelled();
     if vanished > 0 {
@@ -438,7 +439,9 @@ pub fn run_index(
     if !report.cancelled && !missing_ids.is_empty() {
         let t = Instant::now();
         let ids: Vec<i64> = missing_ids.into_iter().collect();
-        catalog.delete_photos(&ids)?;
+        catalog
+            .delete_photos(&ids)
+            .map_err(|e| explain_write_error(e, &data_dir_of(catalog)))?;
         for idx in indexes.iter_mut() {
             for id in &ids {
                 idx.remove(*id);
@@ -458,7 +461,8 @@ pub fn run_index(
     let epoch = catalog.epoch()?;
     for idx in indexes.iter_mut() {
         if idx.is_dirty() {
-            idx.save(&catalog_index_dir(catalog), &epoch)?;
+            idx.save(&catalog_index_dir(catalog), &epoch)
+                .map_err(|e| explain_write_error(e, &data_dir_of(catalog)))?;
         }
     }
     insert_time += t.elapsed();
@@ -603,6 +607,15 @@ impl Writer<'_> {
         self.insert_time += t.elapsed();
         Ok(())
     }
+}
+
+/// The data dir holding a catalog file.
+fn data_dir_of(catalog: &Catalog) -> PathBuf {
+    catalog
+        .path()
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
 }
 
 /// The index folder beside a catalog file.

@@ -56,7 +56,8 @@ impl Library {
             None => DataDir::default_path()?,
         };
         let data_dir = DataDir::open(root)?;
-        let (catalog, notice) = Catalog::open(&data_dir.catalog_path())?;
+        let (catalog, notice) = Catalog::open(&data_dir.catalog_path())
+            .map_err(|e| crate::core::datadir::explain_write_error(e, data_dir.root()))?;
         Ok(Self {
             data_dir,
             catalog,
