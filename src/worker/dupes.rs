@@ -72,8 +72,10 @@ pub enum DupesEvent {
     },
     /// The graph; regroup it with any thresholds.
     Scanned(Arc<CandidateGraph>),
-    /// The scan could not run, or was cancelled; the message is for a person.
+    /// The scan could not run; the message is for a person.
     ScanFailed(String),
+    /// The scan was cancelled.
+    ScanCancelled,
     /// Files moved (the journal was written first).
     Trashed {
         /// Journal batch id.
@@ -167,13 +169,9 @@ pub(super) fn handle(
                 last: Mutex::new(None),
             };
             let ev = match dupes::scan(lib, &opts, &progress, &control.dupes_cancel) {
-                Ok(_) if control.dupes_cancel.is_cancelled() => {
-                    DupesEvent::ScanFailed("The duplicate scan was cancelled.".into())
-                }
+                Ok(_) if control.dupes_cancel.is_cancelled() => DupesEvent::ScanCancelled,
                 Ok(graph) => DupesEvent::Scanned(Arc::new(graph)),
-                Err(_) if control.dupes_cancel.is_cancelled() => {
-                    DupesEvent::ScanFailed("The duplicate scan was cancelled.".into())
-                }
+                Err(_) if control.dupes_cancel.is_cancelled() => DupesEvent::ScanCancelled,
                 Err(e) => DupesEvent::ScanFailed(format!("Cannot look for duplicates: {e}")),
             };
             sink.send(Event::Dupes(ev));

@@ -200,12 +200,12 @@ pub fn compare_ui(
         if ui.button("Fit (0)").clicked() {
             cmp.reset_view();
         }
-        ui.label(
-            RichText::new(
-                "scroll: zoom · drag: pan · arrows: groups · N: next photo · K keep · X mark · I: not a duplicate",
-            )
-            .weak(),
-        );
+        ui.label(RichText::new("scroll: zoom · drag: pan · keys…").weak())
+            .on_hover_text(
+                "Arrows: previous/next group\nN: next photo of the group\nK: keep it\n\
+                 X: mark or unmark it for the trash\nI: not a duplicate of A\n\
+                 Space: flicker A/B\nD: difference\n0 or double-click: fit\nEsc: back",
+            );
     });
     if group.members.len() > 2 {
         ui.horizontal_wrapped(|ui| {

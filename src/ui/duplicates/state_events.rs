@@ -16,6 +16,10 @@ impl DupesState {
                 }
             }
             DupesEvent::Scanned(graph) => self.set_graph(graph),
+            DupesEvent::ScanCancelled => {
+                toasts.info("Duplicate scan cancelled");
+                self.scan = ScanState::Idle;
+            }
             DupesEvent::ScanFailed(message) => {
                 toasts.error(message.clone());
                 self.scan = ScanState::Failed(message);

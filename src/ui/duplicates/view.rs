@@ -174,6 +174,10 @@ fn actions_ui(ui: &mut Ui, state: &mut DupesState) {
             )
             .weak(),
         );
+        ui.label(RichText::new("Keys…").weak()).on_hover_text(
+            "Up/Down: group\nLeft/Right: photo\nK: keep it\nX: mark or unmark it\n\
+             Enter: compare\nDelete: move the marked photos",
+        );
     });
     trash_flow::confirm_ui(ui.ctx(), state);
 }
