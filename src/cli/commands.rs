@@ -250,16 +250,16 @@ fn run_query(
     let refs = active.refs();
     let vectors = query::embed_file_multi(image, &refs)?;
     if active.primary == 0 {
-        let index = lib.open_index(active.primary())?;
-        return Ok(query::nearest(&index, &lib.catalog, &vectors[0], k)?);
+        let index = lib.open_query_index(active.primary())?;
+        return Ok(query::nearest(&*index, &lib.catalog, &vectors[0], k)?);
     }
-    let cnn_index = lib.open_index(active.primary())?;
-    let desc_index = lib.open_index(active.descriptor())?;
+    let cnn_index = lib.open_query_index(active.primary())?;
+    let desc_index = lib.open_query_index(active.descriptor())?;
     Ok(query::nearest_fused(
         &lib.catalog,
-        &cnn_index,
+        &*cnn_index,
         &vectors[active.primary],
-        &desc_index,
+        &*desc_index,
         &vectors[0],
         k,
     )?)

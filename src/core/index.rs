@@ -90,6 +90,14 @@ pub struct Neighbor {
     pub score: f32,
 }
 
+/// Anything that answers "the `k` nearest photos to this vector", best first.
+pub trait NeighbourSearch {
+    /// Embedder whose vectors are searched.
+    fn embedder(&self) -> &str;
+    /// The `k` nearest neighbours of `query`, best first.
+    fn search(&self, query: &[f32], k: usize) -> Vec<Neighbor>;
+}
+
 /// An HNSW index of one embedder's vectors.
 ///
 /// hnsw_rs cannot delete or replace a point, so every insert gets a fresh graph slot; a removed
@@ -377,8 +385,31 @@ impl VectorIndex {
             slot_bytes.push(u8::from(self.tombstones.contains(slot)));
         }
         write_atomic(&target.join("slots.bin"), &slot_bytes)?;
+        // The flat snapshot one-shot queries read (see flat_index.rs).
+        let points: Vec<_> = self.hnsw.get_point_indexation().into_iter().collect();
+        let mut live: Vec<(i64, &[f32])> = Vec::with_capacity(self.live.len());
+        for p in &points {
+            let slot = p.get_origin_id();
+            if self.tombstones.contains(&slot) {
+                continue;
+            }
+            if let Some(&id) = self.slots.get(&slot) {
+                live.push((id, p.get_v()));
+            }
+        }
+        live.sort_unstable_by_key(|x| x.0);
+        let flat = crate::core::flat_index::encode(self.dim, &live);
+        drop(live);
+        drop(points);
+        write_atomic(&target.join(crate::core::flat_index::FILE), &flat)?;
+        drop(flat);
         let mut files = Vec::new();
-        for name in ["hnsw.hnsw.graph", "hnsw.hnsw.data", "slots.bin"] {
+        for name in [
+            "hnsw.hnsw.graph",
+            "hnsw.hnsw.data",
+            "slots.bin",
+            crate::core::flat_index::FILE,
+        ] {
             let p = target.join(name);
             let bytes = std::fs::read(&p).map_err(|e| Error::io("cannot read", &p, e))?;
             if let Ok(f) = std::fs::File::open(&p) {
@@ -425,6 +456,32 @@ impl VectorIndex {
         let reason = self.rebuild_reason.take();
         *self = Self::build(&self.embedder.clone(), self.dim, &vecs);
         self.rebuild_reason = reason;
+    }
+}
+
+impl VectorIndex {
+    /// Path and checksum of `name` in the current dump of `embedder` in `dir`, when that dump
+    /// is for this embedder and dimension and reflects catalog `epoch`.
+    pub(crate) fn current_dump_file(
+        dir: &Path,
+        embedder: &str,
+        dim: usize,
+        epoch: &str,
+        name: &str,
+    ) -> Option<(PathBuf, String)> {
+        let sub = std::fs::read_to_string(pointer_path(dir, embedder)).ok()?;
+        let sub = sub.trim();
+        if sub.is_empty() || sub.contains('/') || sub.contains("..") {
+            return None;
+        }
+        let target = dir.join(sub);
+        let manifest: Manifest =
+            serde_json::from_slice(&std::fs::read(target.join("manifest.json")).ok()?).ok()?;
+        if manifest.embedder != embedder || manifest.dim != dim || manifest.epoch != epoch {
+            return None;
+        }
+        let (_, hash) = manifest.files.iter().find(|(n, _)| n == name)?;
+        Some((target.join(name), hash.clone()))
     }
 }
 

@@ -80,6 +80,20 @@ impl Library {
         )
     }
 
+    /// What answers a one-shot query fastest: the exact flat snapshot saved with the index when
+    /// it is current, else the HNSW index.
+    pub fn open_query_index(
+        &self,
+        embedder: &dyn Embedder,
+    ) -> Result<Box<dyn crate::core::index::NeighbourSearch>> {
+        crate::core::flat_index::open_for_query(
+            &self.data_dir.index_dir(),
+            &self.catalog,
+            embedder.id(),
+            embedder.dim(),
+        )
+    }
+
     /// Index `roots` (added to the library's folders) with `embedders`; `embedders[primary]`
     /// answers queries. Takes the writer lock for the duration.
     pub fn index(

@@ -9,6 +9,7 @@ pub mod device;
 pub mod dupes;
 pub mod embed;
 pub mod error;
+pub mod flat_index;
 pub mod image_io;
 pub mod index;
 pub mod indexer;

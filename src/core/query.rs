@@ -4,7 +4,7 @@ use crate::core::catalog::Catalog;
 use crate::core::embed::{Embedder, embed_one};
 use crate::core::error::{Error, Result};
 use crate::core::image_io;
-use crate::core::index::VectorIndex;
+use crate::core::index::NeighbourSearch;
 use std::path::{Path, PathBuf};
 
 /// One result of a query.
@@ -29,7 +29,7 @@ pub fn embed_file(path: &Path, embedder: &dyn Embedder) -> Result<Vec<f32>> {
 
 /// The `k` nearest photos to `vector`, best first, with their paths.
 pub fn nearest(
-    index: &VectorIndex,
+    index: &dyn NeighbourSearch,
     catalog: &Catalog,
     vector: &[f32],
     k: usize,
@@ -77,9 +77,9 @@ pub fn embed_file_multi(path: &Path, embedders: &[&dyn Embedder]) -> Result<Vec<
 #[allow(clippy::too_many_arguments)]
 pub fn nearest_fused(
     catalog: &Catalog,
-    cnn_index: &VectorIndex,
+    cnn_index: &dyn NeighbourSearch,
     cnn_vector: &[f32],
-    desc_index: &VectorIndex,
+    desc_index: &dyn NeighbourSearch,
     desc_vector: &[f32],
     k: usize,
 ) -> Result<Vec<QueryHit>> {
