@@ -315,6 +315,7 @@ fn worker_pauses_answers_queries_while_indexing_and_cancels() {
         WorkerConfig {
             data_dir: tmp.path().join("data"),
             model: "descriptor".into(),
+            prefer_library_model: false,
             device: "cpu".into(),
             add_roots: Vec::new(),
             scan_on_start: false,
@@ -363,4 +364,45 @@ fn worker_pauses_answers_queries_while_indexing_and_cancels() {
     });
     assert!(report.cancelled, "the run stopped early");
     assert!(report.embedded < 161, "not everything was indexed");
+}
+
+/// A library indexed from the command line with the descriptor opens in the GUI with that
+/// model: the GUI must not start re-embedding it with its default (Lite0) when the user has
+/// not chosen a model in the GUI yet.
+#[test]
+fn gui_uses_the_model_a_cli_indexed_library_was_built_with() {
+    use lookalike::core::embed::registry;
+    use lookalike::core::library::Library;
+    use lookalike::core::progress::{CancelFlag, NoProgress};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (lib_dir, _, _) = make_library(tmp.path(), 12);
+    let data = tmp.path().join("data");
+    {
+        let mut lib = Library::open(Some(data.clone())).expect("open");
+        let active = registry::build("descriptor", &data, "cpu").expect("descriptor");
+        let refs = active.refs();
+        lib.index(
+            &[lib_dir],
+            &active.spec,
+            &refs,
+            active.primary,
+            &NoProgress,
+            &CancelFlag::new(),
+        )
+        .expect("index");
+    }
+    assert!(!data.join("settings.json").exists());
+    let mut h = harness(new_app(&data, None));
+    step_until(&mut h, Duration::from_secs(60), "library status", |app| {
+        app.status()
+            .is_some_and(|s| !s.model_label.contains("loading"))
+    });
+    let status = h.state().status().expect("status").clone();
+    assert_eq!(status.model_spec, "descriptor", "{status:?}");
+    assert_eq!(h.state().settings().model, "descriptor");
+    assert!(
+        !status.model_label.contains("Lite0"),
+        "GUI switched the library to another model: {}",
+        status.model_label
+    );
 }

@@ -116,6 +116,7 @@ impl App {
             WorkerConfig {
                 data_dir: data_dir.clone(),
                 model: settings.model.clone(),
+                prefer_library_model: !Settings::path(&data_dir).exists(),
                 device: settings.device.clone(),
                 add_roots: config.library.iter().cloned().collect(),
                 scan_on_start: config.scan_on_start,

@@ -23,7 +23,18 @@ impl App {
 
     pub(super) fn on_event(&mut self, ev: Event) {
         match ev {
-            Event::Status(s) => self.status = Some(s),
+            Event::Status(s) => {
+                // No choice saved in the GUI yet: the worker uses the library's own model, and
+                // the settings show that one rather than the default.
+                if !super::settings::Settings::path(&self.data_dir).exists()
+                    && !s.model_spec.is_empty()
+                {
+                    self.settings.model = s.model_spec.clone();
+                    self.saved_settings.model = s.model_spec.clone();
+                    self.model_draft.model = s.model_spec.clone();
+                }
+                self.status = Some(s);
+            }
             Event::IndexStarted => {
                 self.indexing = true;
                 self.progress = Some(IndexProgress {

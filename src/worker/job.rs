@@ -42,6 +42,12 @@ pub(crate) fn run(
     for notice in &lib.notices {
         sink.send(Event::Notice(notice.clone()));
     }
+    let mut config = config;
+    if config.prefer_library_model
+        && let Ok(Some(stored)) = lib.stored_model()
+    {
+        config.model = stored;
+    }
     // Show the library at once; loading a CNN can take a moment.
     if let Ok((photos, failed)) = lib.catalog.counts() {
         sink.send(Event::Status(LibraryStatus {

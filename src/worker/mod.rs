@@ -263,6 +263,10 @@ pub struct WorkerConfig {
     pub data_dir: PathBuf,
     /// Model spec to use.
     pub model: String,
+    /// Use the model the library was indexed with (e.g. from the CLI) instead of `model` when
+    /// it has one: set when the user has made no choice in the GUI yet, so opening the GUI never
+    /// starts re-embedding a library with another model.
+    pub prefer_library_model: bool,
     /// Compute device.
     pub device: String,
     /// Folders to add to the library at start.
