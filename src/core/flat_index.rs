@@ -35,6 +35,7 @@ pub fn encode(dim: usize, items: &[(i64, &[f32])]) -> Vec<u8> {
 /// Exact nearest-neighbour search over a flat snapshot.
 pub struct FlatIndex {
     embedder: String,
+    epoch: String,
     dim: usize,
     ids: Vec<i64>,
     vectors: Vec<f32>,
@@ -55,7 +56,12 @@ impl FlatIndex {
         if blake3::hash(&bytes).to_hex().as_str() != hash {
             return Ok(None);
         }
-        Ok(Self::decode(embedder, dim, &bytes))
+        Ok(Self::decode(embedder, dim, &bytes).map(|f| Self { epoch, ..f }))
+    }
+
+    /// The catalog epoch this snapshot reflects (compare with [`Catalog::epoch`] before reuse).
+    pub fn epoch(&self) -> &str {
+        &self.epoch
     }
 
     fn decode(embedder: &str, dim: usize, bytes: &[u8]) -> Option<Self> {
@@ -79,6 +85,7 @@ impl FlatIndex {
             .collect();
         Some(Self {
             embedder: embedder.to_string(),
+            epoch: String::new(),
             dim,
             ids,
             vectors,

@@ -143,7 +143,14 @@ impl Hook<'_> {
                     Some(cat) => {
                         let embedder = self.active.primary();
                         let result = self.cache.vector(&source, embedder, cat).and_then(|v| {
-                            brute_force(cat, embedder, &v, k, query_path(&source).as_deref())
+                            brute_force(
+                                cat,
+                                embedder,
+                                &v,
+                                k,
+                                query_path(&source).as_deref(),
+                                &self.data_dir.join("index"),
+                            )
                         });
                         match result {
                             Ok(hits) => Event::QueryResults {

@@ -13,7 +13,8 @@ use super::tasks::{journal_trash, list_models, spawn_download, status_of, write_
 use super::{Command, Control, Event, EventSink, Hit, LibraryStatus, QuerySource, WorkerConfig};
 use crate::core::catalog::Catalog;
 use crate::core::embed::registry::{self, ActiveEmbedders};
-use crate::core::index::VectorIndex;
+use crate::core::flat_index::FlatIndex;
+use crate::core::index::{NeighbourSearch, VectorIndex};
 use crate::core::library::Library;
 use crossbeam_channel::Receiver;
 use std::collections::VecDeque;
@@ -81,6 +82,7 @@ pub(crate) fn run(
         active,
         device: config.device.clone(),
         index: None,
+        quick: None,
         sink,
         control,
         commands,
@@ -120,6 +122,8 @@ struct Job {
     device: String,
     /// Index of the primary embedder, loaded on first query and dropped when indexing.
     index: Option<VectorIndex>,
+    /// Exact flat snapshot answering queries until the graph is needed (valid for its epoch).
+    quick: Option<FlatIndex>,
     sink: EventSink,
     control: Arc<Control>,
     commands: Receiver<Command>,
@@ -377,19 +381,38 @@ impl Job {
         let vector = self
             .cache
             .vector(source, self.active.primary(), &self.lib.catalog)?;
-        if self.index.is_none() {
+        // Right after start-up (or an indexing run) the exact flat snapshot answers at once;
+        // the HNSW graph is loaded only when there is no current snapshot.
+        let epoch = self.lib.catalog.epoch().unwrap_or_default();
+        if self.quick.as_ref().is_some_and(|q| q.epoch() != epoch) {
+            self.quick = None;
+        }
+        if self.index.is_none() && self.quick.is_none() {
+            let primary = self.active.primary();
+            self.quick = FlatIndex::open(
+                &self.lib.data_dir.index_dir(),
+                &self.lib.catalog,
+                primary.id(),
+                primary.dim(),
+            )
+            .ok()
+            .flatten();
+        }
+        if self.index.is_none() && self.quick.is_none() {
             let idx = self
                 .lib
                 .open_index(self.active.primary())
                 .map_err(|e| format!("Cannot open the index: {e}"))?;
             self.index = Some(idx);
         }
-        let Some(index) = &self.index else {
-            return Ok(Vec::new());
+        let found = match (&self.index, &self.quick) {
+            (Some(index), _) => index.search(&vector, k + 1),
+            (None, Some(quick)) => quick.search(&vector, k + 1),
+            (None, None) => return Ok(Vec::new()),
         };
         let exclude = query_path(source);
         let mut hits = Vec::with_capacity(k + 1);
-        for n in index.search(&vector, k + 1) {
+        for n in found {
             if let Ok(Some(info)) = self.lib.catalog.photo(n.id) {
                 if exclude.as_deref() == Some(info.path.as_path()) {
                     continue;

@@ -4,6 +4,8 @@
 use super::{Hit, QuerySource};
 use crate::core::catalog::Catalog;
 use crate::core::embed::{Embedder, embed_one};
+use crate::core::flat_index::FlatIndex;
+use crate::core::index::{NeighbourSearch, dot};
 use crate::core::query;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -68,23 +70,39 @@ pub(super) fn query_vector(
     }
 }
 
-/// Brute-force nearest neighbours over committed vectors (used while the index is being built).
+/// Exact nearest neighbours over committed vectors (used while the index is being built).
 pub(super) fn brute_force(
     catalog: &Catalog,
     embedder: &dyn Embedder,
     vector: &[f32],
     k: usize,
     exclude: Option<&Path>,
+    index_dir: &Path,
 ) -> Result<Vec<Hit>, String> {
-    let all = catalog
-        .vectors(embedder.id())
-        .map_err(|e| format!("cannot read vectors: {e}"))?;
-    let mut scored: Vec<(f32, i64)> = all
-        .iter()
-        .filter(|(_, v)| v.len() == vector.len())
-        .map(|(id, v)| (v.iter().zip(vector).map(|(a, b)| a * b).sum::<f32>(), *id))
-        .collect();
-    scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // The flat snapshot saved with the last index dump, while it still matches the catalog
+    // (the first batch of a run changes that); else every committed vector from the catalog.
+    let snapshot = FlatIndex::open(index_dir, catalog, embedder.id(), embedder.dim())
+        .ok()
+        .flatten();
+    let scored: Vec<(f32, i64)> = match snapshot {
+        Some(flat) => flat
+            .search(vector, k + 1)
+            .into_iter()
+            .map(|n| (n.score, n.id))
+            .collect(),
+        None => {
+            let all = catalog
+                .vectors(embedder.id())
+                .map_err(|e| format!("cannot read vectors: {e}"))?;
+            let mut scored: Vec<(f32, i64)> = all
+                .iter()
+                .filter(|(_, v)| v.len() == vector.len())
+                .map(|(id, v)| (dot(v, vector), *id))
+                .collect();
+            scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            scored
+        }
+    };
     let mut hits = Vec::with_capacity(k);
     for (score, id) in scored {
         if hits.len() >= k {
