@@ -12,6 +12,7 @@ use crate::core::error::{Error, Result};
 use hnsw_rs::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Graph degree (neighbours per node per layer).
 const MAX_NB_CONNECTION: usize = 16;
@@ -270,15 +271,9 @@ impl VectorIndex {
     /// duplicate finder uses instead of one search per photo.
     pub fn neighbour_links(&self) -> HashMap<i64, Vec<Neighbor>> {
         use rayon::prelude::*;
-        let points: Vec<_> = self.hnsw.get_point_indexation().into_iter().collect();
-        points
+        self.live_points()
             .par_iter()
-            .filter_map(|point| {
-                let slot = point.get_origin_id();
-                if self.tombstones.contains(&slot) {
-                    return None;
-                }
-                let id = *self.slots.get(&slot)?;
+            .filter_map(|(id, point)| {
                 let layers = point.get_neighborhood_id();
                 let list: Vec<Neighbor> = layers
                     .first()?
@@ -291,7 +286,22 @@ impl VectorIndex {
                         })
                     })
                     .collect();
-                Some((id, list))
+                Some((*id, list))
+            })
+            .collect()
+    }
+
+    /// The graph's points that hold a live photo (not tombstones), with that photo's id.
+    fn live_points(&self) -> Vec<(i64, Arc<Point<'static, f32>>)> {
+        self.hnsw
+            .get_point_indexation()
+            .into_iter()
+            .filter_map(|p| {
+                let slot = p.get_origin_id();
+                if self.tombstones.contains(&slot) {
+                    return None;
+                }
+                self.slots.get(&slot).map(|&id| (id, p))
             })
             .collect()
     }
@@ -386,17 +396,8 @@ impl VectorIndex {
         }
         write_atomic(&target.join("slots.bin"), &slot_bytes)?;
         // The flat snapshot one-shot queries read (see flat_index.rs).
-        let points: Vec<_> = self.hnsw.get_point_indexation().into_iter().collect();
-        let mut live: Vec<(i64, &[f32])> = Vec::with_capacity(self.live.len());
-        for p in &points {
-            let slot = p.get_origin_id();
-            if self.tombstones.contains(&slot) {
-                continue;
-            }
-            if let Some(&id) = self.slots.get(&slot) {
-                live.push((id, p.get_v()));
-            }
-        }
+        let points = self.live_points();
+        let mut live: Vec<(i64, &[f32])> = points.iter().map(|(id, p)| (*id, p.get_v())).collect();
         live.sort_unstable_by_key(|x| x.0);
         let flat = crate::core::flat_index::encode(self.dim, &live);
         drop(live);
@@ -443,16 +444,11 @@ impl VectorIndex {
 
     /// Rebuild the graph without tombstones.
     fn compact(&mut self) {
-        let mut vecs: Vec<(i64, Vec<f32>)> = Vec::with_capacity(self.live.len());
-        for p in self.hnsw.get_point_indexation() {
-            let slot = p.get_origin_id();
-            if self.tombstones.contains(&slot) {
-                continue;
-            }
-            if let Some(id) = self.slots.get(&slot) {
-                vecs.push((*id, p.get_v().to_vec()));
-            }
-        }
+        let vecs: Vec<(i64, Vec<f32>)> = self
+            .live_points()
+            .into_iter()
+            .map(|(id, p)| (id, p.get_v().to_vec()))
+            .collect();
         let reason = self.rebuild_reason.take();
         *self = Self::build(&self.embedder.clone(), self.dim, &vecs);
         self.rebuild_reason = reason;
@@ -469,15 +465,8 @@ impl VectorIndex {
         epoch: &str,
         name: &str,
     ) -> Option<(PathBuf, String)> {
-        let sub = std::fs::read_to_string(pointer_path(dir, embedder)).ok()?;
-        let sub = sub.trim();
-        if sub.is_empty() || sub.contains('/') || sub.contains("..") {
-            return None;
-        }
-        let target = dir.join(sub);
-        let manifest: Manifest =
-            serde_json::from_slice(&std::fs::read(target.join("manifest.json")).ok()?).ok()?;
-        if manifest.embedder != embedder || manifest.dim != dim || manifest.epoch != epoch {
+        let (target, manifest) = current_manifest(dir, embedder, dim).ok()?;
+        if manifest.epoch != epoch {
             return None;
         }
         let (_, hash) = manifest.files.iter().find(|(n, _)| n == name)?;
@@ -489,14 +478,15 @@ fn pointer_path(dir: &Path, embedder: &str) -> PathBuf {
     dir.join(format!("{embedder}.current"))
 }
 
-/// Load and verify a dump; the error string says why it is unusable.
-fn load_dump(
+/// The folder and manifest of the current dump of `embedder` (`dim`-d vectors) in `dir`; the
+/// error string says why there is none.
+fn current_manifest(
     dir: &Path,
     embedder: &str,
     dim: usize,
-) -> std::result::Result<(VectorIndex, String), String> {
-    let pointer = pointer_path(dir, embedder);
-    let sub = std::fs::read_to_string(&pointer).map_err(|_| "no saved index".to_string())?;
+) -> std::result::Result<(PathBuf, Manifest), String> {
+    let sub = std::fs::read_to_string(pointer_path(dir, embedder))
+        .map_err(|_| "no saved index".to_string())?;
     let sub = sub.trim();
     if sub.is_empty() || sub.contains('/') || sub.contains("..") {
         return Err("index pointer file is corrupt".into());
@@ -513,7 +503,22 @@ fn load_dump(
             manifest.embedder, manifest.dim
         ));
     }
-    for (name, hash) in &manifest.files {
+    Ok((target, manifest))
+}
+
+/// Load and verify a dump; the error string says why it is unusable.
+fn load_dump(
+    dir: &Path,
+    embedder: &str,
+    dim: usize,
+) -> std::result::Result<(VectorIndex, String), String> {
+    let (target, manifest) = current_manifest(dir, embedder, dim)?;
+    // The flat snapshot is not part of the graph; FlatIndex verifies it when it reads it.
+    for (name, hash) in manifest
+        .files
+        .iter()
+        .filter(|(n, _)| n != crate::core::flat_index::FILE)
+    {
         let bytes =
             std::fs::read(target.join(name)).map_err(|e| format!("index file {name}: {e}"))?;
         if blake3::hash(&bytes).to_hex().as_str() != hash {

@@ -4,7 +4,7 @@ use crate::core::catalog::Catalog;
 use crate::core::embed::{Embedder, embed_one};
 use crate::core::error::{Error, Result};
 use crate::core::image_io;
-use crate::core::index::NeighbourSearch;
+use crate::core::index::{NeighbourSearch, dot};
 use std::path::{Path, PathBuf};
 
 /// One result of a query.
@@ -83,7 +83,6 @@ pub fn nearest_fused(
     desc_vector: &[f32],
     k: usize,
 ) -> Result<Vec<QueryHit>> {
-    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
     let mut ids: Vec<i64> = cnn_index
         .search(cnn_vector, k * 2)
         .into_iter()

@@ -7,9 +7,10 @@ use super::pair_cache::{PairCache, PairKey};
 use super::symmetry::{self, Symmetry};
 use crate::core::catalog::PhotoInfo;
 use crate::core::error::{Error, Result};
-use crate::core::index::VectorIndex;
+use crate::core::index::{VectorIndex, dot};
 use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -125,8 +126,16 @@ pub struct CandidateGraph {
     pub stats: BuildStats,
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// Report progress of `stage` every `every` items (the loops are parallel: any thread may).
+fn tick(progress: &dyn Progress, stage: &'static str, n: u64, total: u64, every: u64) {
+    if n.is_multiple_of(every) {
+        progress.update(ProgressUpdate {
+            stage,
+            done: n,
+            total: Some(total),
+            current: None,
+        });
+    }
 }
 
 impl CandidateGraph {
@@ -214,14 +223,7 @@ impl CandidateGraph {
                     return Vec::new();
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed);
-                if n.is_multiple_of(4096) {
-                    progress.update(ProgressUpdate {
-                        stage: "finding candidates",
-                        done: n,
-                        total: Some(total),
-                        current: None,
-                    });
-                }
+                tick(progress, "finding candidates", n, total, 4096);
                 let Some(v) = &class_vectors[c] else {
                     return Vec::new();
                 };
@@ -254,11 +256,7 @@ impl CandidateGraph {
                 let mut scored: Vec<(u32, f32)> = seen
                     .into_iter()
                     .filter(|&o| o as usize != c)
-                    .filter_map(|o| {
-                        class_vectors[o as usize]
-                            .as_ref()
-                            .map(|w| (o, crate::core::index::dot(v, w)))
-                    })
+                    .filter_map(|o| class_vectors[o as usize].as_ref().map(|w| (o, dot(v, w))))
                     .filter(|&(_, s)| s >= opts.min_similarity)
                     .collect();
                 scored.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -311,21 +309,22 @@ impl CandidateGraph {
         let sig_of = |c: u32| signatures.get(&photos[classes[c as usize][0] as usize].info.id);
         let hash_of = |c: u32| photos[classes[c as usize][0] as usize].hash;
         let cache_ref = &*cache;
-        let fresh: Vec<Option<(PairKey, PixelMatch)>> = edges
+        // Per checked edge: its cache key, with the result when it was aligned just now (`None`
+        // when the cache answered).
+        let checks: Vec<Option<(PairKey, Option<PixelMatch>)>> = edges
             .par_iter_mut()
             .map(|e| {
                 if cancel.is_cancelled() {
                     return None;
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed);
-                if n.is_multiple_of(1024) {
-                    progress.update(ProgressUpdate {
-                        stage: "checking pixels of close pairs",
-                        done: n,
-                        total: Some(edge_count),
-                        current: None,
-                    });
-                }
+                tick(
+                    progress,
+                    "checking pixels of close pairs",
+                    n,
+                    edge_count,
+                    1024,
+                );
                 if let (Some(x), Some(y)) =
                     (&class_semantic[e.a as usize], &class_semantic[e.b as usize])
                 {
@@ -349,37 +348,35 @@ impl CandidateGraph {
                     (Some(ha), Some(hb)) => Some(PairKey::new(&ha, &hb, e.symmetry)),
                     _ => None,
                 };
-                if let Some(m) = key.and_then(|k| cache_ref.get(&k)) {
+                if let Some(k) = key
+                    && let Some(m) = cache_ref.get(&k)
+                {
                     hits.fetch_add(1, Ordering::Relaxed);
                     e.pixel = Some(m);
-                    return None;
+                    return Some((k, None));
                 }
                 let (Some(sa), Some(sb)) = (sig_of(e.a), sig_of(e.b)) else {
                     return None;
                 };
-                let sa = if e.symmetry.is_identity() {
-                    Some(sa.clone())
+                let sa: Cow<[u8]> = if e.symmetry.is_identity() {
+                    Cow::Borrowed(sa)
                 } else {
-                    e.symmetry.apply_signature(sa)
+                    Cow::Owned(e.symmetry.apply_signature(sa)?)
                 };
-                let m = align::match_signatures(&sa?, sb)?;
+                let m = align::match_signatures(&sa, sb)?;
                 checked.fetch_add(1, Ordering::Relaxed);
                 e.pixel = Some(m);
-                key.map(|k| (k, m))
+                key.map(|k| (k, Some(m)))
             })
             .collect();
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        for e in &edges {
-            if e.pixel.is_some()
-                && let (Some(ha), Some(hb)) = (hash_of(e.a), hash_of(e.b))
-            {
-                cache.touch(PairKey::new(&ha, &hb, e.symmetry));
+        for (k, m) in checks.into_iter().flatten() {
+            match m {
+                Some(m) => cache.insert(k, m),
+                None => cache.touch(k),
             }
-        }
-        for (k, m) in fresh.into_iter().flatten() {
-            cache.insert(k, m);
         }
         let stats = BuildStats {
             photos: photos.len(),
