@@ -456,6 +456,12 @@ impl VectorIndex {
 }
 
 impl VectorIndex {
+    /// Whether `dir` holds an intact-looking dump of `embedder` that reflects catalog `epoch`
+    /// (its files are verified when it is loaded).
+    pub fn dump_is_current(dir: &Path, embedder: &str, dim: usize, epoch: &str) -> bool {
+        current_manifest(dir, embedder, dim).is_ok_and(|(_, m)| m.epoch == epoch)
+    }
+
     /// Path and checksum of `name` in the current dump of `embedder` in `dir`, when that dump
     /// is for this embedder and dimension and reflects catalog `epoch`.
     pub(crate) fn current_dump_file(

@@ -10,7 +10,7 @@ use crate::core::datadir::explain_write_error;
 use crate::core::embed::{Embedder, Prepared};
 use crate::core::error::{Error, Result};
 use crate::core::image_io::{self, DecodeError};
-use crate::core::index::VectorIndex;
+use crate::core::index_set::IndexSet;
 use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
 use crate::core::scan::{self, FoundFile};
 use std::collections::{HashMap, HashSet};
@@ -236,11 +236,12 @@ fn process_file(
     }
 }
 
-/// Index `roots` into `catalog` and `indexes` (one per embedder, same order as `embedders`).
+/// Index `roots` into `catalog` and `indexes` (one per embedder, same order as `embedders`;
+/// loaded only when something changes).
 #[allow(clippy::too_many_arguments)]
 pub fn run_index(
     catalog: &mut Catalog,
-    indexes: &mut [VectorIndex],
+    indexes: &mut IndexSet,
     embedders: &[&dyn Embedder],
     roots: &[PathBuf],
     exclude: Option<&Path>,
@@ -418,12 +419,7 @@ pub fn run_index(
     });
     if let Some(e) = first_error.into_inner().ok().flatten() {
         // Save what was indexed before the failure; the catalog already has it.
-        for idx in indexes.iter_mut() {
-            let _ = idx.save(
-                &catalog_index_dir(catalog),
-                &catalog.epoch().unwrap_or_default(),
-            );
-        }
+        indexes.save_loaded_best_effort(catalog);
         return Err(explain_write_error(e, &data_dir_of(catalog)));
     }
     report.cancelled = cancel.is_cancelled();
@@ -439,10 +435,11 @@ pub fn run_index(
     if !report.cancelled && !missing_ids.is_empty() {
         let t = Instant::now();
         let ids: Vec<i64> = missing_ids.into_iter().collect();
+        indexes.open_all(catalog)?;
         catalog
             .delete_photos(&ids)
             .map_err(|e| explain_write_error(e, &data_dir_of(catalog)))?;
-        for idx in indexes.iter_mut() {
+        for (_, idx) in indexes.loaded_mut() {
             for id in &ids {
                 idx.remove(*id);
             }
@@ -458,13 +455,9 @@ pub fn run_index(
         current: None,
     });
     let t = Instant::now();
-    let epoch = catalog.epoch()?;
-    for idx in indexes.iter_mut() {
-        if idx.is_dirty() {
-            idx.save(&catalog_index_dir(catalog), &epoch)
-                .map_err(|e| explain_write_error(e, &data_dir_of(catalog)))?;
-        }
-    }
+    indexes
+        .save(catalog)
+        .map_err(|e| explain_write_error(e, &data_dir_of(catalog)))?;
     insert_time += t.elapsed();
     let ns = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64 / 1e6;
     report.stages.read_ms = ns(&clocks.read);
@@ -504,7 +497,7 @@ fn keep_photos_of_empty_roots(
 /// Writes finished photos to the catalog and the indexes (runs on the calling thread).
 struct Writer<'a> {
     catalog: &'a mut Catalog,
-    indexes: &'a mut [VectorIndex],
+    indexes: &'a mut IndexSet,
     embedders: &'a [&'a dyn Embedder],
     embed_time: Duration,
     insert_time: Duration,
@@ -561,8 +554,10 @@ impl Writer<'_> {
             records.push(rec);
         }
         records.append(failed);
+        // Load the indexes before the catalog changes (see IndexSet::open_all).
+        self.indexes.open_all(self.catalog)?;
         let ids = self.catalog.upsert(&records)?;
-        for (ei, idx) in self.indexes.iter_mut().enumerate() {
+        for (ei, idx) in self.indexes.loaded_mut() {
             let eid = self.embedders[ei].id();
             let mut fresh: Vec<(i64, Vec<f32>)> = Vec::new();
             for (r, id) in records.iter().zip(&ids) {
@@ -595,8 +590,9 @@ impl Writer<'_> {
             rec.path = file.path.clone();
             rec.size = file.size;
             rec.mtime_ns = file.mtime_ns;
+            self.indexes.open_all(self.catalog)?;
             let ids = self.catalog.upsert(std::slice::from_ref(&rec))?;
-            for (ei, idx) in self.indexes.iter_mut().enumerate() {
+            for (ei, idx) in self.indexes.loaded_mut() {
                 let eid = self.embedders[ei].id();
                 if let Some((_, v)) = rec.embeddings.iter().find(|(e, _)| e == eid) {
                     idx.insert_many(&[(ids[0], v.clone())]);

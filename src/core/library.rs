@@ -6,6 +6,7 @@ use crate::core::datadir::DataDir;
 use crate::core::embed::Embedder;
 use crate::core::error::{Error, Result};
 use crate::core::index::VectorIndex;
+use crate::core::index_set::IndexSet;
 use crate::core::indexer::{IndexOptions, IndexReport, run_index};
 use crate::core::progress::{CancelFlag, Progress};
 use std::path::PathBuf;
@@ -126,10 +127,7 @@ impl Library {
         self.catalog.set_meta(META_MODEL, model_spec)?;
         self.catalog.set_meta(META_QUERY_EMBEDDER, p.id())?;
         self.catalog.set_meta(META_QUERY_LABEL, &p.label())?;
-        let mut indexes = Vec::with_capacity(embedders.len());
-        for e in embedders {
-            indexes.push(self.open_index(*e)?);
-        }
+        let mut indexes = IndexSet::new(&self.data_dir.index_dir(), embedders);
         let exclude = self.data_dir.root().to_path_buf();
         run_index(
             &mut self.catalog,

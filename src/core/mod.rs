@@ -12,6 +12,7 @@ pub mod error;
 pub mod flat_index;
 pub mod image_io;
 pub mod index;
+pub mod index_set;
 pub mod indexer;
 pub mod library;
 pub mod models;
