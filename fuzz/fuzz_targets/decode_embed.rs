@@ -11,7 +11,7 @@ use std::path::Path;
 // reaches its siblings through `super::` (the shim below stands in for `core::embed`) and
 // `crate::core::image_io`.
 #[allow(dead_code)]
-#[path = "../../src/core/image_io.rs"]
+#[path = "../../src/core/image_io/mod.rs"]
 pub mod image_io;
 
 #[allow(dead_code)]

@@ -60,7 +60,7 @@ pub fn embed_file_multi(path: &Path, embedders: &[&dyn Embedder]) -> Result<Vec<
         .map(|e| e.min_input_side_px())
         .max()
         .unwrap_or(224);
-    let decoded = image_io::decode(&bytes, min_side)
+    let decoded = image_io::decode_named(&bytes, path, min_side)
         .map_err(|e| Error::Other(format!("cannot decode {}: {e}", path.display())))?;
     embedders
         .iter()

@@ -221,7 +221,8 @@ fn make(key: &ThumbKey, cache_dir: &Path) -> Result<ThumbPixels, String> {
         return Ok(pixels_of(rgb));
     }
     let bytes = image_io::read_file(&key.path).map_err(|e| e.to_string())?;
-    let decoded = image_io::decode(&bytes, key.side_px).map_err(|e| e.to_string())?;
+    let decoded =
+        image_io::decode_named(&bytes, &key.path, key.side_px).map_err(|e| e.to_string())?;
     drop(bytes);
     let small = image_io::fit_within(&decoded.image, key.side_px);
     if let Some(p) = &cached {

@@ -1,0 +1,130 @@
+//! The formats we decode: our own key, since several are read by decoders outside `image`.
+
+use image::ImageFormat;
+
+/// An image format Lookalike decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PhotoFormat {
+    /// JPEG (and MPO, whose first frame is a JPEG).
+    Jpeg,
+    /// PNG and APNG (first frame).
+    Png,
+    /// GIF (first frame).
+    Gif,
+    /// WebP (first frame).
+    WebP,
+    /// TIFF, including layouts the `image` crate refuses.
+    Tiff,
+    /// Windows bitmap.
+    Bmp,
+    /// Windows icon (largest entry).
+    Ico,
+    /// Netpbm PBM/PGM/PPM/PAM.
+    Pnm,
+    /// Truevision TGA (recognised by its file name).
+    Tga,
+    /// DirectDraw Surface texture (top mip level).
+    Dds,
+    /// Quite OK Image.
+    Qoi,
+    /// JPEG 2000 (`.jp2` file or raw codestream).
+    Jpeg2000,
+    /// SGI image (`.rgb`, `.bw`, `.sgi`).
+    Sgi,
+    /// Photoshop document (PSD/PSB), composite image.
+    Psd,
+    /// Apple icon (largest icon).
+    Icns,
+    /// X PixMap.
+    Xpm,
+    /// X BitMap.
+    Xbm,
+    /// FITS astronomy image (primary unit).
+    Fits,
+    /// ZSoft PCX.
+    Pcx,
+    /// Multi-page PCX (first page).
+    Dcx,
+    /// Sun raster.
+    SunRaster,
+}
+
+impl PhotoFormat {
+    /// Short lowercase name, stored in the catalog (`Decoded::format`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpeg",
+            Self::Png => "png",
+            Self::Gif => "gif",
+            Self::WebP => "webp",
+            Self::Tiff => "tiff",
+            Self::Bmp => "bmp",
+            Self::Ico => "ico",
+            Self::Pnm => "pnm",
+            Self::Tga => "tga",
+            Self::Dds => "dds",
+            Self::Qoi => "qoi",
+            Self::Jpeg2000 => "jpeg2000",
+            Self::Sgi => "sgi",
+            Self::Psd => "psd",
+            Self::Icns => "icns",
+            Self::Xpm => "xpm",
+            Self::Xbm => "xbm",
+            Self::Fits => "fits",
+            Self::Pcx => "pcx",
+            Self::Dcx => "dcx",
+            Self::SunRaster => "sun",
+        }
+    }
+
+    /// The `image` crate's key for formats it decodes for us; `None` for our own decoders.
+    pub fn image_format(self) -> Option<ImageFormat> {
+        Some(match self {
+            Self::Jpeg => ImageFormat::Jpeg,
+            Self::Png => ImageFormat::Png,
+            Self::Gif => ImageFormat::Gif,
+            Self::WebP => ImageFormat::WebP,
+            Self::Tiff => ImageFormat::Tiff,
+            Self::Bmp => ImageFormat::Bmp,
+            Self::Ico => ImageFormat::Ico,
+            Self::Pnm => ImageFormat::Pnm,
+            Self::Tga => ImageFormat::Tga,
+            Self::Dds => ImageFormat::Dds,
+            Self::Qoi => ImageFormat::Qoi,
+            Self::Jpeg2000
+            | Self::Sgi
+            | Self::Psd
+            | Self::Icns
+            | Self::Xpm
+            | Self::Xbm
+            | Self::Fits
+            | Self::Pcx
+            | Self::Dcx
+            | Self::SunRaster => return None,
+        })
+    }
+
+    /// Our key for an `image` crate format we decode.
+    pub fn from_image_format(f: ImageFormat) -> Option<Self> {
+        Some(match f {
+            ImageFormat::Jpeg => Self::Jpeg,
+            ImageFormat::Png => Self::Png,
+            ImageFormat::Gif => Self::Gif,
+            ImageFormat::WebP => Self::WebP,
+            ImageFormat::Tiff => Self::Tiff,
+            ImageFormat::Bmp => Self::Bmp,
+            ImageFormat::Ico => Self::Ico,
+            ImageFormat::Pnm => Self::Pnm,
+            ImageFormat::Tga => Self::Tga,
+            ImageFormat::Dds => Self::Dds,
+            ImageFormat::Qoi => Self::Qoi,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for PhotoFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

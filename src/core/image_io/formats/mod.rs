@@ -1,0 +1,106 @@
+//! Our own decoders for formats the `image` crate does not read, one format per file. Each
+//! checks the declared size with [`check_dimensions`] before allocating pixels and returns a
+//! [`DecodeError`] (never panics) on damaged input.
+
+pub mod dds;
+pub mod fits;
+pub mod icns;
+pub mod jpeg2000;
+pub mod pcx;
+pub mod psd;
+pub mod sgi;
+pub mod sun;
+pub mod xbm;
+pub mod xpm;
+
+use super::{DecodeError, PhotoFormat, check_dimensions, corrupt};
+use image::DynamicImage;
+
+/// Recognise one of our own formats by its first bytes.
+pub(super) fn sniff(head: &[u8]) -> Option<PhotoFormat> {
+    Some(if jpeg2000::sniff(head) {
+        PhotoFormat::Jpeg2000
+    } else if sgi::sniff(head) {
+        PhotoFormat::Sgi
+    } else if psd::sniff(head) {
+        PhotoFormat::Psd
+    } else if icns::sniff(head) {
+        PhotoFormat::Icns
+    } else if xpm::sniff(head) {
+        PhotoFormat::Xpm
+    } else if fits::sniff(head) {
+        PhotoFormat::Fits
+    } else if sun::sniff(head) {
+        PhotoFormat::SunRaster
+    } else if pcx::sniff_dcx(head) {
+        PhotoFormat::Dcx
+    } else if pcx::sniff(head) {
+        PhotoFormat::Pcx
+    } else if xbm::sniff(head) {
+        PhotoFormat::Xbm
+    } else {
+        return None;
+    })
+}
+
+/// Decode with our own decoder for `format`; `None` for formats the `image` crate reads.
+pub(super) fn decode(
+    bytes: &[u8],
+    format: PhotoFormat,
+) -> Option<Result<DynamicImage, DecodeError>> {
+    Some(match format {
+        PhotoFormat::Dds => dds::decode(bytes),
+        PhotoFormat::Jpeg2000 => jpeg2000::decode(bytes),
+        PhotoFormat::Sgi => sgi::decode(bytes),
+        PhotoFormat::Psd => psd::decode(bytes),
+        PhotoFormat::Icns => icns::decode(bytes),
+        PhotoFormat::Xpm => xpm::decode(bytes),
+        PhotoFormat::Xbm => xbm::decode(bytes),
+        PhotoFormat::Fits => fits::decode(bytes),
+        PhotoFormat::Pcx => pcx::decode(bytes),
+        PhotoFormat::Dcx => pcx::decode_dcx(bytes),
+        PhotoFormat::SunRaster => sun::decode(bytes),
+        _ => return None,
+    })
+}
+
+/// Little-endian `u16` at `at`, `None` past the end.
+fn u16_le(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+/// Big-endian `u16` at `at`, `None` past the end.
+fn u16_be(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+/// Little-endian `u32` at `at`, `None` past the end.
+fn u32_le(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+/// Big-endian `u32` at `at`, `None` past the end.
+fn u32_be(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+/// The error for a file that ends before its header or pixels do.
+fn truncated(format: &str) -> DecodeError {
+    corrupt(format, "the file ends early (truncated)")
+}
+
+/// Refuse empty and oversized declared dimensions before allocating.
+fn check_size(format: &str, w: u32, h: u32) -> Result<(), DecodeError> {
+    if w == 0 || h == 0 {
+        return Err(corrupt(format, "zero dimensions"));
+    }
+    check_dimensions(w, h)
+}

@@ -1,0 +1,78 @@
+//! Which format a file is: magic bytes first, then the name for formats without one.
+
+use super::{DecodeError, PhotoFormat, formats};
+use std::path::Path;
+
+/// Sniff the image format from the first bytes. `None` when it is not an image we decode.
+pub fn sniff_format(head: &[u8]) -> Option<PhotoFormat> {
+    // BigTIFF, which `image::guess_format` does not know (the `tiff` crate reads it).
+    if head.starts_with(b"II\x2b\0") || head.starts_with(b"MM\0\x2b") {
+        return Some(PhotoFormat::Tiff);
+    }
+    image::guess_format(head)
+        .ok()
+        .and_then(PhotoFormat::from_image_format)
+        .or_else(|| formats::sniff(head))
+}
+
+/// Sniff the format of a file's bytes, falling back to its name for formats without a magic
+/// number (TGA). `None` when it is not an image we decode.
+pub fn sniff_file(bytes: &[u8], path: &Path) -> Option<PhotoFormat> {
+    if let Some(f) = sniff_format(bytes) {
+        return Some(f);
+    }
+    if bytes.is_empty() {
+        return None;
+    }
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "tga" | "icb" | "vda" | "vst" => Some(PhotoFormat::Tga),
+        _ => None,
+    }
+}
+
+/// Name a known image format that we do not decode (so a person is told why a photo is
+/// missing), from its magic bytes.
+pub fn known_unsupported(head: &[u8]) -> Option<&'static str> {
+    let starts = |m: &[u8]| head.starts_with(m);
+    if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        return match &head[8..12] {
+            b"avif" | b"avis" => Some("AVIF"),
+            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"mif1" | b"msf1" => {
+                Some("HEIC/HEIF")
+            }
+            b"crx " => Some("Canon CR3 raw"),
+            _ => None,
+        };
+    }
+    if starts(&[0xff, 0x0a]) || starts(b"\0\0\0\x0cJXL \r\n\x87\n") {
+        Some("JPEG XL")
+    } else if starts(b"%!PS") || starts(&[0xc5, 0xd0, 0xd3, 0xc6]) {
+        Some("PostScript (EPS)")
+    } else if starts(b"%PDF") {
+        Some("PDF")
+    } else if starts(&[0x76, 0x2f, 0x31, 0x01]) {
+        Some("OpenEXR")
+    } else if starts(b"#?RADIANCE") || starts(b"#?RGBE") {
+        Some("Radiance HDR")
+    } else if starts(b"FUJIFILMCCD-RAW") {
+        Some("Fujifilm RAF raw")
+    } else if starts(b"IIRO") || starts(b"IIRS") || starts(b"MMOR") {
+        Some("Olympus ORF raw")
+    } else if starts(b"IIU\0") {
+        Some("Panasonic RW2 raw")
+    } else {
+        None
+    }
+}
+
+/// Why bytes that no decoder of ours recognises are not a photo we can read.
+pub fn unknown(bytes: &[u8]) -> DecodeError {
+    if bytes.is_empty() {
+        DecodeError::Empty
+    } else if let Some(kind) = known_unsupported(bytes) {
+        DecodeError::Unsupported(kind)
+    } else {
+        DecodeError::UnknownFormat
+    }
+}
