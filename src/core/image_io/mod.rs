@@ -156,12 +156,20 @@ fn decode_unguarded(
                 | DecodeError::Corrupt { .. }
                 | DecodeError::Panicked(_),
             ) = &generic
-                && let Ok(d) = catch_unwind(AssertUnwindSafe(|| {
+            {
+                let fallback = catch_unwind(AssertUnwindSafe(|| {
                     tiff_fallback::decode_tiff_fallback(bytes)
                 }))
-                .unwrap_or(Err(DecodeError::Panicked("tiff".into())))
-            {
-                return Ok(d);
+                .unwrap_or(Err(DecodeError::Panicked("tiff".into())));
+                if let Ok(d) = fallback {
+                    return Ok(d);
+                }
+                // Layouts both crates refuse (CIELab, 1-bit palettes, fax fill orders...).
+                if let Ok(Ok(img)) =
+                    catch_unwind(AssertUnwindSafe(|| formats::tiff_strips::decode(bytes)))
+                {
+                    return Ok(finish(img, format));
+                }
             }
             generic
         }

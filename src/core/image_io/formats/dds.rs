@@ -342,3 +342,72 @@ fn unit(v: f32, signed: bool) -> u8 {
     let v = if signed { (v + 1.0) / 2.0 } else { v };
     (v.clamp(0.0, 1.0) * 255.0).round() as u8
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(
+        w: u32,
+        h: u32,
+        pf_flags: u32,
+        four_cc: &[u8; 4],
+        bits: u32,
+        masks: [u32; 4],
+    ) -> Vec<u8> {
+        let mut b = vec![0u8; HEADER_END];
+        b[..4].copy_from_slice(b"DDS ");
+        b[4..8].copy_from_slice(&124u32.to_le_bytes());
+        b[12..16].copy_from_slice(&h.to_le_bytes());
+        b[16..20].copy_from_slice(&w.to_le_bytes());
+        b[76..80].copy_from_slice(&32u32.to_le_bytes());
+        b[80..84].copy_from_slice(&pf_flags.to_le_bytes());
+        b[84..88].copy_from_slice(four_cc);
+        b[88..92].copy_from_slice(&bits.to_le_bytes());
+        for (i, m) in masks.iter().enumerate() {
+            b[92 + i * 4..96 + i * 4].copy_from_slice(&m.to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn bc1_blocks_and_cropping() {
+        // 6x5 → 2x2 blocks of 8 bytes; colour 0 = pure red (RGB565 0xF800), all indices 0.
+        let mut b = header(6, 5, PF_FOURCC, b"DXT1", 0, [0; 4]);
+        for _ in 0..4 {
+            b.extend([0x00, 0xf8, 0x00, 0x00, 0, 0, 0, 0]);
+        }
+        let img = decode(&b).expect("decode").to_rgba8();
+        assert_eq!(img.dimensions(), (6, 5));
+        assert_eq!(img.get_pixel(5, 4).0, [255, 0, 0, 255]);
+    }
+
+    #[test]
+    fn bgra_masks_and_luminance() {
+        let masks = [0xff_0000, 0xff00, 0xff, 0xff00_0000];
+        let mut b = header(1, 1, PF_RGB | PF_ALPHAPIXELS, b"\0\0\0\0", 32, masks);
+        b.extend([10, 20, 30, 40]); // B G R A
+        let img = decode(&b).expect("decode").to_rgba8();
+        assert_eq!(img.get_pixel(0, 0).0, [30, 20, 10, 40]);
+        let mut l = header(2, 1, PF_LUMINANCE, b"\0\0\0\0", 8, [0xff, 0, 0, 0]);
+        l.extend([0, 200]);
+        let img = decode(&l).expect("luminance").to_rgba8();
+        assert_eq!(img.get_pixel(1, 0).0, [200, 200, 200, 255]);
+    }
+
+    #[test]
+    fn hostile_headers_are_errors() {
+        let huge = header(1 << 20, 1 << 20, PF_FOURCC, b"DXT5", 0, [0; 4]);
+        assert!(matches!(decode(&huge), Err(DecodeError::TooManyPixels(..))));
+        let short = header(64, 64, PF_FOURCC, b"DXT1", 0, [0; 4]);
+        assert!(matches!(decode(&short), Err(DecodeError::Corrupt { .. })));
+        let odd = header(4, 4, PF_RGB, b"\0\0\0\0", 12, [0xf, 0xf0, 0xf00, 0]);
+        assert!(matches!(
+            decode(&odd),
+            Err(DecodeError::UnsupportedVariant { .. })
+        ));
+        let unknown = header(4, 4, PF_FOURCC, b"ABCD", 0, [0; 4]);
+        assert!(decode(&unknown).is_err());
+        assert!(decode(&huge[..40]).is_err());
+    }
+}

@@ -10,6 +10,7 @@ pub mod pcx;
 pub mod psd;
 pub mod sgi;
 pub mod sun;
+pub mod tiff_strips;
 pub mod xbm;
 pub mod xpm;
 
