@@ -269,6 +269,32 @@ fn full_and_read_only_data_dir_on_tmpfs() {
     let line = error_line(&out);
     assert!(line.contains(data.to_str().expect("utf8")), "{line}");
     assert!(line.contains("not writable"), "{line}");
+    // Reading still works there: status, query and dupes answer from the catalog as it is.
+    let st = lookalike(&data, &["status".as_ref(), "--json".as_ref()]);
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let st: Value = serde_json::from_slice(&st.stdout).expect("status json");
+    assert_eq!(st["photos"].as_u64(), Some(150), "{st}");
+    let any = lib.join("s003.jpg");
+    let q = lookalike(
+        &data,
+        &[
+            "query".as_ref(),
+            any.as_os_str(),
+            "-k".as_ref(),
+            "3".as_ref(),
+            "--json".as_ref(),
+        ],
+    );
+    assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+    let hits: Value = serde_json::from_slice(&q.stdout).expect("query json");
+    assert_eq!(hits.as_array().map(Vec::len), Some(3), "{hits}");
+    assert!(String::from_utf8_lossy(&q.stderr).contains("read-only"));
+    let d = lookalike(&data, &["dupes".as_ref(), "--json".as_ref()]);
+    assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
     fs.remount("rw");
     std::fs::remove_file(lib.join("new.jpg")).expect("rm");
     assert_complete(&data, &lib, 150);

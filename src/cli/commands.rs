@@ -2,6 +2,7 @@
 
 use super::progress_bar::TerminalProgress;
 use super::{Cli, Command};
+use crate::core::datadir;
 use crate::core::dupes::{self, DupeSettings, GraphOptions, pair_cache};
 use crate::core::embed::registry::{self, ActiveEmbedders};
 use crate::core::error::Error as CoreError;
@@ -68,6 +69,32 @@ fn open_library(data_dir: Option<PathBuf>) -> Result<Library> {
         eprintln!("warning: {n}");
     }
     Ok(lib)
+}
+
+/// The library for a command that only reads (`query`, `status`, `dupes`): when the data dir
+/// cannot be written (a read-only disk), it is read as it is, with a note on stderr.
+pub(crate) fn open_reader(data_dir: Option<PathBuf>) -> Result<Library> {
+    match Library::open(data_dir.clone()) {
+        Ok(lib) => {
+            for n in &lib.notices {
+                eprintln!("warning: {n}");
+            }
+            Ok(lib)
+        }
+        Err(e) => {
+            let Ok(lib) = Library::open_read_only(data_dir) else {
+                return Err(e.into());
+            };
+            if datadir::is_writable(lib.data_dir.root()) {
+                return Err(e.into());
+            }
+            eprintln!(
+                "note: the data dir {} is read-only: answering from it as it is (nothing is updated)",
+                lib.data_dir.root().display()
+            );
+            Ok(lib)
+        }
+    }
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -221,7 +248,7 @@ fn query(
     if !image.is_file() {
         bail!("query image {} does not exist", image.display());
     }
-    let lib = open_library(data_dir)?;
+    let lib = open_reader(data_dir)?;
     let active = load_for_query(&lib, device)?;
     let hits = run_query(&lib, &active, image, k)?;
     if json {
@@ -266,7 +293,7 @@ fn run_query(
 }
 
 fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {
-    let lib = open_library(data_dir)?;
+    let lib = open_reader(data_dir)?;
     let st = lib.status()?;
     let failures = lib.catalog.failures()?;
     let index_info: Vec<serde_json::Value> = st

@@ -3,7 +3,6 @@
 use super::progress_bar::TerminalProgress;
 use crate::core::dupes::trash::{self, Mover};
 use crate::core::dupes::{self, DupeGroup, DupeSettings, GraphOptions, IgnoreList, Tier};
-use crate::core::library::Library;
 use crate::core::progress::CancelFlag;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -108,10 +107,7 @@ fn print_human(groups: &[DupeGroup]) {
 
 /// Run `lookalike dupes`.
 pub fn run(data_dir: Option<PathBuf>, args: &DupesArgs) -> Result<()> {
-    let mut lib = Library::open(data_dir)?;
-    for n in &lib.notices {
-        eprintln!("warning: {n}");
-    }
+    let mut lib = super::commands::open_reader(data_dir)?;
     let mut settings = DupeSettings::load(lib.data_dir.root());
     if let Some(t) = &args.tier {
         settings.thresholds.max_tier = Tier::parse(t)

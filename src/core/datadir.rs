@@ -38,6 +38,16 @@ impl DataDir {
         Ok(Self { root })
     }
 
+    /// An existing data directory, without creating or writing anything (for reading one on a
+    /// read-only disk).
+    pub fn open_existing(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        let root = root
+            .canonicalize()
+            .map_err(|e| Error::io("cannot open the data dir", &root, e))?;
+        Ok(Self { root })
+    }
+
     /// The directory itself (absolute).
     pub fn root(&self) -> &Path {
         &self.root
@@ -194,6 +204,18 @@ pub fn write_trouble(e: &Error) -> Option<WriteTrouble> {
         },
         Error::Index(s) | Error::Other(s) => from_text(s),
         _ => None,
+    }
+}
+
+/// Whether a file can be created in `dir` (probed with a temporary file).
+pub fn is_writable(dir: &Path) -> bool {
+    let probe = dir.join(format!(".write-probe.{}.tmp", std::process::id()));
+    match File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            true
+        }
+        Err(_) => false,
     }
 }
 

@@ -45,18 +45,23 @@ impl FlatIndex {
     /// The snapshot of `embedder` in the index dir `dir`, if there is one that is intact and
     /// current for `catalog`; `None` otherwise (the caller then opens the HNSW index).
     pub fn open(dir: &Path, catalog: &Catalog, embedder: &str, dim: usize) -> Result<Option<Self>> {
-        let epoch = catalog.epoch()?;
-        let Some((target, hash)) = VectorIndex::current_dump_file(dir, embedder, dim, &epoch, FILE)
-        else {
-            return Ok(None);
-        };
-        let Ok(bytes) = std::fs::read(&target) else {
-            return Ok(None);
-        };
-        if blake3::hash(&bytes).to_hex().as_str() != hash {
-            return Ok(None);
+        Ok(Self::open_at(dir, &catalog.epoch()?, embedder, dim))
+    }
+
+    /// [`Self::open`] for a catalog whose epoch is `epoch`.
+    pub fn open_at(dir: &Path, epoch: &str, embedder: &str, dim: usize) -> Option<Self> {
+        let (target, hash) = VectorIndex::current_dump_file(dir, embedder, dim, epoch, FILE)?;
+        let bytes = std::fs::read(&target).ok()?;
+        // Hashing 200+ MB at 100k photos: both cores.
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_rayon(&bytes);
+        if hasher.finalize().to_hex().as_str() != hash {
+            return None;
         }
-        Ok(Self::decode(embedder, dim, &bytes).map(|f| Self { epoch, ..f }))
+        Self::decode(embedder, dim, &bytes).map(|f| Self {
+            epoch: epoch.to_string(),
+            ..f
+        })
     }
 
     /// The catalog epoch this snapshot reflects (compare with [`Catalog::epoch`] before reuse).

@@ -66,6 +66,23 @@ impl Library {
         })
     }
 
+    /// Open the data directory at `root` (or the platform default) for reading only: for
+    /// `query`, `status` and `dupes` on a data dir that cannot be written (a read-only disk or
+    /// folder). Nothing is created, repaired or saved.
+    pub fn open_read_only(root: Option<PathBuf>) -> Result<Self> {
+        let root = match root {
+            Some(r) => r,
+            None => DataDir::default_path()?,
+        };
+        let data_dir = DataDir::open_existing(root)?;
+        let catalog = Catalog::open_read_only(&data_dir.catalog_path())?;
+        Ok(Self {
+            data_dir,
+            catalog,
+            notices: Vec::new(),
+        })
+    }
+
     /// The model spec stored by the last `index`, if any.
     pub fn stored_model(&self) -> Result<Option<String>> {
         self.catalog.meta(META_MODEL)

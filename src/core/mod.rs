@@ -19,3 +19,4 @@ pub mod models;
 pub mod progress;
 pub mod query;
 pub mod scan;
+pub mod timeline;

@@ -273,6 +273,7 @@ impl App {
         self.next_query_id += 1;
         let id = self.next_query_id;
         let k = self.settings.results;
+        crate::core::timeline::mark(format_args!("query {id} sent"));
         if !self.send(Command::Query {
             id,
             source: source.clone(),
@@ -438,6 +439,9 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if ui.ctx().cumulative_frame_nr() == 0 {
+            crate::core::timeline::mark("first frame");
+        }
         self.draw(ui);
     }
 

@@ -66,6 +66,12 @@ impl App {
             Event::QueryResults { id, hits, partial } => {
                 if let Some(q) = self.query.as_mut().filter(|q| q.id == id) {
                     let first = q.hits.is_empty();
+                    if first {
+                        crate::core::timeline::mark(format_args!(
+                            "query {id}: {} results shown",
+                            hits.len()
+                        ));
+                    }
                     q.hits = hits;
                     q.pending = false;
                     q.partial = partial;

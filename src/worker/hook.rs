@@ -3,6 +3,7 @@
 //! commands that write, and pauses by blocking until told to resume.
 
 use super::search::{VectorCache, brute_force, query_path};
+use super::snapshot::Snapshot;
 use super::tasks::{list_models, spawn_download, status_of, write_file};
 use super::{Command, Control, Event, EventSink, IndexProgress};
 use crate::core::catalog::Catalog;
@@ -56,6 +57,7 @@ pub(super) struct Hook<'a> {
     pub(super) control: &'a Control,
     pub(super) active: &'a ActiveEmbedders,
     pub(super) cache: &'a VectorCache,
+    pub(super) snapshot: &'a Snapshot,
     pub(super) data_dir: PathBuf,
     pub(super) reader: Mutex<Option<Catalog>>,
     pub(super) state: Mutex<HookState>,
@@ -138,6 +140,7 @@ impl Hook<'_> {
                 self.resume(st);
             }
             Command::Query { id, source, k } => {
+                crate::core::timeline::mark(format_args!("query {id} taken while {}", st.stage));
                 let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
                 let event = match reader.as_ref() {
                     Some(cat) => {
@@ -149,7 +152,7 @@ impl Hook<'_> {
                                 &v,
                                 k,
                                 query_path(&source).as_deref(),
-                                &self.data_dir.join("index"),
+                                self.snapshot.current(cat).as_deref(),
                             )
                         });
                         match result {

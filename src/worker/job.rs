@@ -9,13 +9,14 @@
 
 use super::hook::{Hook, HookState};
 use super::search::{VectorCache, query_path};
+use super::snapshot::Snapshot;
 use super::tasks::{journal_trash, list_models, spawn_download, status_of, write_file};
 use super::{Command, Control, Event, EventSink, Hit, LibraryStatus, QuerySource, WorkerConfig};
 use crate::core::catalog::Catalog;
 use crate::core::embed::registry::{self, ActiveEmbedders};
-use crate::core::flat_index::FlatIndex;
 use crate::core::index::{NeighbourSearch, VectorIndex};
 use crate::core::library::Library;
+use crate::core::timeline;
 use crossbeam_channel::Receiver;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub(crate) fn run(
     sink: EventSink,
     control: Arc<Control>,
 ) {
+    timeline::mark("worker started");
     let lib = match Library::open(Some(config.data_dir.clone())) {
         Ok(lib) => lib,
         Err(e) => {
@@ -40,6 +42,7 @@ pub(crate) fn run(
             return;
         }
     };
+    timeline::mark("catalog opened");
     for notice in &lib.notices {
         sink.send(Event::Notice(notice.clone()));
     }
@@ -77,12 +80,16 @@ pub(crate) fn run(
             }
         }
     };
+    // Start reading the vectors now: the first query (often given on the command line) is
+    // answered from them while the start-up rescan walks the library.
+    timeline::mark(format_args!("embedder {} ready", active.primary().id()));
+    let snapshot = snapshot_of(&lib, &active);
     let mut job = Job {
         lib,
         active,
         device: config.device.clone(),
         index: None,
-        quick: None,
+        snapshot,
         sink,
         control,
         commands,
@@ -98,6 +105,16 @@ pub(crate) fn run(
         job.scan();
     }
     job.main_loop();
+}
+
+/// The flat snapshot of the primary embedder's vectors, loading in the background.
+fn snapshot_of(lib: &Library, active: &ActiveEmbedders) -> Arc<Snapshot> {
+    let primary = active.primary();
+    let snapshot = Snapshot::new(lib.data_dir.index_dir(), primary.id(), primary.dim());
+    if let Ok(epoch) = lib.catalog.epoch() {
+        snapshot.preload(epoch);
+    }
+    snapshot
 }
 
 /// After a fatal start-up error: answer queries with an error until shut down.
@@ -123,7 +140,7 @@ struct Job {
     /// Index of the primary embedder, loaded on first query and dropped when indexing.
     index: Option<VectorIndex>,
     /// Exact flat snapshot answering queries until the graph is needed (valid for its epoch).
-    quick: Option<FlatIndex>,
+    snapshot: Arc<Snapshot>,
     sink: EventSink,
     control: Arc<Control>,
     commands: Receiver<Command>,
@@ -175,6 +192,7 @@ impl Job {
             Command::Rescan => self.scan(),
             Command::Pause | Command::Resume | Command::CancelIndexing => {}
             Command::Query { id, source, k } => {
+                timeline::mark(format_args!("query {id} taken"));
                 let event = match self.query(&source, k) {
                     Ok(hits) => Event::QueryResults {
                         id,
@@ -309,6 +327,7 @@ impl Job {
                 self.active = active;
                 self.device = device.to_string();
                 self.index = None;
+                self.snapshot = snapshot_of(&self.lib, &self.active);
                 self.send_status();
                 self.scan();
             }
@@ -339,6 +358,7 @@ impl Job {
             .map(|(c, _)| c)
             .ok();
         self.sink.send(Event::IndexStarted);
+        timeline::mark("rescan started");
         let Job {
             lib,
             active,
@@ -346,6 +366,7 @@ impl Job {
             control,
             commands,
             cache,
+            snapshot,
             ..
         } = self;
         let hook = Hook {
@@ -354,6 +375,7 @@ impl Job {
             control,
             active: &*active,
             cache: &*cache,
+            snapshot,
             data_dir: lib.data_dir.root().to_path_buf(),
             reader: Mutex::new(reader),
             state: Mutex::new(HookState::new()),
@@ -383,29 +405,18 @@ impl Job {
             .vector(source, self.active.primary(), &self.lib.catalog)?;
         // Right after start-up (or an indexing run) the exact flat snapshot answers at once;
         // the HNSW graph is loaded only when there is no current snapshot.
-        let epoch = self.lib.catalog.epoch().unwrap_or_default();
-        if self.quick.as_ref().is_some_and(|q| q.epoch() != epoch) {
-            self.quick = None;
-        }
-        if self.index.is_none() && self.quick.is_none() {
-            let primary = self.active.primary();
-            self.quick = FlatIndex::open(
-                &self.lib.data_dir.index_dir(),
-                &self.lib.catalog,
-                primary.id(),
-                primary.dim(),
-            )
-            .ok()
-            .flatten();
-        }
-        if self.index.is_none() && self.quick.is_none() {
+        let quick = match self.index {
+            Some(_) => None,
+            None => self.snapshot.current(&self.lib.catalog),
+        };
+        if self.index.is_none() && quick.is_none() {
             let idx = self
                 .lib
                 .open_index(self.active.primary())
                 .map_err(|e| format!("Cannot open the index: {e}"))?;
             self.index = Some(idx);
         }
-        let found = match (&self.index, &self.quick) {
+        let found = match (&self.index, &quick) {
             (Some(index), _) => index.search(&vector, k + 1),
             (None, Some(quick)) => quick.search(&vector, k + 1),
             (None, None) => return Ok(Vec::new()),

@@ -10,6 +10,7 @@ pub mod dupes;
 mod hook;
 pub mod job;
 mod search;
+mod snapshot;
 mod tasks;
 pub mod thumbnails;
 

@@ -77,13 +77,10 @@ pub(super) fn brute_force(
     vector: &[f32],
     k: usize,
     exclude: Option<&Path>,
-    index_dir: &Path,
+    snapshot: Option<&FlatIndex>,
 ) -> Result<Vec<Hit>, String> {
     // The flat snapshot saved with the last index dump, while it still matches the catalog
     // (the first batch of a run changes that); else every committed vector from the catalog.
-    let snapshot = FlatIndex::open(index_dir, catalog, embedder.id(), embedder.dim())
-        .ok()
-        .flatten();
     let scored: Vec<(f32, i64)> = match snapshot {
         Some(flat) => flat
             .search(vector, k + 1)
