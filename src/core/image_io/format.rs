@@ -47,6 +47,24 @@ pub enum PhotoFormat {
     Dcx,
     /// Sun raster.
     SunRaster,
+    /// Portable float map.
+    Pfm,
+    /// Independence War 2 texture.
+    Ftex,
+    /// Blizzard texture.
+    Blp,
+    /// XV thumbnail (`P7 332`).
+    XvThumb,
+    /// GIMP brush.
+    Gbr,
+    /// Microsoft Paint.
+    Msp,
+    /// IFUNC/LabEye IM.
+    Im,
+    /// Windows bitmap without its file header (`.dib`).
+    Dib,
+    /// Windows cursor.
+    Cur,
 }
 
 impl PhotoFormat {
@@ -74,6 +92,15 @@ impl PhotoFormat {
             Self::Pcx => "pcx",
             Self::Dcx => "dcx",
             Self::SunRaster => "sun",
+            Self::Pfm => "pfm",
+            Self::Ftex => "ftex",
+            Self::Blp => "blp",
+            Self::XvThumb => "xvthumb",
+            Self::Gbr => "gbr",
+            Self::Msp => "msp",
+            Self::Im => "im",
+            Self::Dib => "dib",
+            Self::Cur => "cur",
         }
     }
 
@@ -100,7 +127,16 @@ impl PhotoFormat {
             | Self::Fits
             | Self::Pcx
             | Self::Dcx
-            | Self::SunRaster => return None,
+            | Self::SunRaster
+            | Self::Pfm
+            | Self::Ftex
+            | Self::Blp
+            | Self::XvThumb
+            | Self::Gbr
+            | Self::Msp
+            | Self::Im
+            | Self::Dib
+            | Self::Cur => return None,
         })
     }
 

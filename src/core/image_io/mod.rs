@@ -173,6 +173,11 @@ fn decode_unguarded(
             }
             generic
         }
+        PhotoFormat::Gif => generic::decode_generic(bytes, format)
+            .or_else(|e| own(formats::gif_lenient::decode(bytes), format).map_err(|_| e)),
+        PhotoFormat::Qoi => generic::decode_generic(bytes, format).or_else(|e| {
+            own(formats::rewrap::decode_qoi_unterminated(bytes), format).map_err(|_| e)
+        }),
         // The `image` crate reads a few DDS layouts too: try it when ours fails.
         PhotoFormat::Dds => own(formats::dds::decode(bytes), format)
             .or_else(|e| generic::decode_generic(bytes, format).map_err(|_| e)),

@@ -9,6 +9,10 @@ pub fn sniff_format(head: &[u8]) -> Option<PhotoFormat> {
     if head.starts_with(b"II\x2b\0") || head.starts_with(b"MM\0\x2b") {
         return Some(PhotoFormat::Tiff);
     }
+    // Before `image` takes it for a netpbm P7 file.
+    if formats::xv_thumb::sniff(head) {
+        return Some(PhotoFormat::XvThumb);
+    }
     image::guess_format(head)
         .ok()
         .and_then(PhotoFormat::from_image_format)
@@ -16,7 +20,7 @@ pub fn sniff_format(head: &[u8]) -> Option<PhotoFormat> {
 }
 
 /// Sniff the format of a file's bytes, falling back to its name for formats without a magic
-/// number (TGA). `None` when it is not an image we decode.
+/// number (TGA, headerless DIB). `None` when it is not an image we decode.
 pub fn sniff_file(bytes: &[u8], path: &Path) -> Option<PhotoFormat> {
     if let Some(f) = sniff_format(bytes) {
         return Some(f);
@@ -27,6 +31,7 @@ pub fn sniff_file(bytes: &[u8], path: &Path) -> Option<PhotoFormat> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     match ext.as_str() {
         "tga" | "icb" | "vda" | "vst" => Some(PhotoFormat::Tga),
+        "dib" if formats::rewrap::sniff_dib(bytes) => Some(PhotoFormat::Dib),
         _ => None,
     }
 }

@@ -2,17 +2,26 @@
 //! checks the declared size with [`check_dimensions`] before allocating pixels and returns a
 //! [`DecodeError`] (never panics) on damaged input.
 
+pub mod blp;
 pub mod dds;
 pub mod fits;
+pub mod ftex;
+pub mod gbr;
+pub mod gif_lenient;
 pub mod icns;
+pub mod im;
 pub mod jpeg2000;
+pub mod msp;
 pub mod pcx;
+pub mod pfm;
 pub mod psd;
+pub mod rewrap;
 pub mod sgi;
 pub mod sun;
 pub mod tiff_strips;
 pub mod xbm;
 pub mod xpm;
+pub mod xv_thumb;
 
 use super::{DecodeError, PhotoFormat, check_dimensions, corrupt};
 use image::DynamicImage;
@@ -37,6 +46,20 @@ pub(super) fn sniff(head: &[u8]) -> Option<PhotoFormat> {
         PhotoFormat::Dcx
     } else if pcx::sniff(head) {
         PhotoFormat::Pcx
+    } else if blp::sniff(head) {
+        PhotoFormat::Blp
+    } else if ftex::sniff(head) {
+        PhotoFormat::Ftex
+    } else if pfm::sniff(head) {
+        PhotoFormat::Pfm
+    } else if gbr::sniff(head) {
+        PhotoFormat::Gbr
+    } else if msp::sniff(head) {
+        PhotoFormat::Msp
+    } else if im::sniff(head) {
+        PhotoFormat::Im
+    } else if rewrap::sniff_cur(head) {
+        PhotoFormat::Cur
     } else if xbm::sniff(head) {
         PhotoFormat::Xbm
     } else {
@@ -61,6 +84,15 @@ pub(super) fn decode(
         PhotoFormat::Pcx => pcx::decode(bytes),
         PhotoFormat::Dcx => pcx::decode_dcx(bytes),
         PhotoFormat::SunRaster => sun::decode(bytes),
+        PhotoFormat::Pfm => pfm::decode(bytes),
+        PhotoFormat::Ftex => ftex::decode(bytes),
+        PhotoFormat::Blp => blp::decode(bytes),
+        PhotoFormat::XvThumb => xv_thumb::decode(bytes),
+        PhotoFormat::Gbr => gbr::decode(bytes),
+        PhotoFormat::Msp => msp::decode(bytes),
+        PhotoFormat::Im => im::decode(bytes),
+        PhotoFormat::Dib => rewrap::decode_dib(bytes),
+        PhotoFormat::Cur => rewrap::decode_cur(bytes),
         _ => return None,
     })
 }

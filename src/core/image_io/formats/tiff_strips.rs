@@ -163,7 +163,11 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
         let out = &mut data[start..start + rows * row_bytes];
         let offset = offset as usize;
         // Without byte counts, a compressed strip may run to the end of the file.
-        let unknown_len = if compression == 1 { out.len() } else { usize::MAX };
+        let unknown_len = if compression == 1 {
+            out.len()
+        } else {
+            usize::MAX
+        };
         let len = counts
             .and_then(|c| c.get(i))
             .map_or(unknown_len, |&c| c as usize);
