@@ -145,6 +145,7 @@ pub enum ModelsAction {
 
 /// Run the CLI; returns the process exit code.
 pub fn main() -> ExitCode {
+    crate::core::guard::install_quiet_hook();
     let cli = Cli::parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -550,7 +550,7 @@ fn load_dump(
     }
     let next_slot = slots.keys().max().map_or(0, |m| m + 1);
     let target_for_load = target.clone();
-    let hnsw = std::panic::catch_unwind(move || {
+    let hnsw = crate::core::guard::catch(move || {
         // hnsw_rs ties the graph's lifetime to its loader: leak the (small) loader so the graph
         // can be owned for the rest of the process. This happens once per index load.
         let io: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(&target_for_load, "hnsw")));

@@ -196,8 +196,7 @@ fn process_file(
     let t = Instant::now();
     let mut inputs = Vec::with_capacity(embedders.len());
     for e in embedders {
-        let prepared =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| e.prepare(&decoded.image)));
+        let prepared = crate::core::guard::catch_any(|| e.prepare(&decoded.image));
         match prepared {
             Ok(Ok(p)) => inputs.push(p),
             Ok(Err(err)) => {

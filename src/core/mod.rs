@@ -10,6 +10,7 @@ pub mod dupes;
 pub mod embed;
 pub mod error;
 pub mod flat_index;
+pub mod guard;
 pub mod image_io;
 pub mod index;
 pub mod index_set;

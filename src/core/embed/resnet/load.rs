@@ -356,7 +356,7 @@ fn read_pth(path: &Path) -> Result<HashMap<String, Tensor>, EmbedError> {
     for key in [None, Some("state_dict"), Some("model"), Some("module")] {
         // Candle's unpickler indexes into tuples it reads, so a corrupt pickle could panic
         // inside it; contain that and report the file as invalid instead.
-        let read = std::panic::catch_unwind(|| candle_core::pickle::read_all_with_key(path, key))
+        let read = crate::core::guard::catch(|| candle_core::pickle::read_all_with_key(path, key))
             .unwrap_or_else(|_| Err(candle_core::Error::Msg("malformed pickle".into())));
         match read {
             Ok(list) if list.iter().any(|(k, _)| k.ends_with("conv1.weight")) => {
