@@ -65,6 +65,8 @@ pub enum PhotoFormat {
     Dib,
     /// Windows cursor.
     Cur,
+    /// Autodesk FLI/FLC animation (first frame).
+    Fli,
 }
 
 impl PhotoFormat {
@@ -101,6 +103,7 @@ impl PhotoFormat {
             Self::Im => "im",
             Self::Dib => "dib",
             Self::Cur => "cur",
+            Self::Fli => "fli",
         }
     }
 
@@ -136,7 +139,8 @@ impl PhotoFormat {
             | Self::Msp
             | Self::Im
             | Self::Dib
-            | Self::Cur => return None,
+            | Self::Cur
+            | Self::Fli => return None,
         })
     }
 

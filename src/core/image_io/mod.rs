@@ -173,11 +173,12 @@ fn decode_unguarded(
             }
             generic
         }
-        PhotoFormat::Gif => generic::decode_generic(bytes, format)
-            .or_else(|e| own(formats::gif_lenient::decode(bytes), format).map_err(|_| e)),
-        PhotoFormat::Qoi => generic::decode_generic(bytes, format).or_else(|e| {
-            own(formats::rewrap::decode_qoi_unterminated(bytes), format).map_err(|_| e)
-        }),
+        // Files the `image` crate refuses for a quirk get a second, more lenient reading; the
+        // first error is the one reported when both fail.
+        PhotoFormat::Gif => with_fallback(bytes, format, formats::gif_lenient::decode),
+        PhotoFormat::Qoi => with_fallback(bytes, format, formats::rewrap::decode_qoi_unterminated),
+        PhotoFormat::Bmp => with_fallback(bytes, format, formats::rewrap::decode_bmp_repaired),
+        PhotoFormat::Ico => with_fallback(bytes, format, formats::rewrap::decode_ico_repaired),
         // The `image` crate reads a few DDS layouts too: try it when ours fails.
         PhotoFormat::Dds => own(formats::dds::decode(bytes), format)
             .or_else(|e| generic::decode_generic(bytes, format).map_err(|_| e)),
@@ -186,6 +187,18 @@ fn decode_unguarded(
             None => generic::decode_generic(bytes, format),
         },
     }
+}
+
+/// The `image` crate's reading of `bytes`, else `fallback`'s.
+fn with_fallback(
+    bytes: &[u8],
+    format: PhotoFormat,
+    fallback: fn(&[u8]) -> Result<DynamicImage, DecodeError>,
+) -> Result<Decoded, DecodeError> {
+    generic::decode_generic(bytes, format).or_else(|e| {
+        catch_unwind(AssertUnwindSafe(|| fallback(bytes)))
+            .map_or(Err(e.clone()), |r| own(r, format).map_err(|_| e))
+    })
 }
 
 /// The result of one of our own decoders, as a [`Decoded`].

@@ -36,12 +36,19 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
                     .get(palette_at + 4..(palette_at + 4).saturating_add(header_len))
                     .ok_or_else(|| truncated(NAME))?;
                 let jpeg = [header, mip].concat();
-                let mut rgb = decode_dynamic(&jpeg, PhotoFormat::Jpeg)?.into_rgba8();
-                // The colour channels are stored as BGR.
-                for px in rgb.pixels_mut() {
-                    px.0.swap(0, 2);
+                let decoded = decode_dynamic(&jpeg, PhotoFormat::Jpeg)?.into_rgb8();
+                // The colour channels are stored as BGR, and the texture's own size wins when
+                // the JPEG's differs (its pixels are then read as rows of the texture's width).
+                let raw = decoded.as_raw();
+                let n = w as usize * h as usize;
+                if raw.len() < n * 3 {
+                    return Err(truncated(NAME));
                 }
-                Ok(DynamicImage::ImageRgba8(rgb))
+                let img = RgbaImage::from_fn(w, h, |x, y| {
+                    let i = (y as usize * w as usize + x as usize) * 3;
+                    image::Rgba([raw[i + 2], raw[i + 1], raw[i], 255])
+                });
+                Ok(DynamicImage::ImageRgba8(img))
             }
             1 => paletted(bytes, palette_at, mip, w, h, alpha_bits),
             other => Err(corrupt(NAME, format!("unknown compression {other}"))),

@@ -227,6 +227,17 @@ fn decode_masks(
 ) -> Result<DynamicImage, DecodeError> {
     let n = w as usize * h as usize;
     let data = data.get(..n * bpp).ok_or_else(|| truncated(NAME))?;
+    // Some writers put masks outside the pixel's bits (an 8-bit luminance with 0xff000000):
+    // such a channel means the low bits.
+    let width_mask = u32::MAX >> (32 - 8 * bpp as u32).min(31);
+    let fit = |m: u32| {
+        if m != 0 && m & width_mask == 0 {
+            width_mask.min(0xff)
+        } else {
+            m & width_mask
+        }
+    };
+    let (r, g, b, a) = (fit(r), fit(g), fit(b), fit(a));
     let mut img = RgbaImage::new(w, h);
     for (px, src) in img.pixels_mut().zip(data.chunks_exact(bpp)) {
         let v = src
@@ -393,6 +404,11 @@ mod tests {
         l.extend([0, 200]);
         let img = decode(&l).expect("luminance").to_rgba8();
         assert_eq!(img.get_pixel(1, 0).0, [200, 200, 200, 255]);
+        // A writer's mask outside the pixel's 8 bits still means the luminance byte.
+        let mut l = header(1, 1, PF_LUMINANCE, b"\0\0\0\0", 8, [0xff00_0000, 0, 0, 0]);
+        l.push(77);
+        let img = decode(&l).expect("odd mask").to_rgba8();
+        assert_eq!(img.get_pixel(0, 0).0, [77, 77, 77, 255]);
     }
 
     #[test]

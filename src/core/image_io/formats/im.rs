@@ -1,5 +1,6 @@
 //! IFUNC/LabEye `.im` images (as written by Pillow): a text header up to a Ctrl-Z, pixels from
-//! byte 512 on; gray ("L"), and RGB stored line by line (a red row, a green row, a blue row).
+//! byte 512 on, bottom row first; gray ("L"), and RGB stored line by line (a red row, a green
+//! row, a blue row).
 
 use super::check_size;
 use crate::core::image_io::{DecodeError, corrupt};
@@ -48,12 +49,14 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
         .get(DATA_AT..DATA_AT + wu * hu * channels)
         .ok_or_else(|| corrupt(NAME, "the file ends early (truncated)"))?;
     if channels == 1 {
-        return GrayImage::from_raw(w, h, px.to_vec())
-            .map(DynamicImage::ImageLuma8)
-            .ok_or_else(|| corrupt(NAME, "bad size"));
+        let img = GrayImage::from_fn(w, h, |x, y| {
+            image::Luma([px[(hu - 1 - y as usize) * wu + x as usize]])
+        });
+        return Ok(DynamicImage::ImageLuma8(img));
     }
+    // Rows are stored bottom first.
     let img = RgbImage::from_fn(w, h, |x, y| {
-        let row = &px[y as usize * wu * 3..];
+        let row = &px[(hu - 1 - y as usize) * wu * 3..];
         let x = x as usize;
         image::Rgb([row[x], row[wu + x], row[2 * wu + x]])
     });

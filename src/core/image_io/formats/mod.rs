@@ -5,6 +5,7 @@
 pub mod blp;
 pub mod dds;
 pub mod fits;
+pub mod fli;
 pub mod ftex;
 pub mod gbr;
 pub mod gif_lenient;
@@ -58,6 +59,8 @@ pub(super) fn sniff(head: &[u8]) -> Option<PhotoFormat> {
         PhotoFormat::Msp
     } else if im::sniff(head) {
         PhotoFormat::Im
+    } else if fli::sniff(head) {
+        PhotoFormat::Fli
     } else if rewrap::sniff_cur(head) {
         PhotoFormat::Cur
     } else if xbm::sniff(head) {
@@ -93,6 +96,7 @@ pub(super) fn decode(
         PhotoFormat::Im => im::decode(bytes),
         PhotoFormat::Dib => rewrap::decode_dib(bytes),
         PhotoFormat::Cur => rewrap::decode_cur(bytes),
+        PhotoFormat::Fli => fli::decode(bytes),
         _ => return None,
     })
 }

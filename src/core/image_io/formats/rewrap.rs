@@ -1,6 +1,7 @@
 //! Files that are one of the `image` crate's formats in other clothes: a headerless Windows
-//! bitmap (`.dib`, as on the clipboard), a cursor (`.cur`, an icon with hot spots) and a QOI
-//! file without its end marker. Each is rewrapped and handed to that decoder.
+//! bitmap (`.dib`, as on the clipboard), a cursor (`.cur`, an icon with hot spots), a QOI
+//! file without its end marker, bitmaps with header quirks and icons whose directory
+//! disagrees with the picture. Each is repaired and handed to that decoder.
 
 use super::{truncated, u16_le, u32_le};
 use crate::core::image_io::generic::decode_dynamic;
@@ -76,6 +77,63 @@ pub fn decode_qoi_unterminated(bytes: &[u8]) -> Result<DynamicImage, DecodeError
     decode_dynamic(&fixed, PhotoFormat::Qoi)
 }
 
+/// Decode a bitmap the `image` crate refuses for a header quirk: a plane count other than 1,
+/// an OS/2 2.x header (64 bytes, read as the 40-byte Windows one it starts with) or a
+/// run-length bitmap stored top-down.
+pub fn decode_bmp_repaired(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
+    const INFO_AT: usize = 14;
+    let mut b = bytes.to_vec();
+    let header = u32_le(&b, INFO_AT).ok_or_else(|| truncated("bmp"))?;
+    if header == 64 {
+        if b.len() < INFO_AT + 64 {
+            return Err(truncated("bmp"));
+        }
+        let offset = u32_le(&b, 10).ok_or_else(|| truncated("bmp"))?;
+        b.drain(INFO_AT + 40..INFO_AT + 64);
+        b[10..14].copy_from_slice(&offset.saturating_sub(24).to_le_bytes());
+        b[INFO_AT..INFO_AT + 4].copy_from_slice(&40u32.to_le_bytes());
+    }
+    if header < 40 {
+        return decode_dynamic(&b, PhotoFormat::Bmp);
+    }
+    if let Some(planes) = b.get_mut(INFO_AT + 12..INFO_AT + 14) {
+        planes.copy_from_slice(&1u16.to_le_bytes());
+    }
+    let height = u32_le(&b, INFO_AT + 8).ok_or_else(|| truncated("bmp"))? as i32;
+    let compression = u32_le(&b, INFO_AT + 16).ok_or_else(|| truncated("bmp"))?;
+    let flip = height < 0 && matches!(compression, 1 | 2);
+    if flip {
+        b[INFO_AT + 8..INFO_AT + 12].copy_from_slice(&height.unsigned_abs().to_le_bytes());
+    }
+    let img = decode_dynamic(&b, PhotoFormat::Bmp)?;
+    Ok(if flip { img.flipv() } else { img })
+}
+
+/// Decode an icon whose directory gives other dimensions than its bitmap: the directory is
+/// corrected from the bitmap headers.
+pub fn decode_ico_repaired(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
+    let mut b = bytes.to_vec();
+    let count = usize::from(u16_le(bytes, 4).ok_or_else(|| truncated("ico"))?);
+    for i in 0..count.min(256) {
+        let entry = 6 + i * 16;
+        let Some(at) = u32_le(bytes, entry + 12).map(|v| v as usize) else {
+            break;
+        };
+        // Only bitmap entries (PNG entries carry their own size).
+        if !u32_le(bytes, at).is_some_and(|s| s >= 40 && DIB_HEADER_SIZES.contains(&s)) {
+            continue;
+        }
+        let (Some(w), Some(h)) = (u32_le(bytes, at + 4), u32_le(bytes, at + 8)) else {
+            continue;
+        };
+        // A bitmap in an icon is twice as tall (picture + mask); 256 is stored as 0.
+        let side = |v: u32| if v >= 256 { 0 } else { v as u8 };
+        b[entry] = side(w);
+        b[entry + 1] = side(h / 2);
+    }
+    decode_dynamic(&b, PhotoFormat::Ico)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,8 +165,55 @@ mod tests {
         assert_eq!(img.get_pixel(0, 0).0, [255, 0, 0]);
     }
 
+    fn encoded(format: image::ImageFormat) -> Vec<u8> {
+        let img = image::RgbaImage::from_pixel(16, 16, image::Rgba([200, 30, 40, 255]));
+        let mut out = Vec::new();
+        DynamicImage::ImageRgba8(img)
+            .write_to(&mut std::io::Cursor::new(&mut out), format)
+            .expect("encode");
+        out
+    }
+
+    #[test]
+    fn bitmap_with_two_planes() {
+        let mut bmp = encoded(image::ImageFormat::Bmp);
+        bmp[26] = 2; // planes
+        assert!(decode_dynamic(&bmp, PhotoFormat::Bmp).is_err());
+        let img = decode_bmp_repaired(&bmp).expect("repaired").to_rgba8();
+        assert_eq!(img.get_pixel(3, 3).0, [200, 30, 40, 255]);
+    }
+
+    #[test]
+    fn icon_directory_disagreeing_with_its_bitmap() {
+        // A 16x16 24-bit bitmap entry (height doubled for the mask) listed as 16x32.
+        let mut info = Vec::new();
+        info.extend(40u32.to_le_bytes());
+        info.extend(16u32.to_le_bytes());
+        info.extend(32u32.to_le_bytes());
+        info.extend(1u16.to_le_bytes());
+        info.extend(24u16.to_le_bytes());
+        info.extend([0; 24]);
+        for _ in 0..16 * 16 {
+            info.extend([40, 30, 200]); // BGR
+        }
+        info.extend(vec![0u8; 16 * 4]); // the AND mask: 16 rows of 4 bytes
+        let mut ico = vec![0, 0, 1, 0, 1, 0, 16, 32, 0, 0, 1, 0, 32, 0];
+        ico.extend((info.len() as u32).to_le_bytes());
+        ico.extend(22u32.to_le_bytes());
+        ico.extend(&info);
+        assert!(decode_dynamic(&ico, PhotoFormat::Ico).is_err());
+        let img = decode_ico_repaired(&ico).expect("repaired").to_rgba8();
+        assert_eq!(img.dimensions(), (16, 16));
+        assert_eq!(img.get_pixel(3, 3).0[..3], [200, 30, 40]);
+    }
+
     #[test]
     fn hostile_inputs_are_errors() {
+        assert!(decode_bmp_repaired(b"BM\0\0").is_err());
+        let mut os2 = encoded(image::ImageFormat::Bmp)[..60].to_vec();
+        os2[14..18].copy_from_slice(&64u32.to_le_bytes());
+        assert!(decode_bmp_repaired(&os2).is_err());
+        assert!(decode_ico_repaired(&[0, 0, 1, 0, 9, 0]).is_err());
         let mut huge = Vec::new();
         huge.extend(40u32.to_le_bytes());
         huge.extend(100_000i32.to_le_bytes());
