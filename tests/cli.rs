@@ -382,3 +382,30 @@ fn default_model_finds_the_same_kind_of_thing_from_real_photos() {
         serde_json::from_str(&lookalike_ok(&data, &["status", "--json"])).expect("status");
     assert!(st["embedder"].as_str().expect("e").starts_with("lite0-"));
 }
+
+#[test]
+fn results_on_an_unplugged_drive_are_marked_missing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lib = tmp.path().join("drive");
+    let data = tmp.path().join("data");
+    let photos = write_library(&lib, 4);
+    index_json(&data, &lib);
+    // The query photo lives elsewhere; the library's drive goes away.
+    let query = tmp.path().join("query.jpg");
+    std::fs::copy(&photos[2], &query).expect("copy");
+    let unplugged = tmp.path().join("drive-unplugged");
+    std::fs::rename(&lib, &unplugged).expect("unplug");
+    let hits = query_json(&data, &query, 4);
+    assert_eq!(hits.len(), 4, "the catalog still answers");
+    assert_eq!(names(&hits)[0], "scene002.jpg");
+    assert!(
+        hits.iter().all(|h| h["missing"] == Value::Bool(true)),
+        "{hits:?}"
+    );
+    let human = lookalike_ok(&data, &["query", query.to_str().expect("utf8"), "-k", "1"]);
+    assert!(human.contains("missing"), "{human}");
+    // Plugged back in: nothing is marked.
+    std::fs::rename(&unplugged, &lib).expect("plug");
+    let hits = query_json(&data, &query, 4);
+    assert!(hits.iter().all(|h| h.get("missing").is_none()), "{hits:?}");
+}

@@ -250,7 +250,8 @@ fn query(
     }
     let lib = open_reader(data_dir)?;
     let active = load_for_query(&lib, device)?;
-    let hits = run_query(&lib, &active, image, k)?;
+    let mut hits = run_query(&lib, &active, image, k)?;
+    query::QueryHit::check_files(&mut hits);
     if json {
         println!("{}", serde_json::to_string(&hits)?);
     } else if hits.is_empty() {
@@ -261,6 +262,9 @@ fn query(
         for h in &hits {
             write!(out, "{:.4}  ", h.score)?;
             out.write_all(&crate::core::catalog::path_to_bytes(&h.path))?;
+            if h.missing {
+                write!(out, "  (missing: moved, deleted or on an unplugged drive)")?;
+            }
             writeln!(out)?;
         }
     }

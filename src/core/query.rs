@@ -18,6 +18,19 @@ pub struct QueryHit {
     /// Catalog id.
     #[serde(skip)]
     pub id: i64,
+    /// The file is not there now (moved or deleted since indexing, or on a drive that is not
+    /// plugged in); only present in JSON when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub missing: bool,
+}
+
+impl QueryHit {
+    /// Mark the hits whose files are not there now.
+    pub fn check_files(hits: &mut [QueryHit]) {
+        for h in hits {
+            h.missing = std::fs::symlink_metadata(&h.path).is_err();
+        }
+    }
 }
 
 /// Decode a photo file and embed it.
@@ -38,6 +51,7 @@ pub fn nearest(
     for n in index.search(vector, k) {
         if let Some(info) = catalog.photo(n.id)? {
             hits.push(QueryHit {
+                missing: false,
                 path: info.path,
                 score: n.score.clamp(-1.0, 1.0),
                 id: n.id,
@@ -113,6 +127,7 @@ pub fn nearest_fused(
     for (score, id) in scored {
         if let Some(info) = catalog.photo(id)? {
             hits.push(QueryHit {
+                missing: false,
                 path: info.path,
                 score: score.clamp(-1.0, 1.0),
                 id,

@@ -287,12 +287,16 @@ fn tile_ui(
             let uv = Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
             painter.image(tex.id(), img_rect, uv, Color32::WHITE);
         }
-        TexState::Failed(_) => {
+        TexState::Failed(reason) => {
             painter.rect_filled(img_area, 4.0, visuals.extreme_bg_color);
             painter.text(
                 img_area.center(),
                 Align2::CENTER_CENTER,
-                "cannot show",
+                if reason == crate::worker::thumbnails::MISSING {
+                    "file missing"
+                } else {
+                    "cannot show"
+                },
                 FontId::proportional(12.0),
                 visuals.warn_fg_color,
             );

@@ -201,9 +201,15 @@ fn cache_path(cache_dir: &Path, key: &ThumbKey, size: u64, mtime_ns: i64) -> Pat
     cache_dir.join(format!("{}.jpg", &hex.as_str()[..32]))
 }
 
+/// Why a thumbnail is not shown when the photo's file is not there.
+pub const MISSING: &str = "the file is not there (moved, deleted, or its drive is unplugged)";
+
 /// Load from the disk cache, or decode the photo (and fill the cache).
 fn make(key: &ThumbKey, cache_dir: &Path) -> Result<ThumbPixels, String> {
-    let meta = std::fs::metadata(&key.path).map_err(|e| format!("cannot read file: {e}"))?;
+    let meta = std::fs::metadata(&key.path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => MISSING.to_string(),
+        _ => format!("cannot read file: {e}"),
+    })?;
     let cacheable = key.side_px <= THUMB_SIDE_PX;
     let cached = cacheable.then(|| {
         cache_path(
