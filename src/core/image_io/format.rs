@@ -67,6 +67,8 @@ pub enum PhotoFormat {
     Cur,
     /// Autodesk FLI/FLC animation (first frame).
     Fli,
+    /// Encapsulated PostScript with a binary header (its TIFF preview).
+    Eps,
 }
 
 impl PhotoFormat {
@@ -104,6 +106,7 @@ impl PhotoFormat {
             Self::Dib => "dib",
             Self::Cur => "cur",
             Self::Fli => "fli",
+            Self::Eps => "eps",
         }
     }
 
@@ -140,7 +143,8 @@ impl PhotoFormat {
             | Self::Im
             | Self::Dib
             | Self::Cur
-            | Self::Fli => return None,
+            | Self::Fli
+            | Self::Eps => return None,
         })
     }
 

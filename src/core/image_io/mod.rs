@@ -179,6 +179,14 @@ fn decode_unguarded(
         PhotoFormat::Qoi => with_fallback(bytes, format, formats::rewrap::decode_qoi_unterminated),
         PhotoFormat::Bmp => with_fallback(bytes, format, formats::rewrap::decode_bmp_repaired),
         PhotoFormat::Ico => with_fallback(bytes, format, formats::rewrap::decode_ico_repaired),
+        PhotoFormat::Tga => with_fallback(bytes, format, formats::tga::decode),
+        PhotoFormat::Eps => {
+            let preview = formats::eps::tiff_preview(bytes)?;
+            decode_unguarded(preview, PhotoFormat::Tiff, min_side_px).map(|d| Decoded {
+                format: format.name(),
+                ..d
+            })
+        }
         // The `image` crate reads a few DDS layouts too: try it when ours fails.
         PhotoFormat::Dds => own(formats::dds::decode(bytes), format)
             .or_else(|e| generic::decode_generic(bytes, format).map_err(|_| e)),

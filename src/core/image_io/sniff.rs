@@ -52,7 +52,7 @@ pub fn known_unsupported(head: &[u8]) -> Option<&'static str> {
     }
     if starts(&[0xff, 0x0a]) || starts(b"\0\0\0\x0cJXL \r\n\x87\n") {
         Some("JPEG XL")
-    } else if starts(b"%!PS") || starts(&[0xc5, 0xd0, 0xd3, 0xc6]) {
+    } else if starts(b"%!PS") {
         Some("PostScript (EPS)")
     } else if starts(b"%PDF") {
         Some("PDF")

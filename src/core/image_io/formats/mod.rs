@@ -4,6 +4,7 @@
 
 pub mod blp;
 pub mod dds;
+pub mod eps;
 pub mod fits;
 pub mod fli;
 pub mod ftex;
@@ -19,6 +20,7 @@ pub mod psd;
 pub mod rewrap;
 pub mod sgi;
 pub mod sun;
+pub mod tga;
 pub mod tiff_strips;
 pub mod xbm;
 pub mod xpm;
@@ -59,6 +61,8 @@ pub(super) fn sniff(head: &[u8]) -> Option<PhotoFormat> {
         PhotoFormat::Msp
     } else if im::sniff(head) {
         PhotoFormat::Im
+    } else if eps::sniff(head) {
+        PhotoFormat::Eps
     } else if fli::sniff(head) {
         PhotoFormat::Fli
     } else if rewrap::sniff_cur(head) {
