@@ -7,6 +7,7 @@
 
 pub mod descriptor;
 pub mod efficientnet;
+mod nhwc;
 pub mod registry;
 pub mod resnet;
 

@@ -14,6 +14,7 @@
 //! Measured on 2 cores, this is ~10x faster than the same network as Candle ops.
 
 use super::super::EmbedError;
+use super::super::nhwc::{Act, Geo};
 use super::INPUT_SIDE as SIDE;
 use super::weights::{FoldedConv, FoldedNet, HEAD_CHANNELS, NUM_CLASSES, same_padding};
 use candle_core::{CpuStorage, Device, Storage, Tensor};
@@ -21,35 +22,6 @@ use rayon::prelude::*;
 
 /// Size of the matmul output blocks that are post-processed while still in cache.
 const BLOCK_BYTES: usize = 1024 * 1024;
-
-/// Geometry of an NHWC activation map.
-#[derive(Debug, Clone, Copy)]
-struct Geo {
-    n: usize,
-    h: usize,
-    w: usize,
-    c: usize,
-}
-
-impl Geo {
-    fn pixels(self) -> usize {
-        self.n * self.h * self.w
-    }
-}
-
-/// An activation map, NHWC.
-struct Act {
-    data: Vec<f32>,
-    geo: Geo,
-}
-
-impl Act {
-    /// The map as a `[pixels, channels]` matrix (moves the data, no copy).
-    fn into_matrix(self) -> Result<(Tensor, Geo), EmbedError> {
-        let t = Tensor::from_vec(self.data, (self.geo.pixels(), self.geo.c), &Device::Cpu)?;
-        Ok((t, self.geo))
-    }
-}
 
 /// 1x1 convolution as a matrix product.
 #[derive(Debug)]

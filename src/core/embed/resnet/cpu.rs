@@ -16,31 +16,11 @@ use candle_core::{CpuStorage, Device, Storage, Tensor};
 use rayon::prelude::*;
 
 use super::super::EmbedError;
+use super::super::nhwc::{Act, Geo};
 use super::load::FoldedConv;
 
 /// Target size of one unfolded-patch block (bounds memory and keeps blocks cache-friendly).
 const BLOCK_BYTES: usize = 4 * 1024 * 1024;
-
-/// Geometry of an NHWC activation map.
-#[derive(Debug, Clone, Copy)]
-struct Geo {
-    n: usize,
-    h: usize,
-    w: usize,
-    c: usize,
-}
-
-impl Geo {
-    fn pixels(self) -> usize {
-        self.n * self.h * self.w
-    }
-}
-
-/// An activation map, NHWC.
-struct Act {
-    data: Vec<f32>,
-    geo: Geo,
-}
 
 /// A convolution with folded BatchNorm, weights laid out as a `[k·k·c_in, c_out]` matrix whose
 /// rows follow the patch order `[ky][kx][c_in]`.
