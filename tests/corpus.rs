@@ -272,6 +272,151 @@ fn tga(img: &RgbImage) -> Vec<u8> {
     out
 }
 
+/// SGI, verbatim RGB planes, rows bottom first.
+fn sgi(img: &RgbImage) -> Vec<u8> {
+    let (w, h) = img.dimensions();
+    let mut out = vec![0u8; 512];
+    out[..4].copy_from_slice(&[0x01, 0xda, 0, 1]);
+    out[4..6].copy_from_slice(&3u16.to_be_bytes());
+    out[6..8].copy_from_slice(&(w as u16).to_be_bytes());
+    out[8..10].copy_from_slice(&(h as u16).to_be_bytes());
+    out[10..12].copy_from_slice(&3u16.to_be_bytes());
+    for c in 0..3 {
+        for y in (0..h).rev() {
+            out.extend((0..w).map(|x| img.get_pixel(x, y)[c]));
+        }
+    }
+    out
+}
+
+/// Photoshop document: raw composite RGB planes, no layers.
+fn psd(img: &RgbImage) -> Vec<u8> {
+    let (w, h) = img.dimensions();
+    let mut out = b"8BPS\0\x01\0\0\0\0\0\0\0\x03".to_vec();
+    out.extend(h.to_be_bytes());
+    out.extend(w.to_be_bytes());
+    out.extend(8u16.to_be_bytes());
+    out.extend(3u16.to_be_bytes());
+    out.extend([0; 12]); // mode data, resources, layers: empty
+    out.extend(0u16.to_be_bytes()); // raw
+    for c in 0..3 {
+        out.extend(img.pixels().map(|p| p[c]));
+    }
+    out
+}
+
+/// DirectDraw Surface, uncompressed 32-bit BGRA described by channel masks.
+fn dds(img: &RgbImage) -> Vec<u8> {
+    let (w, h) = img.dimensions();
+    let mut out = vec![0u8; 128];
+    out[..4].copy_from_slice(b"DDS ");
+    out[4..8].copy_from_slice(&124u32.to_le_bytes());
+    out[12..16].copy_from_slice(&h.to_le_bytes());
+    out[16..20].copy_from_slice(&w.to_le_bytes());
+    out[76..80].copy_from_slice(&32u32.to_le_bytes());
+    out[80..84].copy_from_slice(&0x41u32.to_le_bytes()); // RGB + alpha
+    out[88..92].copy_from_slice(&32u32.to_le_bytes());
+    for (i, m) in [0xff_0000u32, 0xff00, 0xff, 0xff00_0000].iter().enumerate() {
+        out[92 + i * 4..96 + i * 4].copy_from_slice(&m.to_le_bytes());
+    }
+    for p in img.pixels() {
+        out.extend([p[2], p[1], p[0], 255]);
+    }
+    out
+}
+
+/// Sun raster, 24-bit BGR rows (even widths need no padding).
+fn sun_raster(img: &RgbImage) -> Vec<u8> {
+    let (w, h) = img.dimensions();
+    let mut out = Vec::new();
+    for v in [0x59a6_6a95u32, w, h, 24, w * h * 3, 1, 0, 0] {
+        out.extend(v.to_be_bytes());
+    }
+    for p in img.pixels() {
+        out.extend([p[2], p[1], p[0]]);
+    }
+    out
+}
+
+/// X PixMap with a two-colour table.
+fn xpm(w: u32, h: u32) -> Vec<u8> {
+    let mut out = format!(
+        "/* XPM */\nstatic char *x[] = {{\n\"{w} {h} 2 1\",\n\". c #FF8000\",\n\"# c blue\",\n"
+    );
+    for y in 0..h {
+        let row: String = (0..w)
+            .map(|x| if (x / 8 + y / 8) % 2 == 0 { '.' } else { '#' })
+            .collect();
+        out.push_str(&format!("\"{row}\",\n"));
+    }
+    out.push_str("};\n");
+    out.into_bytes()
+}
+
+/// Files in the formats read by our own decoders: good ones, damaged ones and bombs.
+fn own_format_files() -> Vec<(PathBuf, Vec<u8>, Expect)> {
+    use Expect::*;
+    let photo = scene(11, 96, 64);
+    let mut v: Vec<(PathBuf, Vec<u8>, Expect)> = Vec::new();
+    let mut add = |p: &str, b: Vec<u8>, e: Expect| v.push((PathBuf::from(p), b, e));
+    let sgi_file = sgi(&photo);
+    let psd_file = psd(&photo);
+    let dds_file = dds(&photo);
+    let qoi_file = encode(
+        &image::DynamicImage::ImageRgb8(photo.clone()),
+        image::ImageFormat::Qoi,
+    );
+    add("formats/photo.sgi", sgi_file.clone(), Indexed);
+    add("formats/photo.psd", psd_file.clone(), Indexed);
+    add("formats/photo.dds", dds_file.clone(), Indexed);
+    add("formats/photo.qoi", qoi_file.clone(), Indexed);
+    add("formats/photo.ras", sun_raster(&photo), Indexed);
+    add("formats/checks.xpm", xpm(40, 24), Indexed);
+    add("formats/no_extension_sgi", sgi_file.clone(), Indexed);
+    add(
+        "formats/damaged/truncated.sgi",
+        sgi_file[..sgi_file.len() / 2].to_vec(),
+        Refused("sgi"),
+    );
+    add(
+        "formats/damaged/truncated.psd",
+        psd_file[..psd_file.len() / 2].to_vec(),
+        Refused("psd"),
+    );
+    add(
+        "formats/damaged/truncated.dds",
+        dds_file[..dds_file.len() / 2].to_vec(),
+        Refused("dds"),
+    );
+    add(
+        "formats/damaged/truncated.qoi",
+        qoi_file[..qoi_file.len() / 2].to_vec(),
+        Either,
+    );
+    let mut sgi_bomb = sgi_file[..512].to_vec();
+    sgi_bomb[6..10].copy_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+    add(
+        "formats/bombs/sgi_65535x65535.sgi",
+        sgi_bomb,
+        Refused("decompression bomb"),
+    );
+    let mut psd_bomb = psd_file[..40].to_vec();
+    psd_bomb[14..22].copy_from_slice(&[0, 0x10, 0, 0, 0, 0x10, 0, 0]);
+    add(
+        "formats/bombs/psd_1048576x1048576.psd",
+        psd_bomb,
+        Refused("decompression bomb"),
+    );
+    let mut dds_bomb = dds_file[..128].to_vec();
+    dds_bomb[12..20].copy_from_slice(&[0, 0, 1, 0, 0, 0, 1, 0]);
+    add(
+        "formats/bombs/dds_65536x65536.dds",
+        dds_bomb,
+        Refused("decompression bomb"),
+    );
+    v
+}
+
 /// Every generated hostile file: relative path (raw bytes on Unix), content, expectation.
 fn hostile_files() -> Vec<(PathBuf, Vec<u8>, Expect)> {
     use Expect::*;
@@ -636,6 +781,7 @@ fn generated_hostile_files_are_indexed_or_refused_with_a_reason() {
     let data = tmp.path().join("data");
     let mut files = hostile_files();
     files.extend(non_utf8_files());
+    files.extend(own_format_files());
     for (rel, bytes, _) in &files {
         let p = lib.join(rel);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
