@@ -60,13 +60,16 @@ pub fn run(
             "photos: {} embedded, {} failed, {} files scanned",
             r.embedded, r.failed, r.scanned
         );
-        println!("stage      total ms   (read/decode/resize are summed over decoder threads)");
+        println!(
+            "stage      total ms   (read/decode/resize/thumbs are summed over decoder threads)"
+        );
         let s = &r.stages;
         for (name, ms) in [
             ("walk", s.walk_ms),
             ("read", s.read_ms),
             ("decode", s.decode_ms),
             ("resize", s.resize_ms),
+            ("thumbs", s.thumbs_ms),
             ("embed", s.embed_ms),
             ("insert", s.insert_ms),
         ] {

@@ -13,6 +13,7 @@ use crate::core::image_io::{self, DecodeError};
 use crate::core::index_set::IndexSet;
 use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
 use crate::core::scan::{self, FoundFile};
+use crate::core::thumb_cache;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -29,6 +30,8 @@ pub struct IndexOptions {
     pub decode_threads: usize,
     /// Photos per catalog transaction.
     pub write_batch: usize,
+    /// Thumbnail cache to fill from the decoded pixels (see [`crate::core::thumb_cache`]).
+    pub thumbs_dir: Option<PathBuf>,
 }
 
 impl Default for IndexOptions {
@@ -36,6 +39,7 @@ impl Default for IndexOptions {
         Self {
             decode_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             write_batch: 64,
+            thumbs_dir: None,
         }
     }
 }
@@ -51,6 +55,8 @@ pub struct StageTimings {
     pub decode_ms: f64,
     /// Resizing and per-embedder preprocessing (the whole descriptor runs here).
     pub resize_ms: f64,
+    /// Writing grid thumbnails to the cache from the decoded pixels.
+    pub thumbs_ms: f64,
     /// Batched inference.
     pub embed_ms: f64,
     /// Catalog writes and index inserts.
@@ -124,6 +130,7 @@ struct Clocks {
     read: AtomicU64,
     decode: AtomicU64,
     prepare: AtomicU64,
+    thumbs: AtomicU64,
 }
 
 fn add(clock: &AtomicU64, since: Instant) {
@@ -147,6 +154,7 @@ fn process_file(
     embedders: &[&dyn Embedder],
     min_side: u32,
     known_hashes: &HashSet<[u8; 32]>,
+    thumbs_dir: Option<&Path>,
     clocks: &Clocks,
 ) -> Outcome {
     let t = Instant::now();
@@ -193,6 +201,11 @@ fn process_file(
             };
         }
     };
+    if let Some(dir) = thumbs_dir {
+        let t = Instant::now();
+        thumb_cache::store_from_decoded(dir, &file.path, file.size, file.mtime_ns, &decoded);
+        add(&clocks.thumbs, t);
+    }
     let t = Instant::now();
     let mut inputs = Vec::with_capacity(embedders.len());
     for e in embedders {
@@ -346,7 +359,14 @@ pub fn run_index(
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = work.get(i) else { break };
-                    let outcome = process_file(file, embedders, min_side, known_hashes, clocks);
+                    let outcome = process_file(
+                        file,
+                        embedders,
+                        min_side,
+                        known_hashes,
+                        opts.thumbs_dir.as_deref(),
+                        clocks,
+                    );
                     if tx.send(outcome).is_err() {
                         break;
                     }
@@ -462,6 +482,7 @@ pub fn run_index(
     report.stages.read_ms = ns(&clocks.read);
     report.stages.decode_ms = ns(&clocks.decode);
     report.stages.resize_ms = ns(&clocks.prepare);
+    report.stages.thumbs_ms = ns(&clocks.thumbs);
     report.stages.embed_ms = embed_time.as_secs_f64() * 1e3;
     report.stages.insert_ms = insert_time.as_secs_f64() * 1e3;
     report.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;

@@ -152,7 +152,10 @@ impl Library {
             embedders,
             &abs_roots,
             Some(&exclude),
-            &IndexOptions::default(),
+            &IndexOptions {
+                thumbs_dir: Some(self.data_dir.thumbs_dir()),
+                ..IndexOptions::default()
+            },
             progress,
             cancel,
         )

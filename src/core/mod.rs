@@ -20,4 +20,5 @@ pub mod models;
 pub mod progress;
 pub mod query;
 pub mod scan;
+pub mod thumb_cache;
 pub mod timeline;

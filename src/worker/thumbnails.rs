@@ -6,9 +6,8 @@
 //! atomically. Results come back as plain RGB pixels; the UI uploads them as textures.
 
 use super::Waker;
-use crate::core::catalog::path_to_bytes;
-use crate::core::datadir::write_atomic;
 use crate::core::image_io;
+use crate::core::thumb_cache;
 use crossbeam_channel::{Receiver, SendTimeoutError, Sender};
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -17,7 +16,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Longest side of grid thumbnails, cached on disk.
-pub const THUMB_SIDE_PX: u32 = 320;
+pub use crate::core::thumb_cache::THUMB_SIDE_PX;
 /// Longest side of preview images (not cached).
 pub const PREVIEW_SIDE_PX: u32 = 2048;
 /// Results waiting for the UI.
@@ -190,17 +189,6 @@ fn decode_loop(shared: &Shared, tx: &Sender<ThumbResult>, waker: &Waker, cache_d
     }
 }
 
-/// The cache file of `key` for a file with this size and mtime.
-fn cache_path(cache_dir: &Path, key: &ThumbKey, size: u64, mtime_ns: i64) -> PathBuf {
-    let mut h = blake3::Hasher::new();
-    h.update(&path_to_bytes(&key.path));
-    h.update(&size.to_le_bytes());
-    h.update(&mtime_ns.to_le_bytes());
-    h.update(&key.side_px.to_le_bytes());
-    let hex = h.finalize().to_hex();
-    cache_dir.join(format!("{}.jpg", &hex.as_str()[..32]))
-}
-
 /// Why a thumbnail is not shown when the photo's file is not there.
 pub const MISSING: &str = "the file is not there (moved, deleted, or its drive is unplugged)";
 
@@ -212,18 +200,15 @@ fn make(key: &ThumbKey, cache_dir: &Path) -> Result<ThumbPixels, String> {
     })?;
     let cacheable = key.side_px <= THUMB_SIDE_PX;
     let cached = cacheable.then(|| {
-        cache_path(
+        thumb_cache::path(
             cache_dir,
-            key,
+            &key.path,
             meta.len(),
             crate::core::scan::mtime_ns(&meta),
+            key.side_px,
         )
     });
-    if let Some(p) = &cached
-        && let Ok(bytes) = std::fs::read(p)
-        && let Ok(img) = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
-    {
-        let rgb = img.to_rgb8();
+    if let Some(rgb) = cached.as_deref().and_then(thumb_cache::load) {
         return Ok(pixels_of(rgb));
     }
     let bytes = image_io::read_file(&key.path).map_err(|e| e.to_string())?;
@@ -232,12 +217,8 @@ fn make(key: &ThumbKey, cache_dir: &Path) -> Result<ThumbPixels, String> {
     drop(bytes);
     let small = image_io::fit_within(&decoded.image, key.side_px);
     if let Some(p) = &cached {
-        let mut jpeg = Vec::new();
-        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85);
         // A failed cache write only costs a decode next time.
-        if small.write_with_encoder(enc).is_ok() && std::fs::create_dir_all(cache_dir).is_ok() {
-            let _ = write_atomic(p, &jpeg);
-        }
+        thumb_cache::store(p, &small);
     }
     Ok(pixels_of(small))
 }

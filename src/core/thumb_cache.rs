@@ -1,0 +1,136 @@
+//! The on-disk thumbnail cache (`thumbs/` in the data dir): small JPEGs keyed by a hash of the
+//! photo's path, size, mtime and the thumbnail side, so an edited or replaced file gets a new
+//! one. The indexer fills it from the pixels it has already decoded for embedding (a 12 MP JPEG
+//! is then never decoded a second time to browse it); the GUI's thumbnail pool reads it and
+//! fills what is missing.
+
+use crate::core::catalog::path_to_bytes;
+use crate::core::image_io::{self, Decoded};
+use image::RgbImage;
+use std::path::{Path, PathBuf};
+
+/// Longest side of grid thumbnails (px).
+pub const THUMB_SIDE_PX: u32 = 320;
+/// JPEG quality of cached thumbnails.
+const QUALITY: u8 = 85;
+
+/// The cache file of a `side_px` thumbnail of `photo` (with this size and mtime) in `dir`.
+pub fn path(dir: &Path, photo: &Path, size: u64, mtime_ns: i64, side_px: u32) -> PathBuf {
+    let mut h = blake3::Hasher::new();
+    h.update(&path_to_bytes(photo));
+    h.update(&size.to_le_bytes());
+    h.update(&mtime_ns.to_le_bytes());
+    h.update(&side_px.to_le_bytes());
+    let hex = h.finalize().to_hex();
+    dir.join(format!("{}.jpg", &hex.as_str()[..32]))
+}
+
+/// Read a cached thumbnail, if there is a readable one.
+pub fn load(file: &Path) -> Option<RgbImage> {
+    let bytes = std::fs::read(file).ok()?;
+    image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+        .ok()
+        .map(|i| i.to_rgb8())
+}
+
+/// Write `thumb` as `file` (temp file + rename: a reader never sees half a JPEG). Not synced to
+/// disk: a thumbnail lost in a power cut is only decoded again. Errors are ignored for the same
+/// reason (a full or read-only data dir only costs decoding later).
+pub fn store(file: &Path, thumb: &RgbImage) -> bool {
+    let mut jpeg = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, QUALITY);
+    if thumb.write_with_encoder(enc).is_err() {
+        return false;
+    }
+    let Some(dir) = file.parent() else {
+        return false;
+    };
+    if std::fs::create_dir_all(dir).is_err() {
+        return false;
+    }
+    let tmp = file.with_extension(format!("jpg.{}.tmp", std::process::id()));
+    if std::fs::write(&tmp, &jpeg).is_err() || std::fs::rename(&tmp, file).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return false;
+    }
+    true
+}
+
+/// Cache the grid thumbnail of `photo` from pixels decoded for embedding, when they are large
+/// enough to make the same thumbnail the GUI would (or are the whole photo). True when written
+/// or already there.
+pub fn store_from_decoded(
+    dir: &Path,
+    photo: &Path,
+    size: u64,
+    mtime_ns: i64,
+    decoded: &Decoded,
+) -> bool {
+    let long = decoded.image.width().max(decoded.image.height());
+    let full_long = decoded.width.max(decoded.height);
+    if long < THUMB_SIDE_PX && long < full_long {
+        return false;
+    }
+    let file = path(dir, photo, size, mtime_ns, THUMB_SIDE_PX);
+    if file.exists() {
+        return true;
+    }
+    store(&file, &image_io::fit_within(&decoded.image, THUMB_SIDE_PX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoded(w: u32, h: u32, full: (u32, u32)) -> Decoded {
+        Decoded {
+            image: RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 3) as u8, (y * 5) as u8, 60])),
+            width: full.0,
+            height: full.1,
+            format: "jpeg",
+            orientation: 1,
+        }
+    }
+
+    #[test]
+    fn large_enough_pixels_become_the_grid_thumbnail() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("thumbs");
+        let photo = Path::new("/photos/a.jpg");
+        // A 4000x3000 photo decoded at 1/8: 500x375 -> a 320x240 thumbnail.
+        assert!(store_from_decoded(
+            &dir,
+            photo,
+            10,
+            20,
+            &decoded(500, 375, (4000, 3000))
+        ));
+        let file = path(&dir, photo, 10, 20, THUMB_SIDE_PX);
+        let thumb = load(&file).expect("cached");
+        assert_eq!(thumb.dimensions(), (320, 240));
+        // Another size or mtime is another file (an edited photo is not shown stale).
+        assert_ne!(file, path(&dir, photo, 10, 21, THUMB_SIDE_PX));
+        // Too small a decode of a large photo would make a blurry thumbnail: left to the GUI.
+        let photo2 = Path::new("/photos/b.jpg");
+        assert!(!store_from_decoded(
+            &dir,
+            photo2,
+            1,
+            1,
+            &decoded(300, 225, (2400, 1800))
+        ));
+        // A small photo decoded whole is its own thumbnail.
+        assert!(store_from_decoded(
+            &dir,
+            photo2,
+            1,
+            1,
+            &decoded(64, 48, (64, 48))
+        ));
+        let no_temp_files = std::fs::read_dir(&dir)
+            .expect("dir")
+            .flatten()
+            .all(|e| e.path().extension().is_some_and(|x| x == "jpg"));
+        assert!(no_temp_files);
+    }
+}
