@@ -409,3 +409,53 @@ fn results_on_an_unplugged_drive_are_marked_missing() {
     let hits = query_json(&data, &query, 4);
     assert!(hits.iter().all(|h| h.get("missing").is_none()), "{hits:?}");
 }
+
+/// `dupes --trash --yes` then `dupes --undo`, through the real system trash (a freedesktop trash
+/// under a temporary XDG_DATA_HOME, so the user's own trash is never touched).
+#[cfg(target_os = "linux")]
+#[test]
+fn trashed_copies_come_back_with_undo() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lib = tmp.path().join("lib");
+    let data = tmp.path().join("data");
+    let photos = write_library(&lib, 3);
+    let copy = lib.join("copy-of-scene001.jpg");
+    std::fs::copy(&photos[1], &copy).expect("copy");
+    index_json(&data, &lib);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lookalike"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env("XDG_DATA_HOME", tmp.path().join("xdg"))
+            .env("HOME", tmp.path().join("home"))
+            .output()
+            .expect("run");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, text) = run(&["dupes", "--trash", "--yes"]);
+    assert!(ok, "{text}");
+    let gone: Vec<&Path> = [photos[1].as_path(), copy.as_path()]
+        .into_iter()
+        .filter(|p| !p.exists())
+        .collect();
+    assert_eq!(gone.len(), 1, "one of the two copies goes: {text}");
+    assert!(
+        tmp.path()
+            .join("xdg/Trash/files")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    );
+    let (ok, text) = run(&["dupes", "--undo"]);
+    assert!(ok, "{text}");
+    assert!(gone[0].exists(), "put back: {text}");
+    assert!(text.contains("Put back 1 files"), "{text}");
+    let (ok, text) = run(&["dupes", "--undo"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("Nothing to undo"), "{text}");
+}

@@ -48,6 +48,7 @@ pub fn run(cli: Cli) -> Result<()> {
             trash,
             yes,
             mirror,
+            undo,
         }) => super::dupes::run(
             cli.data_dir,
             &super::dupes::DupesArgs {
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 trash,
                 yes,
                 mirror,
+                undo,
             },
         ),
         Some(Command::Gui { library, query }) => crate::ui::run(cli.data_dir, library, query),

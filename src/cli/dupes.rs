@@ -5,7 +5,7 @@ use crate::core::dupes::trash::{self, Mover};
 use crate::core::dupes::{self, DupeGroup, DupeSettings, GraphOptions, IgnoreList, Tier};
 use crate::core::progress::CancelFlag;
 use anyhow::{Context, Result, bail};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Options of the `dupes` subcommand.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +20,8 @@ pub struct DupesArgs {
     pub yes: bool,
     /// Also find mirrored and rotated copies.
     pub mirror: bool,
+    /// Put back the last batch moved to the trash.
+    pub undo: bool,
 }
 
 fn human_bytes(b: u64) -> String {
@@ -108,6 +110,9 @@ fn print_human(groups: &[DupeGroup]) {
 /// Run `lookalike dupes`.
 pub fn run(data_dir: Option<PathBuf>, args: &DupesArgs) -> Result<()> {
     let mut lib = super::commands::open_reader(data_dir)?;
+    if args.undo {
+        return undo(lib.data_dir.root(), &trash::SystemTrash, args.json);
+    }
     let mut settings = DupeSettings::load(lib.data_dir.root());
     if let Some(t) = &args.tier {
         settings.thresholds.max_tier = Tier::parse(t)
@@ -192,6 +197,58 @@ pub fn run(data_dir: Option<PathBuf>, args: &DupesArgs) -> Result<()> {
     }
     if !report.failed.is_empty() {
         bail!("{} files could not be moved", report.failed.len());
+    }
+    Ok(())
+}
+
+/// `dupes --undo`: put back the newest batch that still has files in the trash.
+fn undo(data_dir: &Path, mover: &dyn Mover, json: bool) -> Result<()> {
+    let journal = trash::Journal::new(data_dir);
+    let outcomes = journal.undo_last(mover)?;
+    let restored: Vec<&PathBuf> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            trash::RestoreOutcome::Restored(p) => Some(p),
+            trash::RestoreOutcome::Manual(..) => None,
+        })
+        .collect();
+    let manual: Vec<(&PathBuf, &String)> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            trash::RestoreOutcome::Manual(p, why) => Some((p, why)),
+            trash::RestoreOutcome::Restored(_) => None,
+        })
+        .collect();
+    if json {
+        let v = serde_json::json!({
+            "restored": restored,
+            "manual": manual.iter().map(|(p, why)| serde_json::json!({"path": p, "error": why})).collect::<Vec<_>>(),
+            "journal": journal.path(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if outcomes.is_empty() {
+        println!(
+            "Nothing to undo: the journal {} lists no files still in the trash.",
+            journal.path().display()
+        );
+    } else {
+        println!(
+            "Put back {} files from {}; run `lookalike index` (or open the GUI) to list them again.",
+            restored.len(),
+            mover.describe()
+        );
+        for p in &restored {
+            println!("  {}", p.display());
+        }
+        for (p, why) in &manual {
+            eprintln!("warning: {}: {why}", p.display());
+        }
+    }
+    if !manual.is_empty() {
+        bail!(
+            "{} files could not be put back automatically (see above)",
+            manual.len()
+        );
     }
     Ok(())
 }

@@ -101,6 +101,10 @@ pub enum Command {
         /// Also find mirrored and 90°-rotated copies.
         #[arg(long)]
         mirror: bool,
+        /// Put back the files the last move to the trash took (`--trash --yes` or the GUI),
+        /// using the undo journal.
+        #[arg(long, conflicts_with_all = ["trash", "yes", "tier", "mirror"])]
+        undo: bool,
     },
     /// List known models and their weight files, or download ResNet weights.
     Models {
