@@ -1,5 +1,5 @@
 //! Fuzz target: arbitrary bytes through the indexer's per-file path — format sniffing (magic
-//! bytes, or the name for TGA), guarded decoding, the model-free descriptor and the 32x32
+//! bytes, or the name for TGA and DIB), guarded decoding, the model-free descriptor and the 32x32
 //! pixel signature. Any panic that escapes, abort, hang or out-of-memory is a finding.
 //! (`decode` catches decoder panics itself; those count as handled.)
 #![no_main]
@@ -81,10 +81,10 @@ fn tolerate_caught_panics() {
 fuzz_target!(|data: &[u8]| {
     tolerate_caught_panics();
     // The last byte picks the name the file has (matters only for name-sniffed formats).
-    let name = if data.last().is_some_and(|b| b & 1 == 1) {
-        "x.tga"
-    } else {
-        "x.jpg"
+    let name = match data.last().map(|b| b % 3) {
+        Some(1) => "x.tga",
+        Some(2) => "x.dib",
+        _ => "x.jpg",
     };
     let Some(format) = image_io::sniff_file(data, Path::new(name)) else {
         let _ = image_io::unknown(data);
