@@ -1,7 +1,7 @@
 //! Autodesk FLI/FLC animations: the first frame (palette chunks, byte-run, copy and black
 //! chunks), 8-bit indexed.
 
-use super::{check_size, truncated, u16_le, u32_le};
+use super::{check_data_size, check_size, truncated, u16_le, u32_le};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, RgbImage};
 
@@ -46,6 +46,7 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     }
     let chunks = field16(at + 6)?;
     let mut palette: Vec<[u8; 3]> = (0..=255u8).map(|v| [v, v, v]).collect();
+    check_data_size(NAME, bytes.len(), wu * hu, 64)?;
     let mut pixels = vec![0u8; wu * hu];
     let mut any = false;
     at += 16;

@@ -138,6 +138,24 @@ fn truncated(format: &str) -> DecodeError {
     corrupt(format, "the file ends early (truncated)")
 }
 
+/// Refuse a file too short to hold the pixels it declares, even at its encoding's best
+/// compression (`max_ratio` unpacked bytes per stored byte), before allocating for them: a
+/// few bytes must not make us reserve hundreds of megabytes.
+fn check_data_size(
+    format: &str,
+    stored_bytes: usize,
+    unpacked_bytes: usize,
+    max_ratio: usize,
+) -> Result<(), DecodeError> {
+    if stored_bytes.saturating_mul(max_ratio) < unpacked_bytes {
+        return Err(corrupt(
+            format,
+            "the file is too short for the picture size it declares (truncated)",
+        ));
+    }
+    Ok(())
+}
+
 /// Refuse empty and oversized declared dimensions before allocating.
 fn check_size(format: &str, w: u32, h: u32) -> Result<(), DecodeError> {
     if w == 0 || h == 0 {

@@ -1,6 +1,6 @@
 //! Microsoft Paint (`.msp`) bitmaps: version 1 raw bits, version 2 run-length rows.
 
-use super::{check_size, truncated, u16_le};
+use super::{check_data_size, check_size, truncated, u16_le};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, GrayImage};
 
@@ -29,6 +29,7 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
             .to_vec()
     } else {
         // A table of each row's encoded length, then the rows.
+        check_data_size(NAME, bytes.len(), row_bytes * hu, 85)?;
         let mut out = vec![0xffu8; row_bytes * hu];
         let mut at = HEADER_BYTES + hu * 2;
         for y in 0..hu {

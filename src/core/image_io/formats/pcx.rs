@@ -1,7 +1,7 @@
 //! ZSoft PCX (and the first page of a DCX multi-page file): run-length encoded scanlines of 1,
 //! 2, 4 or 8 bits in one or more planes, with EGA, VGA (256-colour) or no palette.
 
-use super::{check_size, truncated, u16_le, u32_le};
+use super::{check_data_size, check_size, truncated, u16_le, u32_le};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, RgbImage};
 
@@ -51,6 +51,12 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     }
     let scan = line * planes;
     let rle = bytes[2] == 1;
+    check_data_size(
+        NAME,
+        bytes.len() - HEADER_BYTES,
+        scan * h as usize,
+        if rle { 32 } else { 1 },
+    )?;
     let mut data = vec![0u8; scan * h as usize];
     let src = &bytes[HEADER_BYTES..];
     let used = if rle {

@@ -1,7 +1,7 @@
 //! Photoshop documents (PSD and PSB): the merged composite image that follows the layers, raw
 //! or PackBits-compressed, in bitmap, gray, indexed, RGB, CMYK, duotone or multichannel mode.
 
-use super::{check_size, truncated, u16_be, u32_be};
+use super::{check_data_size, check_size, truncated, u16_be, u32_be};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, RgbaImage};
 
@@ -63,6 +63,14 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     };
     let used = channels.min(wanted + 1);
     let plane_bytes = row_bytes * hu;
+    // PackBits: two bytes unpack to at most 128.
+    let stored = bytes.len().saturating_sub(at);
+    check_data_size(
+        NAME,
+        stored,
+        plane_bytes * used,
+        if compression == 1 { 64 } else { 1 },
+    )?;
     let mut planes: Vec<Vec<u8>> = Vec::with_capacity(used);
     match compression {
         0 => {

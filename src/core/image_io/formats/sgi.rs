@@ -1,7 +1,7 @@
 //! SGI images (`.rgb`, `.bw`, `.sgi`): verbatim or run-length encoded channel planes, 8 or 16
 //! bits per sample, stored bottom row first.
 
-use super::{check_size, truncated, u16_be, u32_be};
+use super::{check_data_size, check_size, truncated, u16_be, u32_be};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, RgbaImage};
 
@@ -41,6 +41,8 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     // The first four channels are the picture (gray, gray+alpha, RGB, RGBA); extra ones are
     // ignored.
     let used = channels.min(4);
+    let stored = bytes.len().saturating_sub(HEADER_BYTES);
+    check_data_size(NAME, stored, wu * hu * used * bpc, if rle { 64 } else { 1 })?;
     let mut planes = vec![vec![0u8; wu * hu]; used];
     for (c, plane) in planes.iter_mut().enumerate() {
         for row in 0..hu {
@@ -161,6 +163,12 @@ mod tests {
         let mut huge = header(0, 65_535, 65_535, 3);
         huge.extend([0; 16]);
         assert!(matches!(decode(&huge), Err(DecodeError::TooManyPixels(..))));
+        // A few bytes declaring a 4000x4000 run-length picture: refused before allocating.
+        let mut tiny = header(1, 4000, 4000, 3);
+        tiny.extend([0; 64]);
+        assert!(
+            matches!(decode(&tiny), Err(DecodeError::Corrupt { reason, .. }) if reason.contains("too short"))
+        );
         let short = header(0, 64, 64, 3);
         assert!(matches!(decode(&short), Err(DecodeError::Corrupt { .. })));
         assert!(decode(&short[..10]).is_err());

@@ -1,7 +1,7 @@
 //! Sun raster images: 1, 8, 24 or 32 bits per pixel, raw or byte-run encoded, with an
 //! optional RGB colour map.
 
-use super::{check_size, truncated, u32_be};
+use super::{check_data_size, check_size, truncated, u32_be};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, RgbImage};
 
@@ -38,6 +38,12 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     let row = ((w as usize * depth as usize).div_ceil(8) + 1) & !1;
     let needed = row * h as usize;
     let src = &bytes[32 + map_len..];
+    check_data_size(
+        NAME,
+        src.len(),
+        needed,
+        if kind == TYPE_RLE { 86 } else { 1 },
+    )?;
     let data = if kind == TYPE_RLE {
         unpack(src, needed)
     } else {

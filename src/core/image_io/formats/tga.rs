@@ -2,7 +2,7 @@
 //! indices past the end of a short map): colour-mapped, true-colour and gray, raw or
 //! run-length encoded, either origin.
 
-use super::{check_size, truncated, u16_le};
+use super::{check_data_size, check_size, truncated, u16_le};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, RgbaImage};
 
@@ -40,6 +40,7 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     let pixel_bytes = usize::from(bits).div_ceil(8);
     let n = w as usize * h as usize;
     let src = &bytes[map_at + map_bytes..];
+    check_data_size(NAME, src.len(), n * pixel_bytes, if rle { 64 } else { 1 })?;
     let raw = if rle {
         unpack(src, n * pixel_bytes, pixel_bytes)
     } else {

@@ -4,7 +4,7 @@
 //! Later images are never read, so broken or looping image lists do not matter.
 
 use super::psd::unpack_bits;
-use super::{check_size, truncated};
+use super::{check_data_size, check_size, truncated};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, RgbaImage};
 use std::collections::HashMap;
@@ -153,6 +153,8 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     let row_bytes = (wu * plane_spp * bits).div_ceil(8);
     let plane_bytes = row_bytes * hu;
     let planes = if planar { spp } else { 1 };
+    let ratio = if compression == 1 { 1 } else { 4096 };
+    check_data_size(NAME, bytes.len(), plane_bytes * planes, ratio)?;
     let mut data = vec![0u8; plane_bytes * planes];
     let strips_per_plane = hu.div_ceil(rows_per_strip);
     let mut any = false;

@@ -1,7 +1,7 @@
 //! X BitMap: C source text with `#define NAME_width`/`_height` and a byte array of bits, least
 //! significant bit first, 1 = black.
 
-use super::check_size;
+use super::{check_data_size, check_size};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, GrayImage};
 
@@ -42,6 +42,7 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     let body = &body[..body.find('}').unwrap_or(body.len())];
     let row_bytes = w.div_ceil(8) as usize;
     let needed = row_bytes * h as usize;
+    check_data_size(NAME, bytes.len(), needed * 4, 1)?;
     let mut bits = Vec::with_capacity(needed);
     for token in body.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         if bits.len() == needed {

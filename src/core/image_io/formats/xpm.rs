@@ -1,6 +1,6 @@
 //! X PixMap (XPM3): C source text with a quoted header, colour table and pixel rows.
 
-use super::check_size;
+use super::{check_data_size, check_size};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, RgbaImage};
 use std::collections::HashMap;
@@ -44,6 +44,7 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     if cpp == 0 || cpp > MAX_CPP {
         return Err(corrupt(NAME, format!("{cpp} characters per pixel")));
     }
+    check_data_size(NAME, bytes.len(), w * h * cpp, 1)?;
     let mut colours: HashMap<&[u8], [u8; 4]> = HashMap::new();
     for _ in 0..ncolors {
         let line = lines
