@@ -152,7 +152,7 @@ def main():
     ours_formats = {
         "JPEG", "MPO", "PNG", "GIF", "WEBP", "TIFF", "BMP", "DIB", "ICO", "CUR", "PPM", "TGA", "DDS",
         "QOI", "JPEG2000", "SGI", "PSD", "ICNS", "XPM", "XBM", "FITS", "PCX", "DCX", "SUN", "BLP",
-        "FTEX", "XVThumb", "GBR", "MSP", "IM", "FLI", "EPS",
+        "FTEX", "XVThumb", "GBR", "MSP", "IM", "FLI", "EPS", "PIXAR", "IMT", "SPIDER", "MCIDAS",
     }
     sup_dec = sum(v[0] for k, v in by_format.items() if k in ours_formats)
     sup_idx = sum(v[1] for k, v in by_format.items() if k in ours_formats)

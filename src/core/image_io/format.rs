@@ -69,6 +69,14 @@ pub enum PhotoFormat {
     Fli,
     /// Encapsulated PostScript with a binary header (its TIFF preview).
     Eps,
+    /// Pixar image computer file.
+    Pixar,
+    /// IM Tools image.
+    Imt,
+    /// SPIDER (electron microscopy) image.
+    Spider,
+    /// McIDAS area file (weather satellites).
+    Mcidas,
 }
 
 impl PhotoFormat {
@@ -107,6 +115,10 @@ impl PhotoFormat {
             Self::Cur => "cur",
             Self::Fli => "fli",
             Self::Eps => "eps",
+            Self::Pixar => "pixar",
+            Self::Imt => "imt",
+            Self::Spider => "spider",
+            Self::Mcidas => "mcidas",
         }
     }
 
@@ -144,7 +156,11 @@ impl PhotoFormat {
             | Self::Dib
             | Self::Cur
             | Self::Fli
-            | Self::Eps => return None,
+            | Self::Eps
+            | Self::Pixar
+            | Self::Imt
+            | Self::Spider
+            | Self::Mcidas => return None,
         })
     }
 

@@ -12,13 +12,17 @@ pub mod gbr;
 pub mod gif_lenient;
 pub mod icns;
 pub mod im;
+pub mod imt;
 pub mod jpeg2000;
+pub mod mcidas;
 pub mod msp;
 pub mod pcx;
 pub mod pfm;
+pub mod pixar;
 pub mod psd;
 pub mod rewrap;
 pub mod sgi;
+pub mod spider;
 pub mod sun;
 pub mod tga;
 pub mod tiff_strips;
@@ -67,8 +71,16 @@ pub(super) fn sniff(head: &[u8]) -> Option<PhotoFormat> {
         PhotoFormat::Fli
     } else if rewrap::sniff_cur(head) {
         PhotoFormat::Cur
+    } else if pixar::sniff(head) {
+        PhotoFormat::Pixar
+    } else if mcidas::sniff(head) {
+        PhotoFormat::Mcidas
     } else if xbm::sniff(head) {
         PhotoFormat::Xbm
+    } else if imt::sniff(head) {
+        PhotoFormat::Imt
+    } else if spider::sniff(head) {
+        PhotoFormat::Spider
     } else {
         return None;
     })
@@ -101,6 +113,10 @@ pub(super) fn decode(
         PhotoFormat::Dib => rewrap::decode_dib(bytes),
         PhotoFormat::Cur => rewrap::decode_cur(bytes),
         PhotoFormat::Fli => fli::decode(bytes),
+        PhotoFormat::Pixar => pixar::decode(bytes),
+        PhotoFormat::Imt => imt::decode(bytes),
+        PhotoFormat::Spider => spider::decode(bytes),
+        PhotoFormat::Mcidas => mcidas::decode(bytes),
         _ => return None,
     })
 }

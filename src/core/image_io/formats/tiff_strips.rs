@@ -1,6 +1,7 @@
 //! A small reader for the TIFF files both the `image` and `tiff` crates refuse: the first
-//! image's strips (uncompressed, LZW, Deflate, PackBits, CCITT G3 1-D and G4, either bit fill
-//! order), any sample size up to 32 bits, in gray, RGB, palette (with alpha), CMYK or CIELab.
+//! image's strips (uncompressed, LZW, Deflate, PackBits, CCITT modified Huffman, G3 1-D and
+//! G4, either bit fill order), any sample size up to 32 bits, in gray, RGB, palette (with
+//! alpha), CMYK or CIELab.
 //! Later images are never read, so broken or looping image lists do not matter.
 
 use super::psd::unpack_bits;
@@ -344,6 +345,10 @@ fn unpack_strip(
             unpack_bits(src, out);
             Ok(!src.is_empty())
         }
+        2 => {
+            let width = u16::try_from(w).map_err(|_| unsupported("fax image too wide"))?;
+            Ok(modified_huffman(src, out, width, rows) > 0)
+        }
         3 | 4 => {
             let width = u16::try_from(w).map_err(|_| unsupported("fax image too wide"))?;
             let row_bytes = (w as usize).div_ceil(8);
@@ -373,6 +378,57 @@ fn unpack_strip(
         }
         other => Err(unsupported(format!("compression method {other}"))),
     }
+}
+
+/// CCITT modified Huffman (TIFF compression 2): each row is white and black run lengths,
+/// starting with white, then padding to a whole byte. Black pixels become 1 bits in `out`.
+/// Returns the rows decoded (a damaged row ends the strip, keeping those before it).
+fn modified_huffman(src: &[u8], out: &mut [u8], width: u16, rows: usize) -> usize {
+    use fax::BitReader;
+    let row_bytes = usize::from(width).div_ceil(8);
+    // The code tables look ahead up to 16 bits: pad so the last row's codes can be read.
+    let bytes = src
+        .iter()
+        .copied()
+        .chain([0, 0])
+        .map(Ok::<u8, std::convert::Infallible>);
+    let Ok(mut reader) = fax::ByteReader::new(bytes);
+    for y in 0..rows {
+        let Some(row) = out.get_mut(y * row_bytes..(y + 1) * row_bytes) else {
+            return y;
+        };
+        let (mut x, mut black) = (0usize, false);
+        while x < usize::from(width) {
+            // A run is any number of make-up codes (64 and up) and one terminating code.
+            let mut run = 0usize;
+            loop {
+                let code = if black {
+                    fax::maps::black::decode(&mut reader)
+                } else {
+                    fax::maps::white::decode(&mut reader)
+                };
+                let Some(n) = code else {
+                    return y;
+                };
+                run += usize::from(n);
+                if n < 64 {
+                    break;
+                }
+            }
+            if black {
+                for px in x..(x + run).min(usize::from(width)) {
+                    row[px / 8] |= 0x80 >> (px % 8);
+                }
+            }
+            x += run;
+            black = !black;
+        }
+        let pad = reader.bits_to_byte_boundary();
+        if reader.consume(pad).is_err() {
+            return y + 1;
+        }
+    }
+    rows
 }
 
 /// CIE L*a*b* (D50 white, as TIFF uses) to 8-bit sRGB.
@@ -512,6 +568,26 @@ mod tests {
         let img = decode(&t).expect("decode").to_rgba8();
         assert_eq!(img.get_pixel(0, 0).0, [0, 0, 0, 255]);
         assert_eq!(img.get_pixel(1, 0).0, [255, 255, 255, 255]);
+    }
+
+    #[test]
+    fn modified_huffman_fax_row() {
+        // 8 pixels: white run 2 (code 0111), black run 6 (code 0010) → one byte 0x72.
+        let t = tiff(
+            &[
+                (256, 4, vec![8]),
+                (257, 4, vec![1]),
+                (258, 3, vec![1]),
+                (259, 3, vec![2]),
+                (262, 3, vec![0]),
+                (279, 4, vec![1]),
+            ],
+            &[0x72],
+        );
+        let img = decode(&t).expect("decode").to_rgba8();
+        assert_eq!(img.get_pixel(1, 0).0, [255, 255, 255, 255]);
+        assert_eq!(img.get_pixel(2, 0).0, [0, 0, 0, 255]);
+        assert_eq!(img.get_pixel(7, 0).0, [0, 0, 0, 255]);
     }
 
     #[test]
