@@ -1,5 +1,10 @@
 //! Guarded photo decoding: magic-byte sniffing, size limits, panics caught, EXIF orientation
 //! applied, JPEG DCT-domain downscaling so a 12 MP photo is never fully decoded for a 224 px input.
+//!
+//! [`PhotoFormat`] is the format key. Formats the `image` crate reads go through it (with a
+//! lenient second reading for files it refuses over a quirk); the others have our own
+//! decoders in [`formats`], one file each. Every decoder runs inside the same panic guard, and
+//! [`decode_bounded_as`] adds the time bound.
 
 mod error;
 mod format;
