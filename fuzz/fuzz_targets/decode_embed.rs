@@ -18,7 +18,12 @@ pub mod image_io;
 #[path = "../../src/core/embed/descriptor.rs"]
 pub mod descriptor;
 
+#[allow(dead_code)]
+#[path = "../../src/core/guard.rs"]
+pub mod guard;
+
 mod core {
+    pub use crate::guard;
     pub use crate::image_io;
 }
 

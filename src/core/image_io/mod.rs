@@ -20,8 +20,8 @@ pub use format::PhotoFormat;
 pub use resize::{fit_within, resize_exact};
 pub use sniff::{known_unsupported, sniff_file, sniff_format, unknown};
 
+use crate::core::guard::catch_any;
 use image::{DynamicImage, RgbImage};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 /// Largest file we read into memory (bytes).
@@ -129,9 +129,7 @@ pub fn decode_as(
         return Err(DecodeError::Empty);
     }
     let name = format.name();
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        decode_unguarded(bytes, format, min_side_px)
-    }));
+    let result = catch_any(|| decode_unguarded(bytes, format, min_side_px));
     match result {
         Ok(r) => r,
         Err(_) => Err(DecodeError::Panicked(name.to_string())),
@@ -154,7 +152,7 @@ fn decode_unguarded(
             Err(e) => generic::decode_generic(bytes, format).map_err(|_| e),
         },
         PhotoFormat::Tiff => {
-            let generic = catch_unwind(AssertUnwindSafe(|| generic::decode_generic(bytes, format)))
+            let generic = catch_any(|| generic::decode_generic(bytes, format))
                 .unwrap_or_else(|_| Err(DecodeError::Panicked(format.name().to_string())));
             if let Err(
                 DecodeError::UnsupportedVariant { .. }
@@ -162,17 +160,13 @@ fn decode_unguarded(
                 | DecodeError::Panicked(_),
             ) = &generic
             {
-                let fallback = catch_unwind(AssertUnwindSafe(|| {
-                    tiff_fallback::decode_tiff_fallback(bytes)
-                }))
-                .unwrap_or(Err(DecodeError::Panicked("tiff".into())));
+                let fallback = catch_any(|| tiff_fallback::decode_tiff_fallback(bytes))
+                    .unwrap_or(Err(DecodeError::Panicked("tiff".into())));
                 if let Ok(d) = fallback {
                     return Ok(d);
                 }
                 // Layouts both crates refuse (CIELab, 1-bit palettes, fax fill orders...).
-                if let Ok(Ok(img)) =
-                    catch_unwind(AssertUnwindSafe(|| formats::tiff_strips::decode(bytes)))
-                {
+                if let Ok(Ok(img)) = catch_any(|| formats::tiff_strips::decode(bytes)) {
                     return Ok(finish(img, format));
                 }
             }
@@ -209,8 +203,7 @@ fn with_fallback(
     fallback: fn(&[u8]) -> Result<DynamicImage, DecodeError>,
 ) -> Result<Decoded, DecodeError> {
     generic::decode_generic(bytes, format).or_else(|e| {
-        catch_unwind(AssertUnwindSafe(|| fallback(bytes)))
-            .map_or(Err(e.clone()), |r| own(r, format).map_err(|_| e))
+        catch_any(|| fallback(bytes)).map_or(Err(e.clone()), |r| own(r, format).map_err(|_| e))
     })
 }
 

@@ -1,9 +1,9 @@
 //! TIFF layouts the `image` crate refuses, read with the `tiff` crate directly.
 
 use super::{DecodeError, Decoded, MAX_ALLOC_BYTES, check_dimensions, corrupt};
+use crate::core::guard::catch_any;
 use image::RgbImage;
 use std::io::Cursor;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// TIFF layouts the general decoder refuses (palette, 1/2/4/12-bit gray, signed samples, planar
 /// tiles), read with the `tiff` crate directly and converted to 8-bit RGB.
@@ -34,7 +34,7 @@ pub(super) fn decode_tiff_fallback(bytes: &[u8]) -> Result<Decoded, DecodeError>
     let mut buf = DecodingResult::U8(Vec::new());
     // All planes at once; the crate asserts on some tiled planar layouts, then read the first
     // plane alone (a gray picture of the red channel beats no picture).
-    let all = catch_unwind(AssertUnwindSafe(|| d.read_image_to_buffer(&mut buf)));
+    let all = catch_any(|| d.read_image_to_buffer(&mut buf));
     let (row_stride, planes) = match all {
         Ok(layout) => {
             let layout = layout.map_err(err)?;
