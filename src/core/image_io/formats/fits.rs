@@ -1,7 +1,7 @@
 //! FITS (astronomy): the primary data unit as a gray picture, stretched from its darkest to
 //! its brightest value, first plane of a cube, bottom row first.
 
-use super::check_size;
+use super::{Stretch, check_size};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, GrayImage};
 
@@ -85,19 +85,10 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
             bzero + bscale * raw
         })
         .collect();
-    let (lo, hi) = values
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let span = if hi > lo { hi - lo } else { 1.0 };
+    let stretch = Stretch::full(values.iter().copied());
     let img = GrayImage::from_fn(w, h, |x, y| {
         let v = values[(h - 1 - y) as usize * w as usize + x as usize];
-        let g = if v.is_finite() {
-            ((v - lo) / span * 255.0).round().clamp(0.0, 255.0) as u8
-        } else {
-            0
-        };
-        image::Luma([g])
+        image::Luma([stretch.level(v)])
     });
     Ok(DynamicImage::ImageLuma8(img))
 }

@@ -149,6 +149,68 @@ fn u32_be(b: &[u8], at: usize) -> Option<u32> {
     ))
 }
 
+/// 32-bit float at `at` in either byte order, `None` past the end.
+fn f32_at(b: &[u8], at: usize, little: bool) -> Option<f32> {
+    let raw: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if little {
+        f32::from_le_bytes(raw)
+    } else {
+        f32::from_be_bytes(raw)
+    })
+}
+
+/// Every 32-bit float of `data`, in either byte order.
+fn f32s(data: &[u8], little: bool) -> Vec<f32> {
+    data.chunks_exact(4)
+        .map(|c| f32_at(c, 0, little).unwrap_or(0.0))
+        .collect()
+}
+
+/// A linear map of sample values (floats, or integers with a scale) to grey levels 0..=255,
+/// for formats that store measurements rather than display levels.
+#[derive(Debug, Clone, Copy)]
+struct Stretch {
+    lo: f64,
+    span: f64,
+}
+
+impl Stretch {
+    /// The darkest and brightest finite values, `None` when there are none.
+    fn range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+        values
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .fold(None, |r, v| match r {
+                None => Some((v, v)),
+                Some((lo, hi)) => Some((v.min(lo), v.max(hi))),
+            })
+    }
+
+    /// `lo` to black and `hi` to white (a flat range: `lo` to black, one unit to white).
+    fn new(lo: f64, hi: f64) -> Self {
+        Self {
+            lo,
+            span: if hi > lo { hi - lo } else { 1.0 },
+        }
+    }
+
+    /// From the darkest to the brightest finite value of `values`.
+    fn full(values: impl IntoIterator<Item = f64>) -> Self {
+        Self::range(values).map_or(Self::new(0.0, 1.0), |(lo, hi)| Self::new(lo, hi))
+    }
+
+    /// The grey level of `v` (non-finite values are black).
+    fn level(self, v: f64) -> u8 {
+        if v.is_finite() {
+            ((v - self.lo) / self.span * 255.0)
+                .round()
+                .clamp(0.0, 255.0) as u8
+        } else {
+            0
+        }
+    }
+}
+
 /// The error for a file that ends before its header or pixels do.
 fn truncated(format: &str) -> DecodeError {
     corrupt(format, "the file ends early (truncated)")

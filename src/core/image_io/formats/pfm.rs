@@ -1,7 +1,7 @@
 //! Portable float maps (`.pfm`): 32-bit float gray (`Pf`) or RGB (`PF`) rows, bottom row
 //! first, little-endian when the scale is negative; shown stretched over their value range.
 
-use super::check_size;
+use super::{Stretch, check_size, f32s};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, RgbImage};
 
@@ -45,39 +45,15 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     let data = bytes
         .get(at..at + n * 4)
         .ok_or_else(|| corrupt(NAME, "the file ends early (truncated)"))?;
-    let values: Vec<f32> = data
-        .chunks_exact(4)
-        .map(|c| {
-            let b = [c[0], c[1], c[2], c[3]];
-            if little {
-                f32::from_le_bytes(b)
-            } else {
-                f32::from_be_bytes(b)
-            }
-        })
-        .collect();
-    let (lo, hi) = values
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let values = f32s(data, little);
     // Most files hold 0..1 values: keep those as they are, stretch anything else.
-    let (lo, hi) = if lo >= 0.0 && hi <= 1.0 {
-        (0.0, 1.0)
-    } else if hi > lo {
-        (lo, hi)
-    } else {
-        (0.0, 1.0)
-    };
-    let to8 = |v: f32| {
-        if v.is_finite() {
-            ((v - lo) / (hi - lo) * 255.0).round().clamp(0.0, 255.0) as u8
-        } else {
-            0
-        }
+    let stretch = match Stretch::range(values.iter().map(|&v| f64::from(v))) {
+        Some((lo, hi)) if (lo < 0.0 || hi > 1.0) && hi > lo => Stretch::new(lo, hi),
+        _ => Stretch::new(0.0, 1.0),
     };
     let img = RgbImage::from_fn(w, h, |x, y| {
         let i = ((h - 1 - y) as usize * w as usize + x as usize) * channels;
-        let c = |k: usize| to8(values[i + k.min(channels - 1)]);
+        let c = |k: usize| stretch.level(f64::from(values[i + k.min(channels - 1)]));
         image::Rgb([c(0), c(1), c(2)])
     });
     Ok(DynamicImage::ImageRgb8(img))

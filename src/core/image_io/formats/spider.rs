@@ -1,7 +1,7 @@
 //! SPIDER (electron microscopy) images: a header of 32-bit floats, then 32-bit float pixels in
 //! the same byte order, shown stretched from the darkest to the brightest value.
 
-use super::check_size;
+use super::{Stretch, check_size, f32_at, f32s};
 use crate::core::image_io::{DecodeError, corrupt};
 use image::{DynamicImage, GrayImage};
 
@@ -12,16 +12,8 @@ const IFORMS: [i64; 6] = [1, 3, -11, -12, -21, -22];
 /// The header's byte length and byte order when `head` is a plausible SPIDER header.
 fn header(head: &[u8]) -> Option<(usize, bool)> {
     for little in [false, true] {
-        let value = |i: usize| -> Option<f32> {
-            let b: [u8; 4] = head.get((i - 1) * 4..i * 4)?.try_into().ok()?;
-            Some(if little {
-                f32::from_le_bytes(b)
-            } else {
-                f32::from_be_bytes(b)
-            })
-        };
         let int = |i: usize| {
-            value(i)
+            f32_at(head, (i - 1) * 4, little)
                 .filter(|v| v.is_finite() && v.fract() == 0.0 && v.abs() < 1e9)
                 .map(|v| v as i64)
         };
@@ -48,14 +40,7 @@ pub fn sniff(head: &[u8]) -> bool {
 /// Decode a SPIDER image (first slice).
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     let (data_at, little) = header(bytes).ok_or_else(|| corrupt(NAME, "not a SPIDER header"))?;
-    let value = |i: usize| -> f32 {
-        let b: [u8; 4] = bytes[(i - 1) * 4..i * 4].try_into().unwrap_or([0; 4]);
-        if little {
-            f32::from_le_bytes(b)
-        } else {
-            f32::from_be_bytes(b)
-        }
-    };
+    let value = |i: usize| f32_at(bytes, (i - 1) * 4, little).unwrap_or(0.0);
     let (rows, samples) = (value(2), value(12));
     if !(1.0..=f32::from(u16::MAX)).contains(&rows)
         || !(1.0..=f32::from(u16::MAX)).contains(&samples)
@@ -68,30 +53,11 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, DecodeError> {
     let data = bytes
         .get(data_at..data_at + n * 4)
         .ok_or_else(|| corrupt(NAME, "the file ends early (truncated)"))?;
-    let values: Vec<f32> = data
-        .chunks_exact(4)
-        .map(|c| {
-            let b = [c[0], c[1], c[2], c[3]];
-            if little {
-                f32::from_le_bytes(b)
-            } else {
-                f32::from_be_bytes(b)
-            }
-        })
-        .collect();
-    let (lo, hi) = values
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let span = if hi > lo { hi - lo } else { 1.0 };
+    let values = f32s(data, little);
+    let stretch = Stretch::full(values.iter().map(|&v| f64::from(v)));
     let img = GrayImage::from_fn(w, h, |x, y| {
         let v = values[y as usize * w as usize + x as usize];
-        let g = if v.is_finite() {
-            ((v - lo) / span * 255.0).round().clamp(0.0, 255.0) as u8
-        } else {
-            0
-        };
-        image::Luma([g])
+        image::Luma([stretch.level(f64::from(v))])
     });
     Ok(DynamicImage::ImageLuma8(img))
 }
