@@ -76,19 +76,14 @@ fn open_library(data_dir: Option<PathBuf>) -> Result<Library> {
 /// The library for a command that only reads (`query`, `status`, `dupes`): when the data dir
 /// cannot be written (a read-only disk), it is read as it is, with a note on stderr.
 pub(crate) fn open_reader(data_dir: Option<PathBuf>) -> Result<Library> {
-    match Library::open(data_dir.clone()) {
-        Ok(lib) => {
-            for n in &lib.notices {
-                eprintln!("warning: {n}");
-            }
-            Ok(lib)
-        }
+    match open_library(data_dir.clone()) {
+        Ok(lib) => Ok(lib),
         Err(e) => {
             let Ok(lib) = Library::open_read_only(data_dir) else {
-                return Err(e.into());
+                return Err(e);
             };
             if datadir::is_writable(lib.data_dir.root()) {
-                return Err(e.into());
+                return Err(e);
             }
             eprintln!(
                 "note: the data dir {} is read-only: answering from it as it is (nothing is updated)",

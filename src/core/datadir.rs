@@ -207,16 +207,17 @@ pub fn write_trouble(e: &Error) -> Option<WriteTrouble> {
     }
 }
 
-/// Whether a file can be created in `dir` (probed with a temporary file).
-pub fn is_writable(dir: &Path) -> bool {
+/// Create and remove a temporary file in `dir`; the error names the probe file.
+fn write_probe(dir: &Path) -> Result<()> {
     let probe = dir.join(format!(".write-probe.{}.tmp", std::process::id()));
-    match File::create(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            true
-        }
-        Err(_) => false,
-    }
+    File::create(&probe).map_err(|e| Error::io("cannot write", &probe, e))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Whether a file can be created in `dir`.
+pub fn is_writable(dir: &Path) -> bool {
+    write_probe(dir).is_ok()
 }
 
 /// Turn a full-disk or read-only error into one line that names the data dir and says what to
@@ -227,14 +228,9 @@ pub fn explain_write_error(e: Error, data_dir: &Path) -> Error {
     if trouble.is_none()
         && let Error::Catalog { source, .. } = &e
         && source.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen)
+        && let Err(pe) = write_probe(data_dir)
     {
-        let probe = data_dir.join(format!(".write-probe.{}.tmp", std::process::id()));
-        match File::create(&probe) {
-            Ok(_) => {
-                let _ = std::fs::remove_file(&probe);
-            }
-            Err(pe) => trouble = write_trouble(&Error::io("cannot write", &probe, pe)),
-        }
+        trouble = write_trouble(&pe);
     }
     match trouble {
         Some(WriteTrouble::Full) => Error::Other(format!(

@@ -40,21 +40,6 @@ impl IndexSet {
         }
     }
 
-    /// Indexes already in memory (for callers that hold them).
-    pub fn from_open(dir: &Path, indexes: Vec<VectorIndex>) -> Self {
-        Self {
-            dir: dir.to_path_buf(),
-            slots: indexes
-                .into_iter()
-                .map(|i| Slot {
-                    embedder: i.embedder().to_string(),
-                    dim: i.dim(),
-                    index: Some(i),
-                })
-                .collect(),
-        }
-    }
-
     /// Number of indexes.
     pub fn len(&self) -> usize {
         self.slots.len()
@@ -121,11 +106,6 @@ impl IndexSet {
                 let _ = idx.save(&self.dir, &epoch);
             }
         }
-    }
-
-    /// The loaded indexes, in embedder order (`None` where never loaded).
-    pub fn into_loaded(self) -> Vec<Option<VectorIndex>> {
-        self.slots.into_iter().map(|s| s.index).collect()
     }
 }
 
