@@ -161,6 +161,28 @@ fn candle_ops_kernels_agree() {
     assert_eq!(slow.id(), model().id());
 }
 
+/// On a CUDA GPU (CUDA builds only: `cargo test --release --features cuda --test lite0 cuda`)
+/// the bundled model gives the reference embeddings and classes.
+#[cfg(feature = "cuda")]
+#[test]
+fn cuda_matches_reference() {
+    use lookalike::core::device::{DevicePref, select_device};
+    let gpu = select_device(DevicePref::Cuda).expect("a CUDA device");
+    let m = EfficientNetLite0::bundled(&gpu).unwrap();
+    assert_eq!(m.kernels(), Kernels::CandleOps);
+    let reference = reference();
+    let batch: Vec<Prepared> = IMAGES.iter().map(|n| prepared(n)).collect();
+    let vectors = m.embed_batch(&batch).unwrap();
+    let logits = m.classify(&batch).unwrap();
+    for ((name, v), l) in IMAGES.iter().zip(&vectors).zip(&logits) {
+        let (want, top5) = &reference[*name];
+        let cos = cosine(v, want);
+        println!("{name}: GPU cosine to the reference {cos:.7}");
+        assert!(cos >= 0.9999, "{name}: GPU cosine {cos} < 0.9999");
+        assert_eq!(argmax(l), top5[0], "{name}: GPU top-1 differs");
+    }
+}
+
 #[test]
 fn nearest_neighbours_are_the_same_kind_of_thing() {
     let batch: Vec<Prepared> = IMAGES.iter().map(|n| prepared(n)).collect();

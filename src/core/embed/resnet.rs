@@ -318,7 +318,9 @@ impl Embedder for ResNetEmbedder {
         }
     }
 
+    /// 8 on the CPU; 32 on a GPU, where batch 8 → 32 takes ResNet-50 from 878 to 991 images/s
+    /// (H200, `resnet_parity --ignored cuda_throughput`; 128 only adds 4 % more).
     fn preferred_batch(&self) -> usize {
-        8
+        if self.device.is_cpu() { 8 } else { 32 }
     }
 }
