@@ -114,8 +114,20 @@ fn reindex_is_incremental_and_tracks_moves_and_deletes() {
     let lib = tmp.path().join("lib");
     let data = tmp.path().join("data");
     let files = write_library(&lib, 12);
+    // Large enough that the pixels decoded for embedding make its grid thumbnail.
+    save_jpeg(&scene(101, 1600, 1200), &files[1], 90);
     let first = index_json(&data, &lib);
     assert_eq!(first["embedded"].as_u64(), Some(12));
+    let thumbs = || {
+        std::fs::read_dir(data.join("thumbs"))
+            .expect("thumbs")
+            .count()
+    };
+    assert_eq!(
+        thumbs(),
+        1,
+        "the indexer caches the large photo's thumbnail"
+    );
 
     let again = index_json(&data, &lib);
     assert_eq!(again["embedded"].as_u64(), Some(0), "{again}");
@@ -133,6 +145,7 @@ fn reindex_is_incremental_and_tracks_moves_and_deletes() {
     assert_eq!(third["removed"].as_u64(), Some(1), "{third}");
     assert_eq!(third["embedded"].as_u64(), Some(1), "{third}");
     assert_eq!(third["photos"].as_u64(), Some(12), "{third}");
+    assert_eq!(thumbs(), 0, "the deleted photo's thumbnail is removed");
 
     let hits = query_json(&data, &moved_to, 1);
     assert_eq!(names(&hits), vec!["renamed.jpg".to_string()]);

@@ -466,7 +466,23 @@ pub fn run_index(
         report.removed = ids.len();
         insert_time += t.elapsed();
     }
-    // 5. Persist the indexes.
+    // 5. Thumbnails of photos deleted, moved or edited since the last run are never shown
+    // again: drop them (best effort, it is a cache).
+    let changed = report.removed + report.moved + report.embedded + report.reused;
+    if let Some(dir) = opts
+        .thumbs_dir
+        .as_deref()
+        .filter(|_| changed > 0 && !report.cancelled)
+        && let Ok(photos) = catalog.photos()
+    {
+        thumb_cache::prune(
+            dir,
+            photos
+                .iter()
+                .map(|p| (p.path.as_path(), p.bytes, p.mtime_ns)),
+        );
+    }
+    // 6. Persist the indexes.
     progress.update(ProgressUpdate {
         stage: "saving index",
         done: 0,

@@ -7,7 +7,10 @@
 use crate::core::catalog::path_to_bytes;
 use crate::core::image_io::{self, Decoded};
 use image::RgbImage;
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 /// Longest side of grid thumbnails (px).
 pub const THUMB_SIDE_PX: u32 = 320;
@@ -86,6 +89,53 @@ pub fn store_from_decoded(
     store(&file, &image_io::fit_within(&decoded.image, THUMB_SIDE_PX))
 }
 
+/// Temp files older than this are left over from a killed process.
+const STALE_TEMP: Duration = Duration::from_secs(3600);
+
+/// Deletes the cached thumbnails that belong to none of `photos` (path, size, mtime): those of
+/// deleted, moved and edited photos, which are never shown again. Temp files are removed once
+/// they are an hour old (a live writer renames its own within milliseconds). Files that are not
+/// the cache's own are left alone. Returns how many files were removed.
+pub fn prune<'a>(dir: &Path, photos: impl IntoIterator<Item = (&'a Path, u64, i64)>) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let keep: HashSet<OsString> = photos
+        .into_iter()
+        .filter_map(|(p, size, mtime)| {
+            path(dir, p, size, mtime, THUMB_SIDE_PX)
+                .file_name()
+                .map(OsString::from)
+        })
+        .collect();
+    let now = SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(text) = name.to_str() else { continue };
+        let stale = if let Some(hex) = text.strip_suffix(".jpg") {
+            is_cache_name(hex) && !keep.contains(&name)
+        } else {
+            // `<hash>.jpg.<pid>.tmp`
+            text.ends_with(".tmp")
+                && text.split('.').next().is_some_and(is_cache_name)
+                && entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP)
+        };
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// The 32 lowercase hex digits `path` names cache files with.
+fn is_cache_name(stem: &str) -> bool {
+    stem.len() == 32 && stem.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +190,28 @@ mod tests {
             .flatten()
             .all(|e| e.path().extension().is_some_and(|x| x == "jpg"));
         assert!(no_temp_files);
+    }
+
+    #[test]
+    fn prune_removes_thumbnails_of_gone_and_edited_photos_only() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("thumbs");
+        let full = |w, h| decoded(w, h, (w, h));
+        let (kept, gone) = (Path::new("/photos/kept.jpg"), Path::new("/photos/gone.jpg"));
+        assert!(store_from_decoded(&dir, kept, 10, 1, &full(64, 48)));
+        assert!(store_from_decoded(&dir, kept, 10, 2, &full(64, 48))); // then edited
+        assert!(store_from_decoded(&dir, gone, 10, 1, &full(64, 48)));
+        std::fs::write(dir.join("notes.txt"), b"not ours").expect("write");
+        let fresh_temp = dir.join(format!("{}.jpg.77.tmp", "a".repeat(32)));
+        std::fs::write(&fresh_temp, b"being written").expect("write");
+
+        assert_eq!(prune(&dir, [(kept, 10, 2)]), 2);
+        assert!(load(&path(&dir, kept, 10, 2, THUMB_SIDE_PX)).is_some());
+        assert!(!path(&dir, kept, 10, 1, THUMB_SIDE_PX).exists());
+        assert!(!path(&dir, gone, 10, 1, THUMB_SIDE_PX).exists());
+        assert!(dir.join("notes.txt").exists());
+        assert!(fresh_temp.exists(), "a temp file in use is left alone");
+        assert_eq!(prune(&dir, [(kept, 10, 2)]), 0);
+        assert_eq!(prune(&tmp.path().join("absent"), [(kept, 10, 2)]), 0);
     }
 }
