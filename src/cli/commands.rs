@@ -156,10 +156,8 @@ fn index(
         // Pixel-check the new candidate pairs now, so `dupes` and the Duplicates view answer at
         // once; an interruption here loses nothing (the next scan checks what is missing).
         let progress = TerminalProgress::new(false);
-        let opts = GraphOptions {
-            mirror: DupeSettings::load(lib.data_dir.root()).thresholds.mirror,
-            ..GraphOptions::default()
-        };
+        let opts =
+            GraphOptions::with_mirror(DupeSettings::load(lib.data_dir.root()).thresholds.mirror);
         let checked = dupes::scan(&lib, &opts, &progress, &cancel);
         progress.finish();
         match checked {

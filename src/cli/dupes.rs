@@ -119,10 +119,7 @@ pub fn run(data_dir: Option<PathBuf>, args: &DupesArgs) -> Result<()> {
             .with_context(|| format!("unknown tier `{t}`: use exact, near or similar"))?;
     }
     settings.thresholds.mirror |= args.mirror;
-    let opts = GraphOptions {
-        mirror: settings.thresholds.mirror,
-        ..GraphOptions::default()
-    };
+    let opts = GraphOptions::with_mirror(settings.thresholds.mirror);
     let progress = TerminalProgress::new(true);
     let graph = dupes::scan(&lib, &opts, &progress, &CancelFlag::new());
     progress.finish();

@@ -160,10 +160,7 @@ pub(super) fn handle(
     match cmd {
         DupesCommand::Scan { mirror } => {
             control.dupes_cancel.reset();
-            let opts = GraphOptions {
-                mirror,
-                ..GraphOptions::default()
-            };
+            let opts = GraphOptions::with_mirror(mirror);
             let progress = ScanProgress {
                 sink,
                 last: Mutex::new(None),

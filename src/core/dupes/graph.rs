@@ -68,6 +68,16 @@ impl Default for GraphOptions {
     }
 }
 
+impl GraphOptions {
+    /// The defaults, looking for mirrored and quarter-turned copies when `mirror` is set.
+    pub fn with_mirror(mirror: bool) -> Self {
+        Self {
+            mirror,
+            ..Self::default()
+        }
+    }
+}
+
 /// A scored pair of exact-copy classes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Edge {
