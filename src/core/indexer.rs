@@ -139,7 +139,12 @@ fn add(clock: &AtomicU64, since: Instant) {
 
 /// Compute the 32x32 grayscale signature of an upright photo.
 pub fn signature_of(img: &image::RgbImage) -> Vec<u8> {
-    let small = image_io::resize_exact(img, SIGNATURE_SIDE, SIGNATURE_SIDE);
+    gray_square(img, SIGNATURE_SIDE)
+}
+
+/// `img` squeezed to `side` x `side` grayscale (row-major), as the signature is made.
+pub fn gray_square(img: &image::RgbImage, side: u32) -> Vec<u8> {
+    let small = image_io::resize_exact(img, side, side);
     small
         .pixels()
         .map(|p| {

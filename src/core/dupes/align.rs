@@ -9,6 +9,7 @@
 //! pixels (a caption bar or watermark), and the correlation of fine detail on the kept pixels
 //! (what tells two different smooth gradients apart).
 
+pub use super::alignment::Alignment;
 use super::plane::{Plane, Transform, blocks, correlation, ncc_at, warp};
 
 /// Side of a signature.
@@ -85,8 +86,8 @@ fn coarse_candidates(a: &Plane, b: &Plane) -> Vec<(f32, Transform)> {
 /// a pixel of the full signature.
 fn refine(a: &Plane, b: &Plane, start: Transform, mut steps: [f32; 4]) -> (f32, Transform) {
     let mut best = start;
-    let mut best_score = ncc_at(a, b, best);
     let min_shift = 0.12 * a.side as f32 / SIDE as f32;
+    let mut best_score = ncc_at(a, b, best);
     for _ in 0..16 {
         let mut improved = false;
         for (k, step) in steps.iter().enumerate() {
@@ -237,9 +238,25 @@ const IDENTICAL_MEAN_DIFF: f32 = 1.5;
 /// Objective at the identity above which the frames are taken as aligned (no search).
 const ALIGNED: f32 = 0.97;
 
+pub(super) const IDENTITY: Transform = Transform {
+    scale: 1.0,
+    off_x: 0.0,
+    off_y: 0.0,
+    angle_deg: 0.0,
+};
+
 /// Align two signatures (either may be the crop) and measure how well they agree.
 /// `None` when a signature has the wrong length.
 pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
+    best_alignment(a, b).map(|(m, _)| m)
+}
+
+/// [`match_signatures`]'s measures with the alignment it found them at.
+pub fn align_signatures(a: &[u8], b: &[u8]) -> Option<(PixelMatch, Alignment)> {
+    best_alignment(a, b)
+}
+
+fn best_alignment(a: &[u8], b: &[u8]) -> Option<(PixelMatch, Alignment)> {
     if a.len() != N || b.len() != N {
         return None;
     }
@@ -252,22 +269,18 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
         .sum::<u32>() as f32
         / N as f32;
     if mean_abs_diff <= IDENTICAL_MEAN_DIFF {
-        return Some(PixelMatch {
+        let m = PixelMatch {
             ncc: 1.0,
             trimmed: 1.0,
             detail: 1.0,
             coverage: 1.0,
             agreement: 1.0,
-        });
+        };
+        return Some((m, Alignment::IDENTITY));
     }
     let (pa, pb) = (Plane::from_signature(a), Plane::from_signature(b));
     let mut buf = Vec::with_capacity(N);
-    let identity = Transform {
-        scale: 1.0,
-        off_x: 0.0,
-        off_y: 0.0,
-        angle_deg: 0.0,
-    };
+    let identity = IDENTITY;
     let same = ncc_at(&pa, &pb, identity);
     let (ha, hb) = (pa.half(), pb.half());
     // Cheap gate on 8x8 renditions: pairs that line up under no coarse crop are not the same
@@ -279,21 +292,22 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
             .map_or(-1.0, |c| c.0)
             .max(coarse_candidates(&qb, &qa).first().map_or(-1.0, |c| c.0));
         if gate < GATE_8PX {
-            return Some(PixelMatch {
+            let m = PixelMatch {
                 ncc: same,
                 trimmed: same,
                 detail: 0.0,
                 coverage: 1.0,
                 agreement: 0.0,
-            });
+            };
+            return Some((m, Alignment::IDENTITY));
         }
     }
     // The unrefined identity competes too: refinement may trade a caption bar for a wrong crop.
     let m = measure(&pa, &pb, identity, &mut buf);
-    let mut best: Option<(f32, PixelMatch)> = Some((m.score(), m));
+    let mut best = (m.score(), m, Alignment::IDENTITY);
     // (objective, a-is-the-larger-frame, transform in 16x16 units)
     if same >= ALIGNED {
-        return best.map(|(_, m)| m);
+        return Some((best.1, best.2));
     }
     let mut starts: Vec<(f32, bool, Transform)> = vec![(same, true, identity)];
     // Same framing lining up well needs no search for a crop.
@@ -327,11 +341,12 @@ pub fn match_signatures(a: &[u8], b: &[u8]) -> Option<PixelMatch> {
         // Pick the alignment by the final score, not the search objective: a wrong crop that
         // hides a caption bar may correlate better than the right framing.
         let m = measure(full.0, full.1, t, &mut buf);
-        if best.as_ref().is_none_or(|(s, _)| m.score() > *s) {
-            best = Some((m.score(), m));
+        if m.score() > best.0 {
+            let al = Alignment::new(forward, t);
+            best = (m.score(), m, al);
         }
     }
-    best.map(|(_, m)| m)
+    Some((best.1, best.2))
 }
 
 #[cfg(test)]
@@ -378,6 +393,33 @@ mod tests {
             let m = match_signatures(&base, &sig(&texture(seed, 320, 240))).expect("sizes");
             assert!(m.score() < 0.85, "seed {seed}: {m:?}");
         }
+    }
+
+    #[test]
+    fn alignment_maps_a_point_to_the_same_spot_of_a_crop_either_way() {
+        let img = texture(1, 320, 240);
+        // The middle 80%: x 0.1..0.9, y 0.1..0.9 of the original.
+        let crop = imageops::crop_imm(&img, 32, 24, 256, 192).to_image();
+        let close = |got: Option<(f32, f32)>, want: (f32, f32)| {
+            let (x, y) = got.expect("inside");
+            assert!(
+                (x - want.0).abs() < 0.03 && (y - want.1).abs() < 0.03,
+                "{got:?} vs {want:?}"
+            );
+        };
+        let align =
+            |a: &GrayImage, b: &GrayImage| align_signatures(&sig(a), &sig(b)).expect("sizes").1;
+        let outer_to_crop = align(&img, &crop);
+        close(outer_to_crop.a_to_b(0.1, 0.1), (0.0, 0.0));
+        close(outer_to_crop.a_to_b(0.5, 0.3), (0.5, 0.25));
+        close(outer_to_crop.a_to_b(0.9, 0.9), (1.0, 1.0));
+        assert_eq!(outer_to_crop.a_to_b(0.03, 0.5), None, "not in the crop");
+        let crop_to_outer = align(&crop, &img);
+        close(crop_to_outer.a_to_b(0.0, 0.0), (0.1, 0.1));
+        close(crop_to_outer.a_to_b(0.5, 0.25), (0.5, 0.3));
+        close(crop_to_outer.a_to_b(1.0, 1.0), (0.9, 0.9));
+        let same = align(&img, &img);
+        close(same.a_to_b(0.2, 0.7), (0.2, 0.7));
     }
 
     #[test]

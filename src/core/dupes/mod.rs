@@ -7,6 +7,7 @@
 //! with the current [`Thresholds`] — cheap, so a slider can regroup on every change.
 
 pub mod align;
+mod alignment;
 pub mod cluster;
 pub mod graph;
 pub mod ignore;

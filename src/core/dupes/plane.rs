@@ -26,9 +26,15 @@ pub(super) struct Plane {
 
 impl Plane {
     pub(super) fn from_signature(sig: &[u8]) -> Self {
+        Self::from_gray(sig, SIDE)
+    }
+
+    /// A `side` x `side` row-major grayscale image (`px.len()` must be `side²`).
+    pub(super) fn from_gray(px: &[u8], side: usize) -> Self {
+        debug_assert_eq!(px.len(), side * side);
         Self {
-            side: SIDE,
-            px: sig.iter().map(|&v| f32::from(v)).collect(),
+            side,
+            px: px.iter().map(|&v| f32::from(v)).collect(),
         }
     }
 

@@ -311,7 +311,8 @@ pub fn compare_ui(
             let t = cmp.diff_texture.as_ref().map(|(_, t)| t.clone());
             let label = match state.diff.as_ref().map(|d| &d.2) {
                 Some(Err(e)) if t.is_none() => format!("Difference: {e}"),
-                _ => "Difference |A − B| (bright = differs; B resized onto A)".to_string(),
+                _ => "Difference |A − B| (bright = differs; B aligned onto A; blue = not in B)"
+                    .to_string(),
             };
             pane_ui(ui, &cmp, panes[0], t.as_ref(), &label);
         }
