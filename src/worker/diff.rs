@@ -21,6 +21,8 @@ const ALIGN_FROM: f32 = 0.8;
 /// Side of the grayscale renditions the alignment is refined on (the signatures' 32 px are
 /// ~24 px of a 768 px photo; this brings the overlay to about one pixel).
 const REFINE_SIDE: u32 = 256;
+/// What the aligned copy of `b` shows where `b` does not show `a`.
+const NOT_IN_B: [u8; 3] = [16, 22, 58];
 
 /// Decode an upright photo with its longer side at most [`DIFF_SIDE_PX`].
 fn load_small(path: &Path) -> Result<RgbImage, String> {
@@ -30,21 +32,43 @@ fn load_small(path: &Path) -> Result<RgbImage, String> {
     Ok(image_io::fit_within(&decoded.image, DIFF_SIDE_PX))
 }
 
-/// The difference highlight of two files (see [`diff_image`]).
-pub fn diff_files(a: &Path, b: &Path) -> Result<ThumbPixels, String> {
+/// What the compare view shows of two photos beyond the photos themselves.
+#[derive(Debug, Clone)]
+pub struct DiffImages {
+    /// The difference highlight in `a`'s frame (see [`diff_image`]).
+    pub diff: ThumbPixels,
+    /// `b` mapped onto `a`'s frame (dark blue where `b` does not show `a`), for flicking A/B
+    /// with the two lined up.
+    pub aligned_b: ThumbPixels,
+}
+
+/// The difference highlight and the aligned copy of `b` for two files.
+pub fn diff_files(a: &Path, b: &Path) -> Result<DiffImages, String> {
     let (a, b) = (load_small(a)?, load_small(b)?);
-    let d = diff_image(&a, &b);
-    let (w, h) = d.dimensions();
-    Ok(ThumbPixels {
-        size: [w as usize, h as usize],
-        rgb: d.into_raw(),
+    let (diff, aligned_b) = diff_and_aligned(&a, &b);
+    let pixels = |img: RgbImage| {
+        let (w, h) = img.dimensions();
+        ThumbPixels {
+            size: [w as usize, h as usize],
+            rgb: img.into_raw(),
+        }
+    };
+    Ok(DiffImages {
+        diff: pixels(diff),
+        aligned_b: pixels(aligned_b),
     })
 }
 
-/// `a` in dim grey with |a − b| (largest channel, amplified) painted over it from red to
-/// yellow, so identical areas stay dark. `b` is mapped onto `a`'s frame through their alignment
-/// when one is a crop or tilt of the other; parts of `a` that `b` does not show are dark blue.
+/// The difference highlight of `a` and `b` (see [`diff_and_aligned`]).
 pub fn diff_image(a: &RgbImage, b: &RgbImage) -> RgbImage {
+    diff_and_aligned(a, b).0
+}
+
+/// `a` in dim grey with |a − b| (largest channel, amplified) painted over it from red to
+/// yellow, so identical areas stay dark; and `b` in `a`'s frame. `b` is mapped onto `a`'s frame
+/// through their alignment when one is a crop or tilt of the other; parts of `a` that `b` does
+/// not show are dark blue.
+fn diff_and_aligned(a: &RgbImage, b: &RgbImage) -> (RgbImage, RgbImage) {
     let alignment = align_signatures(&signature_of(a), &signature_of(b))
         .filter(|(m, _)| m.score() >= ALIGN_FROM)
         .map_or(Alignment::IDENTITY, |(_, al)| {
@@ -93,6 +117,10 @@ pub fn diff_image(a: &RgbImage, b: &RgbImage) -> RgbImage {
                 .filter(|(pa, pb)| tone.distance(pa, pb) <= limit),
         );
     }
+    let mut aligned = RgbImage::new(w, h);
+    for (pb, po) in mapped.iter().zip(aligned.pixels_mut()) {
+        po.0 = pb.map_or(NOT_IN_B, |p| p.map(|v| v.round().clamp(0.0, 255.0) as u8));
+    }
     let mut out = RgbImage::new(w, h);
     for ((pa, pb), po) in a.pixels().zip(&mapped).zip(out.pixels_mut()) {
         let grey =
@@ -114,7 +142,7 @@ pub fn diff_image(a: &RgbImage, b: &RgbImage) -> RgbImage {
         let bl = grey * (1.0 - t);
         po.0 = [r as u8, g as u8, bl as u8];
     }
-    out
+    (out, aligned)
 }
 
 /// `img` at the continuous pixel position (x, y) (pixel centres at integers), edges clamped.
@@ -271,6 +299,14 @@ mod tests {
         assert!(edge[2] > edge[0] + 30 && edge[0] < 90, "{edge:?}");
         let middle = d.get_pixel(160, 120).0;
         assert!(middle[2] <= middle[0], "inside the crop: {middle:?}");
+        // The aligned copy of the crop (what flicker mode shows) matches A inside, blue outside.
+        let (_, aligned) = diff_and_aligned(&a, &crop);
+        assert_eq!(aligned.get_pixel(5, 120).0, NOT_IN_B);
+        let (pa, pb) = (a.get_pixel(160, 120).0, aligned.get_pixel(160, 120).0);
+        assert!(
+            (0..3).all(|i| pa[i].abs_diff(pb[i]) < 30),
+            "{pa:?} vs {pb:?}"
+        );
         // Either way round.
         let d = diff_image(&crop, &a);
         assert!(

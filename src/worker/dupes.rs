@@ -5,8 +5,8 @@
 //! Regrouping with other thresholds is not here: it only reads the graph the scan returned, which
 //! is cheap enough for the UI thread (see [`crate::core::dupes::groups`]).
 
+use super::diff::DiffImages;
 use super::hook::PROGRESS_EVERY;
-use super::thumbnails::ThumbPixels;
 use super::{Control, Event, EventSink};
 use crate::core::dupes::trash::{FolderTrash, Journal, Mover, RestoreOutcome, SystemTrash};
 use crate::core::dupes::{self, CandidateGraph, DupeGroup, GraphOptions, IgnoreList};
@@ -95,8 +95,8 @@ pub enum DupesEvent {
         a: PathBuf,
         /// Right photo.
         b: PathBuf,
-        /// The image (bright where they differ), or why it could not be made.
-        result: Result<ThumbPixels, String>,
+        /// The images (difference highlight, B aligned onto A), or why they could not be made.
+        result: Result<DiffImages, String>,
     },
 }
 

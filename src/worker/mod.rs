@@ -6,7 +6,7 @@
 //! After every event the worker calls a waker closure (in the app: `ctx.request_repaint()`), so no
 //! egui type crosses into this module and tests can pass a no-op waker.
 
-mod diff;
+pub mod diff;
 pub mod dupes;
 mod hook;
 pub mod job;

@@ -40,7 +40,8 @@ pub struct CompareState {
     /// Flicker by itself.
     pub auto_flicker: bool,
     last_flip: Instant,
-    diff_texture: Option<((PathBuf, PathBuf), TextureHandle)>,
+    /// Textures of the difference highlight and of B aligned onto A, for this pair.
+    diff_textures: Option<((PathBuf, PathBuf), TextureHandle, TextureHandle)>,
 }
 
 impl CompareState {
@@ -54,7 +55,7 @@ impl CompareState {
             show_b: false,
             auto_flicker: false,
             last_flip: Instant::now(),
-            diff_texture: None,
+            diff_textures: None,
         }
     }
 
@@ -228,22 +229,29 @@ pub fn compare_ui(
     let resp = ui.allocate_rect(area, Sense::click_and_drag());
     let tex_a = texture(&a.photo.path, textures, wanted);
     let tex_b = texture(&b.photo.path, textures, wanted);
-    if cmp.mode == CompareMode::Difference {
+    if cmp.mode != CompareMode::SideBySide {
         state.want_diff(&a.photo.path, &b.photo.path);
         let key = (a.photo.path.clone(), b.photo.path.clone());
-        if cmp.diff_texture.as_ref().is_none_or(|(k, _)| *k != key)
-            && let Some((_, _, Ok(px))) = state
+        if cmp.diff_textures.as_ref().is_none_or(|(k, _, _)| *k != key)
+            && let Some((_, _, Ok(images))) = state
                 .diff
                 .as_ref()
                 .filter(|(da, db, _)| *da == key.0 && *db == key.1)
         {
-            let image = ColorImage::from_rgb(px.size, &px.rgb);
-            let t = ui
-                .ctx()
-                .load_texture("dupes-diff", image, egui::TextureOptions::LINEAR);
-            cmp.diff_texture = Some((key, t));
+            let load = |name: &str, px: &crate::worker::thumbnails::ThumbPixels| {
+                let image = ColorImage::from_rgb(px.size, &px.rgb);
+                ui.ctx()
+                    .load_texture(name, image, egui::TextureOptions::LINEAR)
+            };
+            cmp.diff_textures = Some((
+                key,
+                load("dupes-diff", &images.diff),
+                load("dupes-aligned-b", &images.aligned_b),
+            ));
         }
     }
+    // In flicker mode B is shown lined up on A's frame once that is computed.
+    let aligned_b = cmp.diff_textures.as_ref().map(|(_, _, t)| t.clone());
     let gap = 8.0;
     let panes: Vec<Rect> = if cmp.mode == CompareMode::SideBySide {
         let w = (area.width() - gap) / 2.0;
@@ -300,15 +308,16 @@ pub fn compare_ui(
             pane_ui(ui, &cmp, panes[1], tex_b.as_ref(), &label_b);
         }
         CompareMode::Flicker => {
-            let (t, l) = if cmp.show_b {
-                (tex_b.as_ref(), &label_b)
-            } else {
-                (tex_a.as_ref(), &label_a)
+            let label_aligned = format!("{label_b} (aligned onto A)");
+            let (t, l) = match (&aligned_b, cmp.show_b) {
+                (_, false) => (tex_a.as_ref(), &label_a),
+                (Some(t), true) => (Some(t), &label_aligned),
+                (None, true) => (tex_b.as_ref(), &label_b),
             };
             pane_ui(ui, &cmp, panes[0], t, l);
         }
         CompareMode::Difference => {
-            let t = cmp.diff_texture.as_ref().map(|(_, t)| t.clone());
+            let t = cmp.diff_textures.as_ref().map(|(_, t, _)| t.clone());
             let label = match state.diff.as_ref().map(|d| &d.2) {
                 Some(Err(e)) if t.is_none() => format!("Difference: {e}"),
                 _ => "Difference |A − B| (bright = differs; B aligned onto A; blue = not in B)"

@@ -6,8 +6,8 @@
 
 use crate::core::dupes::{self, CandidateGraph, DupeGroup, DupeSettings, IgnoreList};
 use crate::worker::Command;
+use crate::worker::diff::DiffImages;
 use crate::worker::dupes::DupesCommand;
-use crate::worker::thumbnails::ThumbPixels;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -67,8 +67,8 @@ pub struct DupesState {
     pub confirm: Option<super::marks::TrashPlan>,
     /// The undo offer after moving.
     pub undo: Option<super::marks::UndoOffer>,
-    /// Last difference image: (a, b, pixels or error).
-    pub diff: Option<(PathBuf, PathBuf, Result<ThumbPixels, String>)>,
+    /// Last difference images: (a, b, images or error).
+    pub diff: Option<(PathBuf, PathBuf, Result<DiffImages, String>)>,
     /// Time the last regrouping took.
     pub regroup_ms: f64,
     pub(super) trash_dir: Option<PathBuf>,
