@@ -84,30 +84,52 @@ fn coarse_candidates(a: &Plane, b: &Plane) -> Vec<(f32, Transform)> {
 /// Coordinate descent on (scale, shift, angle) from `start`, with initial `steps` (scale,
 /// shift in pixels of `a`, shift, degrees), halved until the shift step is under an eighth of
 /// a pixel of the full signature.
-fn refine(a: &Plane, b: &Plane, start: Transform, mut steps: [f32; 4]) -> (f32, Transform) {
-    let mut best = start;
+fn refine(a: &Plane, b: &Plane, start: Transform, steps: [f32; 4]) -> (f32, Transform) {
+    let span_of = |t: &Transform| a.side as f32 * (1.0 - t.scale);
+    // A rotated frame may poke out slightly; allow a little slack.
+    let slack = a.side as f32 / SIDE as f32;
+    let bound = |mut t: Transform| {
+        t.scale = t.scale.clamp(0.6, 1.0);
+        t.angle_deg = t.angle_deg.clamp(-6.0, 6.0);
+        let span = span_of(&t);
+        t.off_x = t.off_x.clamp(-slack, span + slack);
+        t.off_y = t.off_y.clamp(-slack, span + slack);
+        t
+    };
     let min_shift = 0.12 * a.side as f32 / SIDE as f32;
-    let mut best_score = ncc_at(a, b, best);
-    for _ in 0..16 {
+    descend(start, steps, (16, min_shift, 1e-5), bound, |t| {
+        ncc_at(a, b, t)
+    })
+}
+
+/// Coordinate descent over (scale, x shift, y shift, degrees) from `start`: each of `steps`
+/// tried both ways, a candidate (clamped by `bound`) kept when it beats the best `score` by
+/// `min_gain`; when none does, all steps are halved, until the shift step is under `min_shift`
+/// or after `rounds` rounds. `limits` is (rounds, min_shift, min_gain).
+pub(super) fn descend(
+    start: Transform,
+    mut steps: [f32; 4],
+    (rounds, min_shift, min_gain): (usize, f32, f32),
+    bound: impl Fn(Transform) -> Transform,
+    score: impl Fn(Transform) -> f32,
+) -> (f32, Transform) {
+    let mut best = start;
+    let mut best_score = score(best);
+    for _ in 0..rounds {
         let mut improved = false;
         for (k, step) in steps.iter().enumerate() {
             for sign in [-1.0f32, 1.0] {
                 let mut t = best;
                 match k {
-                    0 => t.scale = (t.scale + sign * step).clamp(0.6, 1.0),
+                    0 => t.scale += sign * step,
                     1 => t.off_x += sign * step,
                     2 => t.off_y += sign * step,
-                    _ => t.angle_deg = (t.angle_deg + sign * step).clamp(-6.0, 6.0),
+                    _ => t.angle_deg += sign * step,
                 }
-                let span = a.side as f32 * (1.0 - t.scale);
-                // A rotated frame may poke out slightly; allow a little slack.
-                let slack = a.side as f32 / SIDE as f32;
-                t.off_x = t.off_x.clamp(-slack, span + slack);
-                t.off_y = t.off_y.clamp(-slack, span + slack);
-                let score = ncc_at(a, b, t);
-                if score > best_score + 1e-5 {
-                    best_score = score;
-                    best = t;
+                let t = bound(t);
+                let s = score(t);
+                if s > best_score + min_gain {
+                    (best, best_score) = (t, s);
                     improved = true;
                 }
             }

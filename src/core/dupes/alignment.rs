@@ -7,7 +7,7 @@
 //! proportions: positions are normalised to the photo (0..1 both ways) and converted to units
 //! of its height (x times the width/height ratio) before rotating.
 
-use super::align::{IDENTITY, SIDE};
+use super::align::{IDENTITY, SIDE, descend};
 use super::plane::{Plane, Transform, correlation};
 
 /// Where two photos' frames lie relative to each other: one is (a crop of) the other, possibly
@@ -66,38 +66,20 @@ impl Alignment {
         } else {
             (&pb, &pa, (aspect_b, aspect_a))
         };
-        let score = |t: Transform| overlap_correlation(outer, inner, t, aspect);
-        // Coordinate descent on (scale, x, y, degrees), steps halved until the shift step is a
-        // tenth of a rendition pixel.
-        let mut best = self.t;
-        let mut best_score = score(best);
-        let mut steps = [0.01f32, 0.5, 0.5, 0.5];
+        // Down to a shift step of a tenth of a rendition pixel.
         let min_shift = 0.1 * SIDE as f32 / side as f32;
-        for _ in 0..24 {
-            let mut improved = false;
-            for (k, step) in steps.iter().enumerate() {
-                for sign in [-1.0f32, 1.0] {
-                    let mut t = best;
-                    match k {
-                        0 => t.scale = (t.scale + sign * step).clamp(0.5, 1.0),
-                        1 => t.off_x += sign * step,
-                        2 => t.off_y += sign * step,
-                        _ => t.angle_deg = (t.angle_deg + sign * step).clamp(-8.0, 8.0),
-                    }
-                    let s = score(t);
-                    if s > best_score + 1e-6 {
-                        (best, best_score) = (t, s);
-                        improved = true;
-                    }
-                }
-            }
-            if !improved {
-                steps.iter_mut().for_each(|s| *s *= 0.5);
-                if steps[1] < min_shift {
-                    break;
-                }
-            }
-        }
+        let bound = |mut t: Transform| {
+            t.scale = t.scale.clamp(0.5, 1.0);
+            t.angle_deg = t.angle_deg.clamp(-8.0, 8.0);
+            t
+        };
+        let (_, best) = descend(
+            self.t,
+            [0.01, 0.5, 0.5, 0.5],
+            (24, min_shift, 1e-6),
+            bound,
+            |t| overlap_correlation(outer, inner, t, aspect),
+        );
         Self {
             t: best,
             aspect,
