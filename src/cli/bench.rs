@@ -53,8 +53,9 @@ pub fn run(
         )?;
         let secs = r.elapsed_ms / 1e3;
         println!(
-            "model: {} (loaded in {load_ms:.0} ms)",
-            active.primary().label()
+            "model: {} on {} (loaded in {load_ms:.0} ms)",
+            active.primary().label(),
+            active.device
         );
         println!(
             "photos: {} embedded, {} failed, {} files scanned",

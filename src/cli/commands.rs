@@ -204,7 +204,7 @@ fn index(
     );
     println!(
         "Library: {photos} photos indexed with {}, {failed} files could not be read (see `lookalike status`).",
-        active.primary().label()
+        active.label()
     );
     if report.cancelled {
         bail!(

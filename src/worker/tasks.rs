@@ -22,7 +22,7 @@ pub(super) fn status_of(
     Some(LibraryStatus {
         photos,
         failed,
-        model_label: active.primary().label(),
+        model_label: active.label(),
         model_spec: active.spec.clone(),
         roots: catalog.roots().unwrap_or_default(),
         data_dir: data_dir.to_path_buf(),

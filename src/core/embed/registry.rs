@@ -5,7 +5,7 @@ use super::Embedder;
 use super::descriptor::Descriptor;
 use super::efficientnet::EfficientNetLite0;
 use super::resnet::ResNetEmbedder;
-use crate::core::device::{DevicePref, select_device};
+use crate::core::device::{DevicePref, describe, select_device};
 use crate::core::error::{Error, Result};
 use crate::core::models::{self, ModelError, ModelSpec};
 use std::path::Path;
@@ -18,6 +18,8 @@ pub struct ActiveEmbedders {
     pub primary: usize,
     /// Normalised spec, stored in the catalog ("descriptor", "lite0", "resnet50", a path).
     pub spec: String,
+    /// Where the CNN runs, e.g. `cpu` or `cuda:0` (the descriptor always runs on the CPU).
+    pub device: String,
 }
 
 impl ActiveEmbedders {
@@ -28,6 +30,16 @@ impl ActiveEmbedders {
     /// Borrowed list for the indexer.
     pub fn refs(&self) -> Vec<&dyn Embedder> {
         self.list.iter().map(|b| b.as_ref()).collect()
+    }
+    /// The primary embedder's name, with the device when it is not the CPU, e.g.
+    /// `ResNet-50 (resnet50.safetensors) on cuda:0`.
+    pub fn label(&self) -> String {
+        let label = self.primary().label();
+        if self.device == "cpu" {
+            label
+        } else {
+            format!("{label} on {}", self.device)
+        }
     }
     /// The model-free descriptor (always present).
     pub fn descriptor(&self) -> &dyn Embedder {
@@ -84,6 +96,7 @@ pub fn build(spec: &str, data_dir: &Path, device: &str) -> Result<ActiveEmbedder
                 list: vec![descriptor],
                 primary: 0,
                 spec: "descriptor".into(),
+                device: "cpu".into(),
             });
         }
     };
@@ -91,5 +104,6 @@ pub fn build(spec: &str, data_dir: &Path, device: &str) -> Result<ActiveEmbedder
         list: vec![descriptor, cnn],
         primary: 1,
         spec,
+        device: describe(&dev),
     })
 }
