@@ -35,7 +35,7 @@ fn load_small(path: &Path) -> Result<RgbImage, String> {
 /// What the compare view shows of two photos beyond the photos themselves.
 #[derive(Debug, Clone)]
 pub struct DiffImages {
-    /// The difference highlight in `a`'s frame (see [`diff_image`]).
+    /// The difference highlight in `a`'s frame (see [`diff_and_aligned`]).
     pub diff: ThumbPixels,
     /// `b` mapped onto `a`'s frame (dark blue where `b` does not show `a`), for flicking A/B
     /// with the two lined up.
@@ -46,22 +46,10 @@ pub struct DiffImages {
 pub fn diff_files(a: &Path, b: &Path) -> Result<DiffImages, String> {
     let (a, b) = (load_small(a)?, load_small(b)?);
     let (diff, aligned_b) = diff_and_aligned(&a, &b);
-    let pixels = |img: RgbImage| {
-        let (w, h) = img.dimensions();
-        ThumbPixels {
-            size: [w as usize, h as usize],
-            rgb: img.into_raw(),
-        }
-    };
     Ok(DiffImages {
-        diff: pixels(diff),
-        aligned_b: pixels(aligned_b),
+        diff: diff.into(),
+        aligned_b: aligned_b.into(),
     })
-}
-
-/// The difference highlight of `a` and `b` (see [`diff_and_aligned`]).
-pub fn diff_image(a: &RgbImage, b: &RgbImage) -> RgbImage {
-    diff_and_aligned(a, b).0
 }
 
 /// `a` in dim grey with |a − b| (largest channel, amplified) painted over it from red to
@@ -213,6 +201,10 @@ fn channel_stats(pixels: impl Iterator<Item = [f32; 3]>) -> ([f32; 3], [f32; 3])
 mod tests {
     use super::*;
     use image::Rgb;
+
+    fn diff_image(a: &RgbImage, b: &RgbImage) -> RgbImage {
+        diff_and_aligned(a, b).0
+    }
 
     /// A photo-like test card: smooth shading, hard-edged blocks and fine texture (4 px cells
     /// of pseudo-random tone), so an overlay off by a few pixels shows.

@@ -209,7 +209,7 @@ fn make(key: &ThumbKey, cache_dir: &Path) -> Result<ThumbPixels, String> {
         )
     });
     if let Some(rgb) = cached.as_deref().and_then(thumb_cache::load) {
-        return Ok(pixels_of(rgb));
+        return Ok(ThumbPixels::from(rgb));
     }
     let bytes = image_io::read_file(&key.path).map_err(|e| e.to_string())?;
     let decoded =
@@ -220,14 +220,16 @@ fn make(key: &ThumbKey, cache_dir: &Path) -> Result<ThumbPixels, String> {
         // A failed cache write only costs a decode next time.
         thumb_cache::store(p, &small);
     }
-    Ok(pixels_of(small))
+    Ok(ThumbPixels::from(small))
 }
 
-fn pixels_of(img: image::RgbImage) -> ThumbPixels {
-    let size = [img.width() as usize, img.height() as usize];
-    ThumbPixels {
-        size,
-        rgb: img.into_raw(),
+impl From<image::RgbImage> for ThumbPixels {
+    fn from(img: image::RgbImage) -> Self {
+        let size = [img.width() as usize, img.height() as usize];
+        Self {
+            size,
+            rgb: img.into_raw(),
+        }
     }
 }
 

@@ -88,7 +88,7 @@ impl Alignment {
     }
 }
 
-/// Centre of the inner frame in the outer photo, in outer-height units, and the frame's scale.
+/// Centre of the inner frame in the outer photo, in outer-height units.
 fn frame_centre(t: Transform, (outer, inner): (f32, f32)) -> (f32, f32) {
     let (ox, oy) = (t.off_x / SIDE as f32, t.off_y / SIDE as f32);
     (

@@ -4,7 +4,7 @@
 use super::state::DupesState;
 use super::tile;
 use crate::ui::textures::{TexState, TextureCache};
-use crate::worker::thumbnails::ThumbKey;
+use crate::worker::thumbnails::{ThumbKey, ThumbPixels};
 use egui::{Color32, ColorImage, Pos2, Rect, RichText, Sense, TextureHandle, Ui, Vec2};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -238,7 +238,7 @@ pub fn compare_ui(
                 .as_ref()
                 .filter(|(da, db, _)| *da == key.0 && *db == key.1)
         {
-            let load = |name: &str, px: &crate::worker::thumbnails::ThumbPixels| {
+            let load = |name: &str, px: &ThumbPixels| {
                 let image = ColorImage::from_rgb(px.size, &px.rgb);
                 ui.ctx()
                     .load_texture(name, image, egui::TextureOptions::LINEAR)
