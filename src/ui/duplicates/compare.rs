@@ -229,9 +229,9 @@ pub fn compare_ui(
     let resp = ui.allocate_rect(area, Sense::click_and_drag());
     let tex_a = texture(&a.photo.path, textures, wanted);
     let tex_b = texture(&b.photo.path, textures, wanted);
+    let key = (a.photo.path.clone(), b.photo.path.clone());
     if cmp.mode != CompareMode::SideBySide {
         state.want_diff(&a.photo.path, &b.photo.path);
-        let key = (a.photo.path.clone(), b.photo.path.clone());
         if cmp.diff_textures.as_ref().is_none_or(|(k, _, _)| *k != key)
             && let Some((_, _, Ok(images))) = state
                 .diff
@@ -244,14 +244,20 @@ pub fn compare_ui(
                     .load_texture(name, image, egui::TextureOptions::LINEAR)
             };
             cmp.diff_textures = Some((
-                key,
+                key.clone(),
                 load("dupes-diff", &images.diff),
                 load("dupes-aligned-b", &images.aligned_b),
             ));
         }
     }
-    // In flicker mode B is shown lined up on A's frame once that is computed.
-    let aligned_b = cmp.diff_textures.as_ref().map(|(_, _, t)| t.clone());
+    // This pair's difference and aligned B once computed (never another pair's, shown while
+    // the new one is made); in flicker mode B is shown lined up on A's frame.
+    let (diff_tex, aligned_b) = cmp
+        .diff_textures
+        .as_ref()
+        .filter(|(k, _, _)| *k == key)
+        .map(|(_, d, b)| (d.clone(), b.clone()))
+        .unzip();
     let gap = 8.0;
     let panes: Vec<Rect> = if cmp.mode == CompareMode::SideBySide {
         let w = (area.width() - gap) / 2.0;
@@ -317,7 +323,7 @@ pub fn compare_ui(
             pane_ui(ui, &cmp, panes[0], t, l);
         }
         CompareMode::Difference => {
-            let t = cmp.diff_textures.as_ref().map(|(_, t, _)| t.clone());
+            let t = diff_tex;
             let label = match state.diff.as_ref().map(|d| &d.2) {
                 Some(Err(e)) if t.is_none() => format!("Difference: {e}"),
                 _ => "Difference |A − B| (bright = differs; B aligned onto A; blue = not in B)"
