@@ -6,13 +6,13 @@ mod common;
 use common::*;
 use lookalike::core::catalog::PhotoInfo;
 use lookalike::core::dupes::graph::Edge;
-use lookalike::core::dupes::trash::{FolderTrash, Journal, RestoreOutcome};
 use lookalike::core::dupes::{
     self, CandidateGraph, DupeSettings, GraphOptions, IgnoreList, KeepRule, PhotoEntry, Tier,
-    align::PixelMatch, symmetry::Symmetry,
+    pixel_check::PixelMatch, symmetry::Symmetry,
 };
 use lookalike::core::library::Library;
 use lookalike::core::progress::{CancelFlag, NoProgress};
+use lookalike::core::trash::{FolderTrash, Journal, RestoreOutcome};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -133,6 +133,7 @@ fn new_app(data_dir: &Path, library: Option<PathBuf>) -> App {
             query: None,
             scan_on_start: true,
             thumb_threads: 1,
+            trash_dir: None,
         },
         Box::new(|| {}),
     )
@@ -320,6 +321,7 @@ fn worker_pauses_answers_queries_while_indexing_and_cancels() {
             add_roots: Vec::new(),
             scan_on_start: false,
             thumb_threads: 1,
+            trash_dir: None,
         },
         Box::new(|| {}),
     );

@@ -7,8 +7,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use image::{Rgb, RgbImage};
 use lookalike::core::catalog::PhotoInfo;
-use lookalike::core::dupes::align::PixelMatch;
 use lookalike::core::dupes::graph::Edge;
+use lookalike::core::dupes::pixel_check::PixelMatch;
 use lookalike::core::dupes::symmetry::Symmetry;
 use lookalike::core::dupes::{CandidateGraph, PhotoEntry};
 use lookalike::ui::{App, AppConfig, View};
@@ -95,11 +95,11 @@ fn dupes_app(root: &Path) -> (App, Vec<PathBuf>) {
             query: None,
             scan_on_start: false,
             thumb_threads: 1,
+            trash_dir: Some(root.join("trash")),
         },
         Box::new(|| {}),
     );
     app.set_view(View::Duplicates);
-    app.dupes_mut().set_trash_folder(Some(root.join("trash")));
     app.dupes_mut().set_graph(Arc::new(graph));
     (app, paths)
 }
@@ -269,6 +269,7 @@ fn view_scans_an_indexed_library_on_the_worker() {
             query: None,
             scan_on_start: true,
             thumb_threads: 1,
+            trash_dir: None,
         },
         Box::new(|| {}),
     );

@@ -146,7 +146,7 @@ fn synthetic_queries(n: usize, dim: usize) {
             let qv = &vecs[(q * 7919) % n].1;
             let mut exact: Vec<(f32, i64)> = vecs
                 .iter()
-                .map(|(id, v)| (crate::core::index::dot(v, qv), *id))
+                .map(|(id, v)| (crate::core::neighbours::dot(v, qv), *id))
                 .collect();
             exact.sort_by(|a, b| b.0.total_cmp(&a.0));
             exact.iter().take(10).map(|e| e.1).collect()

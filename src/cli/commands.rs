@@ -1,15 +1,13 @@
 //! Implementations of the CLI subcommands.
 
+use super::open::{open_library, open_reader};
 use super::progress_bar::TerminalProgress;
 use super::{Cli, Command};
-use crate::core::datadir;
-use crate::core::dupes::{self, DupeSettings, GraphOptions, pair_cache};
-use crate::core::embed::registry::{self, ActiveEmbedders};
-use crate::core::error::Error as CoreError;
-use crate::core::library::{Library, META_QUERY_EMBEDDER};
+use crate::core::dupes;
+use crate::core::embed::registry;
 use crate::core::progress::CancelFlag;
-use crate::core::query;
-use anyhow::{Context, Result, anyhow, bail};
+use crate::core::query::{self, QuerySource};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 /// Dispatch a parsed command line.
@@ -60,37 +58,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 undo,
             },
         ),
+        Some(Command::Undo { json }) => {
+            let lib = open_reader(cli.data_dir)?;
+            super::trash::undo(&lib, &crate::core::trash::SystemTrash, json)
+        }
         Some(Command::Gui { library, query }) => crate::ui::run(cli.data_dir, library, query),
         None => crate::ui::run(cli.data_dir, None, None),
-    }
-}
-
-fn open_library(data_dir: Option<PathBuf>) -> Result<Library> {
-    let lib = Library::open(data_dir)?;
-    for n in &lib.notices {
-        eprintln!("warning: {n}");
-    }
-    Ok(lib)
-}
-
-/// The library for a command that only reads (`query`, `status`, `dupes`): when the data dir
-/// cannot be written (a read-only disk), it is read as it is, with a note on stderr.
-pub(crate) fn open_reader(data_dir: Option<PathBuf>) -> Result<Library> {
-    match open_library(data_dir.clone()) {
-        Ok(lib) => Ok(lib),
-        Err(e) => {
-            let Ok(lib) = Library::open_read_only(data_dir) else {
-                return Err(e);
-            };
-            if datadir::is_writable(lib.data_dir.root()) {
-                return Err(e);
-            }
-            eprintln!(
-                "note: the data dir {} is read-only: answering from it as it is (nothing is updated)",
-                lib.data_dir.root().display()
-            );
-            Ok(lib)
-        }
     }
 }
 
@@ -147,22 +120,12 @@ fn index(
     );
     progress.finish();
     let report = report?;
-    let changed = report.embedded + report.reused + report.moved + report.removed > 0;
-    let has_photos = lib.catalog.counts()?.0 > 0;
-    if !report.cancelled
-        && has_photos
-        && (changed || !lib.data_dir.root().join(pair_cache::FILE).exists())
     {
-        // Pixel-check the new candidate pairs now, so `dupes` and the Duplicates view answer at
-        // once; an interruption here loses nothing (the next scan checks what is missing).
         let progress = TerminalProgress::new(false);
-        let opts =
-            GraphOptions::with_mirror(DupeSettings::load(lib.data_dir.root()).thresholds.mirror);
-        let checked = dupes::scan(&lib, &opts, &progress, &cancel);
+        let checked = dupes::check_after_index(&lib, &report, &progress, &cancel);
         progress.finish();
-        match checked {
-            Ok(_) | Err(CoreError::Cancelled) => {}
-            Err(e) => eprintln!("lookalike: duplicate pre-check skipped: {e}"),
+        if let Err(e) = checked {
+            eprintln!("lookalike: duplicate pre-check skipped: {e}");
         }
     }
     let secs = report.elapsed_ms / 1e3;
@@ -214,25 +177,6 @@ fn index(
     Ok(())
 }
 
-fn load_for_query(lib: &Library, device: &str) -> Result<ActiveEmbedders> {
-    let spec = lib.stored_model()?.ok_or_else(|| {
-        anyhow!(
-            "nothing is indexed in {} yet: run `lookalike index LIBRARY_DIR` first",
-            lib.data_dir.root().display()
-        )
-    })?;
-    let active = registry::build(&spec, lib.data_dir.root(), device)?;
-    let stored = lib.catalog.meta(META_QUERY_EMBEDDER)?;
-    if stored.as_deref() != Some(active.primary().id()) {
-        bail!(
-            "the library was indexed with {} but the model now loads as {}: run `lookalike index` again to re-embed",
-            stored.unwrap_or_else(|| "nothing".into()),
-            active.primary().id()
-        );
-    }
-    Ok(active)
-}
-
 fn query(
     data_dir: Option<PathBuf>,
     image: &Path,
@@ -244,9 +188,8 @@ fn query(
         bail!("query image {} does not exist", image.display());
     }
     let lib = open_reader(data_dir)?;
-    let active = load_for_query(&lib, device)?;
-    let mut hits = run_query(&lib, &active, image, k)?;
-    query::QueryHit::check_files(&mut hits);
+    let active = lib.query_embedders(device)?;
+    let hits = lib.query(&active, &QuerySource::File(image.to_path_buf()), k)?;
     if json {
         println!("{}", serde_json::to_string(&hits)?);
     } else if hits.is_empty() {
@@ -256,7 +199,7 @@ fn query(
         let mut out = std::io::stdout().lock();
         for h in &hits {
             write!(out, "{:.4}  ", h.score)?;
-            out.write_all(&crate::core::catalog::path_to_bytes(&h.path))?;
+            out.write_all(&crate::core::catalog::path_to_bytes(&h.info.path))?;
             if h.missing {
                 write!(out, "  (missing: moved, deleted or on an unplugged drive)")?;
             }
@@ -264,31 +207,6 @@ fn query(
         }
     }
     Ok(())
-}
-
-/// Query with the primary embedder, fused with the descriptor when the primary is a CNN.
-fn run_query(
-    lib: &Library,
-    active: &ActiveEmbedders,
-    image: &Path,
-    k: usize,
-) -> Result<Vec<query::QueryHit>> {
-    let refs = active.refs();
-    let vectors = query::embed_file_multi(image, &refs)?;
-    if active.primary == 0 {
-        let index = lib.open_query_index(active.primary())?;
-        return Ok(query::nearest(&*index, &lib.catalog, &vectors[0], k)?);
-    }
-    let cnn_index = lib.open_query_index(active.primary())?;
-    let desc_index = lib.open_query_index(active.descriptor())?;
-    Ok(query::nearest_fused(
-        &lib.catalog,
-        &*cnn_index,
-        &vectors[active.primary],
-        &*desc_index,
-        &vectors[0],
-        k,
-    )?)
 }
 
 fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {

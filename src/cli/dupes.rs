@@ -1,11 +1,11 @@
 //! `lookalike dupes`: print duplicate groups, or move the extra copies to the trash.
 
 use super::progress_bar::TerminalProgress;
-use crate::core::dupes::trash::{self, Mover};
 use crate::core::dupes::{self, DupeGroup, DupeSettings, GraphOptions, IgnoreList, Tier};
 use crate::core::progress::CancelFlag;
+use crate::core::trash::{self, Mover};
 use anyhow::{Context, Result, bail};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Options of the `dupes` subcommand.
 #[derive(Debug, Clone, Default)]
@@ -109,9 +109,9 @@ fn print_human(groups: &[DupeGroup]) {
 
 /// Run `lookalike dupes`.
 pub fn run(data_dir: Option<PathBuf>, args: &DupesArgs) -> Result<()> {
-    let mut lib = super::commands::open_reader(data_dir)?;
+    let mut lib = super::open::open_reader(data_dir)?;
     if args.undo {
-        return undo(lib.data_dir.root(), &trash::SystemTrash, args.json);
+        return super::trash::undo(&lib, &trash::SystemTrash, args.json);
     }
     let mut settings = DupeSettings::load(lib.data_dir.root());
     if let Some(t) = &args.tier {
@@ -171,7 +171,7 @@ pub fn run(data_dir: Option<PathBuf>, args: &DupesArgs) -> Result<()> {
         return Ok(());
     }
     let report = dupes::trash_groups(&mut lib, &mover, &groups)?;
-    let journal = trash::Journal::new(lib.data_dir.root());
+    let journal = lib.trash_journal();
     if args.json {
         let v = serde_json::json!({
             "moved": report.moved,
@@ -194,58 +194,6 @@ pub fn run(data_dir: Option<PathBuf>, args: &DupesArgs) -> Result<()> {
     }
     if !report.failed.is_empty() {
         bail!("{} files could not be moved", report.failed.len());
-    }
-    Ok(())
-}
-
-/// `dupes --undo`: put back the newest batch that still has files in the trash.
-fn undo(data_dir: &Path, mover: &dyn Mover, json: bool) -> Result<()> {
-    let journal = trash::Journal::new(data_dir);
-    let outcomes = journal.undo_last(mover)?;
-    let restored: Vec<&PathBuf> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            trash::RestoreOutcome::Restored(p) => Some(p),
-            trash::RestoreOutcome::Manual(..) => None,
-        })
-        .collect();
-    let manual: Vec<(&PathBuf, &String)> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            trash::RestoreOutcome::Manual(p, why) => Some((p, why)),
-            trash::RestoreOutcome::Restored(_) => None,
-        })
-        .collect();
-    if json {
-        let v = serde_json::json!({
-            "restored": restored,
-            "manual": manual.iter().map(|(p, why)| serde_json::json!({"path": p, "error": why})).collect::<Vec<_>>(),
-            "journal": journal.path(),
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else if outcomes.is_empty() {
-        println!(
-            "Nothing to undo: the journal {} lists no files still in the trash.",
-            journal.path().display()
-        );
-    } else {
-        println!(
-            "Put back {} files from {}; run `lookalike index` (or open the GUI) to list them again.",
-            restored.len(),
-            mover.describe()
-        );
-        for p in &restored {
-            println!("  {}", p.display());
-        }
-        for (p, why) in &manual {
-            eprintln!("warning: {}: {why}", p.display());
-        }
-    }
-    if !manual.is_empty() {
-        bail!(
-            "{} files could not be put back automatically (see above)",
-            manual.len()
-        );
     }
     Ok(())
 }

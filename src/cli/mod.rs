@@ -6,7 +6,9 @@ pub mod bench_dupes;
 mod commands;
 mod dupes;
 mod models;
+mod open;
 mod progress_bar;
+mod trash;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -105,6 +107,13 @@ pub enum Command {
         /// using the undo journal.
         #[arg(long, conflicts_with_all = ["trash", "yes", "tier", "mirror"])]
         undo: bool,
+    },
+    /// Put back the newest batch moved to the trash (from the GUI's Results, Browse or
+    /// Duplicates, or `dupes --trash --yes`), using the undo journal.
+    Undo {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
     },
     /// List known models and their weight files, or download ResNet weights.
     Models {

@@ -596,6 +596,37 @@ impl Catalog {
             .map_err(|e| self.err(e))
     }
 
+    /// The id of the photo at `path` (as stored: absolute), if the catalog has it.
+    pub fn photo_id(&self, path: &Path) -> Result<Option<i64>> {
+        self.conn
+            .query_row(
+                "SELECT id FROM photos WHERE path=?1",
+                [path_to_bytes(path)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Content hashes of the photos `ids` that have one.
+    pub fn hashes_of(&self, ids: &[i64]) -> Result<HashMap<i64, [u8; 32]>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT hash FROM photos WHERE id=?1")
+            .map_err(|e| self.err(e))?;
+        let mut out = HashMap::new();
+        for &id in ids {
+            let blob: Option<Option<Vec<u8>>> = stmt
+                .query_row([id], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some(h) = hash_from_blob(blob.flatten()) {
+                out.insert(id, h);
+            }
+        }
+        Ok(out)
+    }
+
     /// Metadata of every indexed (not failed) photo, ordered by path.
     pub fn photos(&self) -> Result<Vec<PhotoInfo>> {
         let mut st = self

@@ -38,6 +38,12 @@ impl DataDir {
         Ok(Self { root })
     }
 
+    /// The layout of the data directory at `root`, as given: nothing is created, checked or
+    /// resolved (for naming its files).
+    pub fn at(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
     /// An existing data directory, without creating or writing anything (for reading one on a
     /// read-only disk).
     pub fn open_existing(root: impl Into<PathBuf>) -> Result<Self> {
@@ -68,11 +74,39 @@ impl DataDir {
     pub fn models_dir(&self) -> PathBuf {
         self.root.join("models")
     }
+    /// The GUI's settings (model, theme, grid size...).
+    pub fn settings_path(&self) -> PathBuf {
+        self.root.join("settings.json")
+    }
+    /// Thresholds and keep rule of the duplicates view.
+    pub fn dupes_settings_path(&self) -> PathBuf {
+        self.root.join("dupes-settings.json")
+    }
+    /// "Not a duplicate" marks, by content hash.
+    pub fn dupes_ignore_path(&self) -> PathBuf {
+        self.root.join("dupes-ignore.json")
+    }
+    /// Cache of the duplicate pixel checks, by content-hash pair.
+    pub fn dupes_pairs_path(&self) -> PathBuf {
+        self.root.join("dupes-pairs.bin")
+    }
+    /// The one trash journal (every move to the trash, for undo).
+    pub fn trash_journal_path(&self) -> PathBuf {
+        self.root.join("trash-journal.jsonl")
+    }
+    /// The duplicates view's trash journal of earlier versions (merged into the one journal).
+    pub fn old_dupes_journal_path(&self) -> PathBuf {
+        self.root.join("dupes-journal.jsonl")
+    }
+    /// The single-writer lock file.
+    pub fn writer_lock_path(&self) -> PathBuf {
+        self.root.join("writer.lock")
+    }
 
     /// Take the single-writer lock. Fails at once with the holder's PID when another process
     /// writes here. The OS releases the lock when a process dies, so a stale lock never blocks.
     pub fn lock_writer(&self) -> Result<WriterLock> {
-        let path = self.root.join("writer.lock");
+        let path = self.writer_lock_path();
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use candle_core::Device;
 
-use crate::core::embed::EmbedError;
+use crate::core::embed::error::EmbedError;
 
 /// Which device the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

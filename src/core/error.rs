@@ -38,7 +38,7 @@ pub enum Error {
     Decode(#[from] crate::core::image_io::DecodeError),
     /// An embedder failed.
     #[error(transparent)]
-    Embed(#[from] crate::core::embed::EmbedError),
+    Embed(#[from] crate::core::embed::error::EmbedError),
     /// The index is unusable for this request.
     #[error("{0}")]
     Index(String),

@@ -6,31 +6,11 @@
 
 use crate::core::catalog::Catalog;
 use crate::core::error::Result;
-use crate::core::index::{Neighbor, NeighbourSearch, VectorIndex, dot};
+use crate::core::index::VectorIndex;
+use crate::core::neighbours::{Neighbor, NeighbourSearch, dot};
+use crate::core::vectors_file::{self, FILE};
 use rayon::prelude::*;
 use std::path::Path;
-
-/// File name inside a dump folder.
-pub const FILE: &str = "vectors.bin";
-const MAGIC: &[u8; 8] = b"LKVECS01";
-const HEADER: usize = 8 + 4 + 8;
-
-/// Encode live `(id, vector)` pairs of dimension `dim`.
-pub fn encode(dim: usize, items: &[(i64, &[f32])]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER + items.len() * (8 + 4 * dim));
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(dim as u32).to_le_bytes());
-    out.extend_from_slice(&(items.len() as u64).to_le_bytes());
-    for (id, _) in items {
-        out.extend_from_slice(&id.to_le_bytes());
-    }
-    for (_, v) in items {
-        for x in v.iter() {
-            out.extend_from_slice(&x.to_le_bytes());
-        }
-    }
-    out
-}
 
 /// Exact nearest-neighbour search over a flat snapshot.
 pub struct FlatIndex {
@@ -70,24 +50,7 @@ impl FlatIndex {
     }
 
     fn decode(embedder: &str, dim: usize, bytes: &[u8]) -> Option<Self> {
-        if bytes.len() < HEADER || &bytes[..8] != MAGIC {
-            return None;
-        }
-        let file_dim = u32::from_le_bytes(bytes[8..12].try_into().ok()?) as usize;
-        let count = usize::try_from(u64::from_le_bytes(bytes[12..20].try_into().ok()?)).ok()?;
-        let expected = count.checked_mul(8 + 4 * dim)?.checked_add(HEADER)?;
-        if file_dim != dim || bytes.len() != expected {
-            return None;
-        }
-        let (id_bytes, vec_bytes) = bytes[HEADER..].split_at(count * 8);
-        let ids = id_bytes
-            .chunks_exact(8)
-            .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-            .collect();
-        let vectors = vec_bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
-            .collect();
+        let (ids, vectors) = vectors_file::decode(dim, bytes)?;
         Some(Self {
             embedder: embedder.to_string(),
             epoch: String::new(),
@@ -144,16 +107,6 @@ impl NeighbourSearch for FlatIndex {
     }
 }
 
-impl NeighbourSearch for VectorIndex {
-    fn embedder(&self) -> &str {
-        VectorIndex::embedder(self)
-    }
-
-    fn search(&self, query: &[f32], k: usize) -> Vec<Neighbor> {
-        VectorIndex::search(self, query, k)
-    }
-}
-
 /// Open whichever answers a one-shot query fastest: the flat snapshot when current, else the
 /// HNSW index (loaded and reconciled with the catalog).
 pub fn open_for_query(
@@ -185,7 +138,7 @@ mod tests {
             })
             .collect();
         let items: Vec<(i64, &[f32])> = vecs.iter().map(|(i, v)| (*i, v.as_slice())).collect();
-        let bytes = encode(dim, &items);
+        let bytes = vectors_file::encode(dim, &items);
         let flat = FlatIndex::decode("e", dim, &bytes).expect("decodes");
         assert_eq!(flat.len(), 9000);
         let q = &vecs[4321].1;

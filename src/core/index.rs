@@ -9,6 +9,9 @@
 use crate::core::catalog::Catalog;
 use crate::core::datadir::write_atomic;
 use crate::core::error::{Error, Result};
+// Re-exported for callers that still name them here (worker job/search, core query/library).
+pub use crate::core::neighbours::{Neighbor, NeighbourSearch, dot};
+use crate::core::vectors_file;
 use hnsw_rs::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -33,45 +36,6 @@ impl Distance<f32> for UnitCosine {
     }
 }
 
-/// Dot product of two vectors (over the shorter length), with the widest SIMD the CPU has
-/// (AVX2+FMA where present, chosen once at run time by `pulp`): the inner loop of every search.
-#[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    static ARCH: std::sync::LazyLock<pulp::Arch> = std::sync::LazyLock::new(pulp::Arch::new);
-    let n = a.len().min(b.len());
-    ARCH.dispatch(Dot(&a[..n], &b[..n]))
-}
-
-/// [`dot`] as a `pulp` kernel: four independent accumulators, then the scalar tail.
-struct Dot<'a>(&'a [f32], &'a [f32]);
-
-impl pulp::WithSimd for Dot<'_> {
-    type Output = f32;
-
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, simd: S) -> f32 {
-        let (a, a_tail) = S::as_simd_f32s(self.0);
-        let (b, b_tail) = S::as_simd_f32s(self.1);
-        let mut acc = [simd.splat_f32s(0.0); 4];
-        let mut ca = a.chunks_exact(4);
-        let mut cb = b.chunks_exact(4);
-        for (x, y) in (&mut ca).zip(&mut cb) {
-            for i in 0..4 {
-                acc[i] = simd.mul_add_e_f32s(x[i], y[i], acc[i]);
-            }
-        }
-        for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
-            acc[0] = simd.mul_add_e_f32s(*x, *y, acc[0]);
-        }
-        let sum = simd.add_f32s(simd.add_f32s(acc[0], acc[1]), simd.add_f32s(acc[2], acc[3]));
-        let mut total = simd.reduce_sum_f32s(sum);
-        for (x, y) in a_tail.iter().zip(b_tail) {
-            total += x * y;
-        }
-        total
-    }
-}
-
 /// How an index came to be in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,23 +44,6 @@ pub enum IndexOrigin {
     Loaded,
     /// Built from the catalog (no dump, or the dump was unusable).
     Rebuilt,
-}
-
-/// One nearest-neighbour result.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Neighbor {
-    /// Photo id.
-    pub id: i64,
-    /// Cosine similarity in [-1, 1].
-    pub score: f32,
-}
-
-/// Anything that answers "the `k` nearest photos to this vector", best first.
-pub trait NeighbourSearch {
-    /// Embedder whose vectors are searched.
-    fn embedder(&self) -> &str;
-    /// The `k` nearest neighbours of `query`, best first.
-    fn search(&self, query: &[f32], k: usize) -> Vec<Neighbor>;
 }
 
 /// An HNSW index of one embedder's vectors.
@@ -395,21 +342,21 @@ impl VectorIndex {
             slot_bytes.push(u8::from(self.tombstones.contains(slot)));
         }
         write_atomic(&target.join("slots.bin"), &slot_bytes)?;
-        // The flat snapshot one-shot queries read (see flat_index.rs).
+        // The flat snapshot one-shot queries read (see vectors_file.rs and flat_index.rs).
         let points = self.live_points();
         let mut live: Vec<(i64, &[f32])> = points.iter().map(|(id, p)| (*id, p.get_v())).collect();
         live.sort_unstable_by_key(|x| x.0);
-        let flat = crate::core::flat_index::encode(self.dim, &live);
+        let flat = vectors_file::encode(self.dim, &live);
         drop(live);
         drop(points);
-        write_atomic(&target.join(crate::core::flat_index::FILE), &flat)?;
+        write_atomic(&target.join(vectors_file::FILE), &flat)?;
         drop(flat);
         let mut files = Vec::new();
         for name in [
             "hnsw.hnsw.graph",
             "hnsw.hnsw.data",
             "slots.bin",
-            crate::core::flat_index::FILE,
+            vectors_file::FILE,
         ] {
             let p = target.join(name);
             let bytes = std::fs::read(&p).map_err(|e| Error::io("cannot read", &p, e))?;
@@ -480,6 +427,16 @@ impl VectorIndex {
     }
 }
 
+impl NeighbourSearch for VectorIndex {
+    fn embedder(&self) -> &str {
+        VectorIndex::embedder(self)
+    }
+
+    fn search(&self, query: &[f32], k: usize) -> Vec<Neighbor> {
+        VectorIndex::search(self, query, k)
+    }
+}
+
 fn pointer_path(dir: &Path, embedder: &str) -> PathBuf {
     dir.join(format!("{embedder}.current"))
 }
@@ -523,7 +480,7 @@ fn load_dump(
     for (name, hash) in manifest
         .files
         .iter()
-        .filter(|(n, _)| n != crate::core::flat_index::FILE)
+        .filter(|(n, _)| n != vectors_file::FILE)
     {
         let bytes =
             std::fs::read(target.join(name)).map_err(|e| format!("index file {name}: {e}"))?;
@@ -575,29 +532,4 @@ fn load_dump(
         },
         manifest.epoch,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn simd_dot_matches_a_plain_sum_at_every_length() {
-        for n in (0..70).chain([483, 512, 1280, 2048]) {
-            let a: Vec<f32> = (0..n)
-                .map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0)
-                .collect();
-            let b: Vec<f32> = (0..n)
-                .map(|i| ((i * 53 % 97) as f32 - 48.0) / 48.0)
-                .collect();
-            let plain: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(x * y)).sum();
-            let got = dot(&a, &b);
-            assert!(
-                (f64::from(got) - plain).abs() <= 1e-4 * (1.0 + plain.abs()),
-                "n={n}: {got} vs {plain}"
-            );
-        }
-        // Different lengths: the shorter one decides.
-        assert_eq!(dot(&[1.0, 2.0, 3.0], &[1.0, 1.0]), 3.0);
-    }
 }

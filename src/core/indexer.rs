@@ -13,15 +13,13 @@ use crate::core::image_io::{self, DecodeError};
 use crate::core::index_set::IndexSet;
 use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
 use crate::core::scan::{self, FoundFile};
+use crate::core::signature::signature_of;
 use crate::core::thumb_cache;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// Side of the grayscale signature stored for pixel-level duplicate checks.
-pub const SIGNATURE_SIDE: u32 = 32;
 
 /// Tuning knobs of a run.
 #[derive(Debug, Clone)]
@@ -135,23 +133,6 @@ struct Clocks {
 
 fn add(clock: &AtomicU64, since: Instant) {
     clock.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
-}
-
-/// Compute the 32x32 grayscale signature of an upright photo.
-pub fn signature_of(img: &image::RgbImage) -> Vec<u8> {
-    gray_square(img, SIGNATURE_SIDE)
-}
-
-/// `img` squeezed to `side` x `side` grayscale (row-major), as the signature is made.
-pub fn gray_square(img: &image::RgbImage, side: u32) -> Vec<u8> {
-    let small = image_io::resize_exact(img, side, side);
-    small
-        .pixels()
-        .map(|p| {
-            ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114 + 500) / 1000)
-                as u8
-        })
-        .collect()
 }
 
 fn process_file(

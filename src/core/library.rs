@@ -1,14 +1,18 @@
-//! A data directory opened for use: catalog, embedders in use, indexes. The CLI and the GUI's
-//! worker both go through this type.
+//! [`Library`]: one data directory opened for use — the façade the CLI and the GUI's worker
+//! call for every use case. Opening, indexing, status and one-shot queries are here; trash and
+//! undo are `impl Library` in [`crate::core::trash`]; duplicates take a `&Library` in
+//! [`crate::core::dupes`]. Front-ends add no logic of their own.
 
 use crate::core::catalog::Catalog;
 use crate::core::datadir::DataDir;
 use crate::core::embed::Embedder;
+use crate::core::embed::registry::{self, ActiveEmbedders};
 use crate::core::error::{Error, Result};
 use crate::core::index::VectorIndex;
 use crate::core::index_set::IndexSet;
 use crate::core::indexer::{IndexOptions, IndexReport, run_index};
 use crate::core::progress::{CancelFlag, Progress};
+use crate::core::query::{Hit, QuerySource, QueryVectors, Searchers, rank};
 use std::path::PathBuf;
 
 /// Catalog meta key: the model spec the library was indexed with ("descriptor", "lite0"...).
@@ -86,6 +90,55 @@ impl Library {
     /// The model spec stored by the last `index`, if any.
     pub fn stored_model(&self) -> Result<Option<String>> {
         self.catalog.meta(META_MODEL)
+    }
+
+    /// Load the embedders the library was indexed with, for queries on `device`. Fails with a
+    /// message saying what to run when nothing is indexed or the model no longer loads the same.
+    pub fn query_embedders(&self, device: &str) -> Result<ActiveEmbedders> {
+        let spec = self.stored_model()?.ok_or_else(|| {
+            Error::Other(format!(
+                "nothing is indexed in {} yet: run `lookalike index LIBRARY_DIR` first",
+                self.data_dir.root().display()
+            ))
+        })?;
+        let active = registry::build(&spec, self.data_dir.root(), device)?;
+        let stored = self.catalog.meta(META_QUERY_EMBEDDER)?;
+        if stored.as_deref() != Some(active.primary().id()) {
+            return Err(Error::Other(format!(
+                "the library was indexed with {} but the model now loads as {}: run `lookalike index` again to re-embed",
+                stored.unwrap_or_else(|| "nothing".into()),
+                active.primary().id()
+            )));
+        }
+        Ok(active)
+    }
+
+    /// The `k` photos most like `source`, best first (the one query pipeline, see
+    /// [`crate::core::query`]), searching the indexes saved on disk: for one-shot use (the
+    /// CLI). The GUI's worker keeps its indexes loaded and calls [`rank`] with them.
+    pub fn query(
+        &self,
+        active: &ActiveEmbedders,
+        source: &QuerySource,
+        k: usize,
+    ) -> Result<Vec<Hit>> {
+        let vectors = QueryVectors::of(source, active, &self.catalog)?;
+        let primary = self.open_query_index(active.primary())?;
+        let descriptor = match vectors.descriptor {
+            Some(_) => Some(self.open_query_index(active.descriptor())?),
+            None => None,
+        };
+        let searchers = Searchers {
+            primary: &*primary,
+            descriptor: descriptor.as_deref(),
+        };
+        rank(
+            &self.catalog,
+            &searchers,
+            &vectors,
+            k,
+            source.own_id(&self.catalog),
+        )
     }
 
     /// Load (or rebuild) the index of one embedder.

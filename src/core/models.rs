@@ -208,7 +208,7 @@ pub enum ModelError {
         /// The URL requested.
         url: String,
         /// The loader's complaint.
-        source: crate::core::embed::EmbedError,
+        source: crate::core::embed::error::EmbedError,
     },
     /// A local file operation failed.
     #[error("{action} {path}: {source}")]
@@ -264,7 +264,7 @@ pub fn candidate_names(spec: &ModelSpec) -> Vec<PathBuf> {
 /// (as built) and `models/` next to the executable (duplicates removed).
 pub fn search_dirs(data_dir: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![
-        data_dir.join("models"),
+        crate::core::datadir::DataDir::at(data_dir).models_dir(),
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
     ];
     if let Some(exe_dir) = std::env::current_exe()
@@ -362,7 +362,10 @@ fn not_found(spec: &ModelSpec, dirs: &[PathBuf], data_dir: &Path) -> ModelError 
              as {}",
             hub_url(m, &hub_base_url()),
             m.approx_mb,
-            data_dir.join("models").join(m.local_file).display()
+            crate::core::datadir::DataDir::at(data_dir)
+                .models_dir()
+                .join(m.local_file)
+                .display()
         ),
         None => "See models/README.md for where to get it.".to_string(),
     };

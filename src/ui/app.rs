@@ -6,92 +6,72 @@
 
 use super::actions::Dialogs;
 use super::browse::BrowseState;
+use super::context::CommandSender;
 use super::duplicates::{DupesState, DupesView};
 use super::frame_stats::FrameStats;
 use super::preview::PreviewState;
 use super::results_view::QueryState;
-use super::settings::{DownloadState, ModelDraft, Settings, ThemeChoice};
+use super::settings::{Settings, ThemeChoice};
+use super::settings_window::SettingsWindow;
+use super::status_bar::FailuresWindow;
 use super::textures::TextureCache;
 use super::toasts::Toasts;
+use super::trash::TrashFlow;
 use super::{ListKind, View};
 use crate::core::catalog::PhotoInfo;
 use crate::core::indexer::IndexReport;
 use crate::worker::thumbnails::ThumbKey;
 use crate::worker::{
-    Command, IndexProgress, LibraryStatus, ModelChoice, QuerySource, WorkerConfig, WorkerHandle,
+    Command, IndexProgress, LibraryStatus, QuerySource, WorkerConfig, WorkerHandle,
 };
 use egui::Context;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+mod config;
+mod lend;
+mod query;
+
+pub use config::AppConfig;
+
 /// Time per frame spent draining worker events.
 const EVENT_BUDGET: Duration = Duration::from_millis(10);
-/// How often partial results (answered while indexing) are refreshed.
-const PARTIAL_REFRESH: Duration = Duration::from_secs(2);
-/// The longest wait between refreshes of partial results.
-const MAX_PARTIAL_REFRESH: Duration = Duration::from_secs(30);
 /// Textures uploaded per frame at most.
 const UPLOADS_PER_FRAME: usize = 4;
 
-/// How to start the app.
-#[derive(Debug, Clone)]
-pub struct AppConfig {
-    /// Data directory; the platform default when `None`.
-    pub data_dir: Option<PathBuf>,
-    /// A library folder to add (and scan) at start.
-    pub library: Option<PathBuf>,
-    /// An image to query with at start.
-    pub query: Option<PathBuf>,
-    /// Scan the library at start (resumes an interrupted run).
-    pub scan_on_start: bool,
-    /// Thumbnail decoding threads.
-    pub thumb_threads: usize,
-}
-
-impl Default for AppConfig {
-    fn default() -> Self {
-        Self {
-            data_dir: None,
-            library: None,
-            query: None,
-            scan_on_start: true,
-            thumb_threads: 2,
-        }
-    }
-}
-
-/// The application.
+/// The application: it owns every view's state and lends it to the layout each frame.
 pub struct App {
-    pub(super) worker: WorkerHandle,
+    worker: WorkerHandle,
     pub(super) data_dir: PathBuf,
     pub(super) settings: Settings,
     pub(super) saved_settings: Settings,
-    pub(super) applied_theme: Option<ThemeChoice>,
-    pub(super) model_draft: ModelDraft,
-    pub(super) models: Option<Vec<ModelChoice>>,
-    pub(super) download: Option<DownloadState>,
+    applied_theme: Option<ThemeChoice>,
+    /// The settings window (open, draft model choice, model list, download).
+    pub(super) settings_window: SettingsWindow,
     pub(super) status: Option<LibraryStatus>,
     pub(super) progress: Option<IndexProgress>,
     pub(super) indexing: bool,
     pub(super) last_report: Option<IndexReport>,
     pub(super) view: View,
     pub(super) query: Option<QueryState>,
-    pub(super) next_query_id: u64,
+    next_query_id: u64,
     pub(super) browse: BrowseState,
     pub(super) dupes: DupesView,
     pub(super) preview: Option<(ListKind, PreviewState)>,
     pub(super) textures: TextureCache,
-    pub(super) last_wanted: Vec<ThumbKey>,
+    last_wanted: Vec<ThumbKey>,
     pub(super) toasts: Toasts,
-    pub(super) failures: Option<Vec<(PathBuf, String)>>,
-    pub(super) show_failures: bool,
-    pub(super) show_settings: bool,
-    pub(super) confirm_trash: Option<Vec<(i64, PathBuf)>>,
+    /// The window of files that failed to index.
+    pub(super) failures: FailuresWindow,
+    /// The one trash confirmation and undo offer, for every view.
+    pub(super) trash: TrashFlow,
+    /// Where trashed photos go, for the confirmation ("the system trash", a folder).
+    trash_place: String,
     pub(super) dialogs: Dialogs,
-    pub(super) frames: FrameStats,
+    frames: FrameStats,
     pub(super) show_debug: bool,
-    pub(super) frame_start: Option<Instant>,
+    frame_start: Option<Instant>,
 }
 
 impl App {
@@ -121,22 +101,18 @@ impl App {
                 add_roots: config.library.iter().cloned().collect(),
                 scan_on_start: config.scan_on_start,
                 thumb_threads: config.thumb_threads,
+                trash_dir: config.trash_dir.clone(),
             },
             waker,
         );
-        let model_draft = ModelDraft {
-            model: settings.model.clone(),
-            device: settings.device.clone(),
-        };
+        let settings_window = SettingsWindow::new(&settings);
         let mut app = Self {
             worker,
             data_dir,
             saved_settings: settings.clone(),
             settings,
             applied_theme: None,
-            model_draft,
-            models: None,
-            download: None,
+            settings_window,
             status: None,
             progress: None,
             indexing: false,
@@ -150,10 +126,9 @@ impl App {
             textures: TextureCache::default(),
             last_wanted: Vec::new(),
             toasts,
-            failures: None,
-            show_failures: false,
-            show_settings: false,
-            confirm_trash: None,
+            failures: FailuresWindow::default(),
+            trash: TrashFlow::default(),
+            trash_place: crate::core::trash::mover(config.trash_dir.as_deref()).describe(),
             dialogs: Dialogs::default(),
             frames: FrameStats::new(),
             show_debug: false,
@@ -268,53 +243,6 @@ impl App {
         }
     }
 
-    /// Start a query and show the results view.
-    pub(super) fn start_query(&mut self, source: QuerySource, pasted: Option<egui::TextureHandle>) {
-        self.next_query_id += 1;
-        let id = self.next_query_id;
-        let k = self.settings.results;
-        crate::core::timeline::mark(format_args!("query {id} sent"));
-        if !self.send(Command::Query {
-            id,
-            source: source.clone(),
-            k,
-        }) {
-            return;
-        }
-        self.query = Some(QueryState {
-            id,
-            name: source.display_name(),
-            source,
-            hits: Vec::new(),
-            pending: true,
-            partial: false,
-            error: None,
-            pasted,
-            grid: Default::default(),
-            sent_at: Instant::now(),
-            refresh_every: PARTIAL_REFRESH,
-        });
-        self.view = View::Results;
-        self.preview = None;
-    }
-
-    /// Ask again (after indexing), keeping the current results until the answer comes.
-    pub(super) fn rerun_query(&mut self) {
-        let Some(source) = self.query.as_ref().map(|q| q.source.clone()) else {
-            return;
-        };
-        self.next_query_id += 1;
-        let id = self.next_query_id;
-        let k = self.settings.results;
-        if self.send(Command::Query { id, source, k })
-            && let Some(q) = &mut self.query
-        {
-            q.id = id;
-            q.pending = true;
-            q.sent_at = Instant::now();
-        }
-    }
-
     /// Persist settings if they changed.
     pub(super) fn flush_settings(&mut self) {
         if self.settings == self.saved_settings {
@@ -346,19 +274,7 @@ impl App {
         if let Some(r) = self.dialogs.poll() {
             self.on_dialog(r);
         }
-        // While indexing, partial results grow: ask again every little while.
-        let refresh = self.query.as_ref().is_some_and(|q| {
-            self.indexing && !q.pending && q.partial && q.sent_at.elapsed() >= q.refresh_every
-        });
-        if refresh {
-            self.rerun_query();
-            if let Some(q) = &mut self.query {
-                q.refresh_every = (q.refresh_every * 2).min(MAX_PARTIAL_REFRESH);
-            }
-        }
-        if let Some(q) = self.query.as_ref().filter(|q| self.indexing && q.partial) {
-            ctx.request_repaint_after(q.refresh_every.saturating_sub(q.sent_at.elapsed()));
-        }
+        self.refresh_partial_results(ctx);
         if self.applied_theme.is_none() {
             // Take the keyboard at start (matters where no window manager gives focus, e.g. Xvfb).
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
@@ -377,8 +293,12 @@ impl App {
         let ctx = ui.ctx().clone();
         let mut actions = Vec::new();
         let mut wanted = Vec::new();
+        let mut commands = CommandSender::default();
         self.input_ui(&ctx, &mut actions);
-        super::layout::panels_ui(self, ui, &mut actions, &mut wanted);
+        self.panels_ui(ui, &mut actions, &mut wanted, &mut commands);
+        for cmd in commands.take() {
+            self.send(cmd);
+        }
         for a in actions {
             self.apply(&ctx, a);
         }
@@ -400,26 +320,6 @@ impl App {
         if wanted != self.last_wanted {
             self.worker.thumbs.want(wanted.clone());
             self.last_wanted = wanted;
-        }
-    }
-
-    /// The photo at `i` of a list.
-    pub(super) fn item(&self, list: ListKind, i: usize) -> Option<(PhotoInfo, Option<f32>)> {
-        match list {
-            ListKind::Results => self
-                .query
-                .as_ref()
-                .and_then(|q| q.hits.get(i))
-                .map(|h| (h.info.clone(), Some(h.score))),
-            ListKind::Browse => self.browse.item(i).map(|p| (p.clone(), None)),
-        }
-    }
-
-    /// Number of photos in a list.
-    pub(super) fn list_len(&self, list: ListKind) -> usize {
-        match list {
-            ListKind::Results => self.query.as_ref().map_or(0, |q| q.hits.len()),
-            ListKind::Browse => self.browse.len(),
         }
     }
 }

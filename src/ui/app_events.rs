@@ -3,7 +3,7 @@
 use super::View;
 use super::actions::DialogResult;
 use super::app::App;
-use super::settings::DownloadState;
+use super::settings_window::DownloadState;
 use crate::worker::{Command, Event, IndexProgress, QuerySource};
 
 impl App {
@@ -31,7 +31,7 @@ impl App {
                 {
                     self.settings.model = s.model_spec.clone();
                     self.saved_settings.model = s.model_spec.clone();
-                    self.model_draft.model = s.model_spec.clone();
+                    self.settings_window.draft.model = s.model_spec.clone();
                 }
                 self.status = Some(s);
             }
@@ -89,28 +89,28 @@ impl App {
                 }
             }
             Event::Photos(photos) => self.browse.set_photos(photos),
-            Event::Failures(f) => self.failures = Some(f),
-            Event::Trashed { ids, failed } => {
+            Event::Failures(f) => self.failures.failures = Some(f),
+            Event::Trashed(report) => {
+                let ids = &report.moved_ids;
                 if let Some(q) = &mut self.query {
                     q.hits.retain(|h| !ids.contains(&h.info.id));
                 }
-                self.browse.remove_ids(&ids);
+                self.browse.remove_ids(ids);
                 self.preview = None;
-                if !ids.is_empty() {
-                    self.toasts
-                        .info(format!("Moved {} photo(s) to the trash", ids.len()));
-                }
-                for f in failed {
-                    self.toasts
-                        .error(format!("Could not move to the trash: {f}"));
-                }
+                self.dupes.state.on_trashed(&report);
+                self.trash.on_trashed(&report, &mut self.toasts);
             }
-            Event::Models(m) => self.models = Some(m),
+            Event::TrashFailed(message) => self.toasts.error(message),
+            Event::Restored(report) => {
+                self.dupes.state.on_restored(&report);
+                self.trash.on_restored(&report, &mut self.toasts);
+            }
+            Event::Models(m) => self.settings_window.models = Some(m),
             Event::DownloadProgress { name, done, total } => {
-                self.download = Some(DownloadState { name, done, total });
+                self.settings_window.download = Some(DownloadState { name, done, total });
             }
             Event::DownloadFinished { name, error } => {
-                self.download = None;
+                self.settings_window.download = None;
                 match error {
                     None => self
                         .toasts

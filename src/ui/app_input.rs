@@ -3,12 +3,14 @@
 
 use super::actions;
 use super::app::App;
+use super::lists::Lists;
 use super::preview::PreviewState;
 use super::results_grid::TileAction;
-use super::settings::ModelDraft;
+use super::settings::THUMB_RANGE;
+use super::trash::TrashPlan;
 use super::{ListKind, UiAction, View};
 use crate::worker::{Command, QuerySource};
-use egui::Context;
+use egui::{Context, Key, Modifiers};
 
 impl App {
     /// Dropped files, pasted paths and images, global shortcuts.
@@ -48,7 +50,45 @@ impl App {
                 }
             }
         }
-        super::layout::shortcuts(self, ctx, actions);
+        self.shortcuts(ctx, actions);
+    }
+
+    /// Keyboard shortcuts that work everywhere.
+    fn shortcuts(&mut self, ctx: &Context, actions: &mut Vec<UiAction>) {
+        let cmd = Modifiers::COMMAND;
+        ctx.input_mut(|i| {
+            let table = [
+                (cmd, Key::O, UiAction::OpenImageDialog),
+                (cmd, Key::L, UiAction::AddFolderDialog),
+                (Modifiers::NONE, Key::F5, UiAction::Rescan),
+                (cmd, Key::Comma, UiAction::ToggleSettings),
+                (cmd, Key::Num1, UiAction::SetView(View::Results)),
+                (cmd, Key::Num2, UiAction::SetView(View::Browse)),
+                (cmd, Key::Num3, UiAction::SetView(View::Duplicates)),
+            ];
+            for (m, k, a) in table {
+                if i.consume_key(m, k) {
+                    actions.push(a);
+                }
+            }
+            if i.consume_key(Modifiers::NONE, Key::F12) {
+                self.show_debug = !self.show_debug;
+            }
+            let step = 16.0;
+            let px = &mut self.settings.thumb_px;
+            if i.consume_key(cmd, Key::Plus) || i.consume_key(cmd, Key::Equals) {
+                *px = (*px + step).min(*THUMB_RANGE.end());
+            }
+            if i.consume_key(cmd, Key::Minus) {
+                *px = (*px - step).max(*THUMB_RANGE.start());
+            }
+        });
+        if self.settings_window.open
+            && self.preview.is_none()
+            && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
+        {
+            self.settings_window.open = false;
+        }
     }
 
     pub(super) fn query_pasted_image(&mut self, ctx: &Context, img: &egui::ColorImage) {
@@ -84,14 +124,9 @@ impl App {
                 self.send(Command::Rescan);
             }
             UiAction::ToggleSettings => {
-                self.show_settings = !self.show_settings;
-                if self.show_settings {
+                if self.settings_window.toggle(&self.settings) {
                     self.send(Command::ListModels);
                 }
-                self.model_draft = ModelDraft {
-                    model: self.settings.model.clone(),
-                    device: self.settings.device.clone(),
-                };
             }
             UiAction::SetView(v) => {
                 self.view = v;
@@ -110,8 +145,7 @@ impl App {
                 self.send(Command::CancelIndexing);
             }
             UiAction::ShowFailures => {
-                self.show_failures = true;
-                self.failures = None;
+                self.failures.show();
                 self.send(Command::ListFailures);
             }
             UiAction::ClearQuery => self.query = None,
@@ -124,7 +158,11 @@ impl App {
     }
 
     pub(super) fn tile_action(&mut self, ctx: &Context, list: ListKind, action: TileAction) {
-        let Some((info, _)) = self.item(list, action.index()) else {
+        let lists = Lists {
+            query: self.query.as_ref(),
+            browse: &self.browse,
+        };
+        let Some((info, _)) = lists.item(list, action.index()) else {
             return;
         };
         let result = match action {
@@ -148,7 +186,12 @@ impl App {
                 Ok(())
             }
             TileAction::Trash(_) => {
-                self.confirm_trash = Some(vec![(info.id, info.path.clone())]);
+                self.trash.ask(TrashPlan {
+                    files: vec![info.path.clone()],
+                    bytes: info.bytes,
+                    note: String::new(),
+                    command: Command::Trash(vec![info.id]),
+                });
                 Ok(())
             }
         };

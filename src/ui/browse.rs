@@ -1,12 +1,11 @@
 //! Browse: the whole library as a grid, grouped by folder or by month, filtered by file name as
 //! you type.
 
-use super::UiAction;
+use super::context::ViewContext;
 use super::format;
 use super::results_grid::{self, GridState, Section};
-use super::textures::TextureCache;
+use super::{ListKind, UiAction};
 use crate::core::catalog::PhotoInfo;
-use crate::worker::thumbnails::ThumbKey;
 use egui::Ui;
 use std::path::Path;
 
@@ -150,15 +149,8 @@ fn file_name(p: &Path) -> std::borrow::Cow<'_, str> {
 }
 
 /// Draw the browse view. Ctrl+F focuses the filter.
-pub fn browse_ui(
-    ui: &mut Ui,
-    state: &mut BrowseState,
-    thumb_px: f32,
-    textures: &mut TextureCache,
-    actions: &mut Vec<UiAction>,
-    wanted: &mut Vec<ThumbKey>,
-    keyboard: bool,
-) {
+pub fn browse_ui(ui: &mut Ui, state: &mut BrowseState, cx: &mut ViewContext<'_>) {
+    let keyboard = cx.keyboard;
     state.refresh();
     ui.horizontal(|ui| {
         let label = ui.label("Filter:");
@@ -187,7 +179,7 @@ pub fn browse_ui(
             .on_hover_text("Reload the list of photos")
             .clicked()
         {
-            actions.push(UiAction::RefreshBrowse);
+            cx.act(UiAction::RefreshBrowse);
         }
     });
     ui.separator();
@@ -211,7 +203,7 @@ pub fn browse_ui(
     let count = state.order.len();
     if keyboard {
         for a in results_grid::grid_keys(ui, &mut state.grid, count) {
-            actions.push(UiAction::Tile(super::ListKind::Browse, a));
+            cx.act(UiAction::Tile(ListKind::Browse, a));
         }
     }
     let BrowseState {
@@ -225,8 +217,8 @@ pub fn browse_ui(
         ui,
         "browse_grid",
         sections,
-        thumb_px,
-        textures,
+        cx.settings.thumb_px,
+        cx.textures,
         grid,
         |i| order.get(i).and_then(|&j| photos.get(j)).map(|p| (p, None)),
         |i| {
@@ -236,11 +228,11 @@ pub fn browse_ui(
                 .map_or_else(String::new, |p| format!("Photo {}", file_name(&p.path)))
         },
     );
-    wanted.extend(out.wanted);
-    actions.extend(
+    cx.wanted.extend(out.wanted);
+    cx.actions.extend(
         out.actions
             .into_iter()
-            .map(|a| UiAction::Tile(super::ListKind::Browse, a)),
+            .map(|a| UiAction::Tile(ListKind::Browse, a)),
     );
 }
 

@@ -3,9 +3,14 @@
 //! Keys: Left/Right previous/next, + and - zoom, 0 fit, 1 actual size, F find similar,
 //! O open with the default app, Escape or Space close.
 
+use super::browse::BrowseState;
+use super::context::ViewContext;
 use super::format;
+use super::lists::{self, Lists};
 use super::results_grid::TileAction;
+use super::results_view::QueryState;
 use super::textures::{TexState, TextureCache};
+use super::{ListKind, UiAction};
 use crate::core::catalog::PhotoInfo;
 use crate::worker::thumbnails::ThumbKey;
 use egui::{Context, Id, Key, Modal, Modifiers, Vec2};
@@ -39,6 +44,48 @@ pub enum PreviewAction {
     Close,
     /// Act on the previewed photo (find similar, open...).
     Tile(TileAction),
+}
+
+/// The preview of item `open.1.index` of a list, while one is open: draws it, asks for the
+/// neighbours' previews, keeps the list's selection on the shown photo, and closes it when the
+/// photo is gone. Its buttons become [`UiAction`]s.
+pub fn preview_window(
+    ctx: &Context,
+    open: &mut Option<(ListKind, PreviewState)>,
+    query: &mut Option<QueryState>,
+    browse: &mut BrowseState,
+    cx: &mut ViewContext<'_>,
+) {
+    let Some((list, mut state)) = open.clone() else {
+        return;
+    };
+    let shown = Lists {
+        query: query.as_ref(),
+        browse,
+    };
+    let count = shown.len(list);
+    let Some((info, score)) = shown.item(list, state.index) else {
+        *open = None;
+        return;
+    };
+    let action = preview_ui(ctx, &mut state, count, &info, score, cx.textures, cx.wanted);
+    // Prefetch the neighbours.
+    for j in [state.index + 1, state.index.wrapping_sub(1)] {
+        if let Some((n, _)) = shown.item(list, j) {
+            cx.wanted.push(ThumbKey::preview(&n.path));
+        }
+    }
+    if let Some(g) = lists::grid_mut(list, query, browse) {
+        g.selected = Some(state.index);
+    }
+    *open = match action {
+        Some(PreviewAction::Close) => None,
+        Some(PreviewAction::Tile(a)) => {
+            cx.act(UiAction::Tile(list, a));
+            Some((list, state))
+        }
+        None => Some((list, state)),
+    };
 }
 
 /// Draw the preview of `info` (item `state.index` of `count`). Pushes the textures it needs to

@@ -1,8 +1,9 @@
 //! Query by example: the query photo beside its nearest photos, best first.
 
+use super::context::ViewContext;
 use super::results_grid::{self, GridState, Section};
-use super::textures::{TexState, TextureCache};
-use super::{ListKind, UiAction};
+use super::textures::TexState;
+use super::{ListKind, UiAction, welcome};
 use crate::worker::thumbnails::ThumbKey;
 use crate::worker::{Hit, QuerySource};
 use egui::{Color32, Stroke, TextureHandle, Ui, Vec2};
@@ -32,6 +33,23 @@ pub struct QueryState {
     /// Wait before refreshing partial results again (grows, so big libraries are not
     /// searched by brute force too often).
     pub refresh_every: std::time::Duration,
+}
+
+/// The results view: the query and its results, else the welcome screen on an empty library,
+/// else the drop zone.
+pub fn results_view_ui(ui: &mut Ui, query: &mut Option<QueryState>, cx: &mut ViewContext<'_>) {
+    if let Some(q) = query {
+        if !cx.keyboard {
+            q.grid.scroll_to_selected = false;
+        }
+        results_ui(ui, q, cx);
+    } else if cx.status.is_none() {
+        ui.centered_and_justified(|ui| ui.spinner());
+    } else if cx.library_empty() && !cx.indexing {
+        welcome::welcome_ui(ui, cx.hovering, cx.actions);
+    } else {
+        drop_zone_ui(ui, cx.hovering, cx.actions);
+    }
 }
 
 /// Draw the drop zone shown when there is no query; highlighted while files hover the window.
@@ -75,15 +93,8 @@ pub fn drop_zone_ui(ui: &mut Ui, hovering: bool, actions: &mut Vec<UiAction>) {
 }
 
 /// Draw the query panel and the results grid.
-pub fn results_ui(
-    ui: &mut Ui,
-    query: &mut QueryState,
-    thumb_px: f32,
-    textures: &mut TextureCache,
-    actions: &mut Vec<UiAction>,
-    wanted: &mut Vec<ThumbKey>,
-    keyboard: bool,
-) {
+pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>) {
+    let (thumb_px, keyboard) = (cx.settings.thumb_px, cx.keyboard);
     egui::Panel::left("query_panel")
         .resizable(false)
         .exact_size(220.0)
@@ -95,14 +106,14 @@ pub fn results_ui(
                 (Some(t), _) => Some(t.clone()),
                 (None, QuerySource::File(p) | QuerySource::Photo { path: p, .. }) => {
                     let key = ThumbKey::thumb(p);
-                    match textures.get(&key) {
+                    match cx.textures.get(&key) {
                         TexState::Ready(t) => Some(t.clone()),
                         TexState::Failed(reason) => {
                             ui.colored_label(ui.visuals().warn_fg_color, reason.to_string());
                             None
                         }
                         TexState::Missing => {
-                            wanted.insert(0, key);
+                            cx.wanted.insert(0, key);
                             None
                         }
                     }
@@ -145,7 +156,7 @@ pub fn results_ui(
             }
             ui.add_space(8.0);
             if ui.button("Clear query").clicked() {
-                actions.push(UiAction::ClearQuery);
+                cx.act(UiAction::ClearQuery);
             }
         });
     egui::CentralPanel::default().show(ui, |ui| {
@@ -160,7 +171,7 @@ pub fn results_ui(
         let count = query.hits.len();
         if keyboard {
             for a in results_grid::grid_keys(ui, &mut query.grid, count) {
-                actions.push(UiAction::Tile(ListKind::Results, a));
+                cx.act(UiAction::Tile(ListKind::Results, a));
             }
         }
         let sections = [Section {
@@ -174,7 +185,7 @@ pub fn results_ui(
             "results_grid",
             &sections,
             thumb_px,
-            textures,
+            cx.textures,
             &mut query.grid,
             |i| hits.get(i).map(|h| (&h.info, Some(h.score))),
             |i| {
@@ -188,8 +199,8 @@ pub fn results_ui(
                 })
             },
         );
-        wanted.extend(out.wanted);
-        actions.extend(
+        cx.wanted.extend(out.wanted);
+        cx.actions.extend(
             out.actions
                 .into_iter()
                 .map(|a| UiAction::Tile(ListKind::Results, a)),

@@ -2,11 +2,51 @@
 //! (photos, failures, model, data folder). Also the window listing failed files.
 
 use super::UiAction;
+use super::context::ViewContext;
 use super::format;
 use crate::core::indexer::IndexReport;
 use crate::worker::{IndexProgress, LibraryStatus};
 use egui::{Context, Ui};
 use std::path::PathBuf;
+
+/// The status bar: the progress line while indexing, then the status line.
+pub fn status_bar_ui(
+    ui: &mut Ui,
+    progress: Option<&IndexProgress>,
+    last_report: Option<&IndexReport>,
+    cx: &mut ViewContext<'_>,
+) {
+    if let Some(p) = progress {
+        progress_ui(ui, p, cx.actions);
+    }
+    status_line_ui(ui, cx.status, cx.indexing, last_report, cx.actions);
+}
+
+/// The window listing the files that failed: its own state.
+#[derive(Debug, Default)]
+pub struct FailuresWindow {
+    /// The window is shown.
+    pub open: bool,
+    /// The failed files with reasons (None while the worker lists them).
+    pub failures: Option<Vec<(PathBuf, String)>>,
+}
+
+impl FailuresWindow {
+    /// Open the window and forget the old list (the caller asks the worker for a new one).
+    pub fn show(&mut self) {
+        self.open = true;
+        self.failures = None;
+    }
+
+    /// Draw the window while it is open.
+    pub fn ui(&mut self, ctx: &Context) {
+        if self.open {
+            let mut open = true;
+            failures_window(ctx, &mut open, self.failures.as_deref());
+            self.open = open;
+        }
+    }
+}
 
 /// Draw the indexing progress line.
 pub fn progress_ui(ui: &mut Ui, p: &IndexProgress, actions: &mut Vec<UiAction>) {

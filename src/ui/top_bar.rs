@@ -1,17 +1,13 @@
 //! The toolbar: query inputs, view tabs, thumbnail size, rescan and settings.
 
-use super::settings::{Settings, THUMB_RANGE};
+use super::context::ViewContext;
+use super::settings::THUMB_RANGE;
 use super::{UiAction, View};
 use egui::Ui;
 
-/// Draw the top bar.
-pub fn top_bar_ui(
-    ui: &mut Ui,
-    view: View,
-    settings: &mut Settings,
-    indexing: bool,
-    actions: &mut Vec<UiAction>,
-) {
+/// Draw the top bar; `view` is the one shown.
+pub fn top_bar_ui(ui: &mut Ui, view: View, cx: &mut ViewContext<'_>) {
+    let (settings, indexing, actions) = (&mut *cx.settings, cx.indexing, &mut *cx.actions);
     ui.horizontal(|ui| {
         ui.strong("Lookalike");
         ui.separator();

@@ -1,20 +1,18 @@
 //! Duplicate finding for the GUI, run by the job thread: the candidate-graph scan (with progress
-//! and its own cancel flag), moving marked photos to the trash with the journal, undo, saving the
-//! ignore list, and the difference image of the compare view.
+//! and its own cancel flag), saving the ignore list, and the difference image of the compare
+//! view. Moving marked photos to the trash and undo go through the one trash path of the job
+//! (`edits.rs`, core's [`crate::core::trash`]).
 //!
 //! Regrouping with other thresholds is not here: it only reads the graph the scan returned, which
 //! is cheap enough for the UI thread (see [`crate::core::dupes::groups`]).
 
-use super::diff::DiffImages;
-use super::hook::PROGRESS_EVERY;
+use super::indexing::PROGRESS_EVERY;
 use super::{Control, Event, EventSink};
-use crate::core::dupes::trash::{FolderTrash, Journal, Mover, RestoreOutcome, SystemTrash};
-use crate::core::dupes::{self, CandidateGraph, DupeGroup, GraphOptions, IgnoreList};
-use crate::core::index::VectorIndex;
+use crate::core::dupes::diff_image::{DiffImages, diff_files};
+use crate::core::dupes::{self, CandidateGraph, GraphOptions, IgnoreList};
 use crate::core::library::Library;
 use crate::core::progress::{Progress, ProgressUpdate};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -25,18 +23,6 @@ pub enum DupesCommand {
     Scan {
         /// Also look for mirrored and quarter-turned copies.
         mirror: bool,
-    },
-    /// Move the removable members of `groups` (all but `keep`, never protected ones) away.
-    Trash {
-        /// Groups cut down to the kept photo plus the marked ones.
-        groups: Vec<DupeGroup>,
-        /// A plain folder to move files into instead of the system trash (tests, quarantine).
-        trash_dir: Option<PathBuf>,
-    },
-    /// Put back the newest batch that still has files away, then rescan the library.
-    Undo {
-        /// Must match the `trash_dir` the batch was moved with.
-        trash_dir: Option<PathBuf>,
     },
     /// Persist the "not a duplicate" marks.
     SaveIgnore(IgnoreList),
@@ -67,28 +53,6 @@ pub enum DupesEvent {
     ScanFailed(String),
     /// The scan was cancelled.
     ScanCancelled,
-    /// Files moved (the journal was written first).
-    Trashed {
-        /// Journal batch id.
-        batch: String,
-        /// Files moved away.
-        moved: Vec<PathBuf>,
-        /// Files that stayed, with the reason.
-        failed: Vec<(PathBuf, String)>,
-        /// Bytes moved.
-        bytes: u64,
-        /// Where they went, for the message.
-        place: String,
-    },
-    /// Nothing could be moved (lock, journal or catalog error).
-    TrashFailed(String),
-    /// Result of an undo.
-    Restored {
-        /// Back at their paths.
-        restored: Vec<PathBuf>,
-        /// Left where they are, with what to do.
-        manual: Vec<(PathBuf, String)>,
-    },
     /// The difference image of two photos.
     Diff {
         /// Left photo.
@@ -98,14 +62,6 @@ pub enum DupesEvent {
         /// The images (difference highlight, B aligned onto A), or why they could not be made.
         result: Result<DiffImages, String>,
     },
-}
-
-/// The trash to use: a plain folder when asked (tests), the system trash otherwise.
-pub fn mover(trash_dir: Option<&Path>) -> Box<dyn Mover> {
-    match trash_dir {
-        Some(dir) => Box::new(FolderTrash::new(dir)),
-        None => Box::new(SystemTrash),
-    }
 }
 
 /// Samples the scan's progress for the UI.
@@ -129,25 +85,14 @@ impl Progress for ScanProgress<'_> {
     }
 }
 
-/// What the job thread must do after a duplicates command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum After {
-    /// Nothing more.
-    Nothing,
-    /// The catalog changed: send a fresh status.
-    Status,
-    /// Files came back: rescan the library so they are indexed again.
-    Rescan,
+/// The difference image of two photos, for the compare view (read-only: also while indexing).
+pub(super) fn diff(sink: &EventSink, a: PathBuf, b: PathBuf) {
+    let result = diff_files(&a, &b);
+    sink.send(Event::Dupes(DupesEvent::Diff { a, b, result }));
 }
 
 /// Run one duplicates command on the job thread.
-pub(super) fn handle(
-    lib: &mut Library,
-    index: &mut Option<VectorIndex>,
-    sink: &EventSink,
-    control: &Control,
-    cmd: DupesCommand,
-) -> After {
+pub(super) fn handle(lib: &Library, sink: &EventSink, control: &Control, cmd: DupesCommand) {
     match cmd {
         DupesCommand::Scan { mirror } => {
             control.dupes_cancel.reset();
@@ -163,83 +108,15 @@ pub(super) fn handle(
                 Err(e) => DupesEvent::ScanFailed(format!("Cannot look for duplicates: {e}")),
             };
             sink.send(Event::Dupes(ev));
-            After::Nothing
-        }
-        DupesCommand::Trash { groups, trash_dir } => {
-            let mover = mover(trash_dir.as_deref());
-            let ids: HashMap<PathBuf, i64> = groups
-                .iter()
-                .flat_map(|g| g.members.iter())
-                .map(|m| (m.photo.path.clone(), m.photo.id))
-                .collect();
-            let ev = match dupes::trash_groups(lib, mover.as_ref(), &groups) {
-                Ok(report) => {
-                    if let Some(index) = index {
-                        for p in &report.moved {
-                            if let Some(id) = ids.get(p) {
-                                index.remove(*id);
-                            }
-                        }
-                    }
-                    DupesEvent::Trashed {
-                        batch: report.batch,
-                        moved: report.moved,
-                        failed: report.failed,
-                        bytes: report.bytes,
-                        place: mover.describe(),
-                    }
-                }
-                Err(e) => DupesEvent::TrashFailed(format!("Nothing was moved: {e}")),
-            };
-            sink.send(Event::Dupes(ev));
-            After::Status
-        }
-        DupesCommand::Undo { trash_dir } => {
-            let mover = mover(trash_dir.as_deref());
-            let journal = Journal::new(lib.data_dir.root());
-            match journal.undo_last(mover.as_ref()) {
-                Ok(outcomes) => {
-                    let (mut restored, mut manual) = (Vec::new(), Vec::new());
-                    for o in outcomes {
-                        match o {
-                            RestoreOutcome::Restored(p) => restored.push(p),
-                            RestoreOutcome::Manual(p, why) => manual.push((p, why)),
-                        }
-                    }
-                    let any = !restored.is_empty();
-                    sink.send(Event::Dupes(DupesEvent::Restored { restored, manual }));
-                    if any { After::Rescan } else { After::Nothing }
-                }
-                Err(e) => {
-                    sink.send(Event::Error(format!(
-                        "Cannot undo: the journal {} could not be used ({e})",
-                        journal.path().display()
-                    )));
-                    After::Nothing
-                }
-            }
         }
         DupesCommand::SaveIgnore(list) => {
             if let Err(e) = list.save() {
                 sink.send(Event::Error(format!(
                     "Cannot save the \"not a duplicate\" marks in {}: {e}",
-                    lib.data_dir
-                        .root()
-                        .join(dupes::ignore::IGNORE_FILE)
-                        .display()
+                    lib.data_dir.dupes_ignore_path().display()
                 )));
             }
-            After::Nothing
         }
-        DupesCommand::Diff { a, b } => {
-            let result = super::diff::diff_files(&a, &b);
-            sink.send(Event::Dupes(DupesEvent::Diff { a, b, result }));
-            After::Nothing
-        }
+        DupesCommand::Diff { a, b } => diff(sink, a, b),
     }
-}
-
-/// Where trashed files of the GUI go, for messages.
-pub fn describe_trash(trash_dir: Option<&Path>) -> String {
-    mover(trash_dir).describe()
 }

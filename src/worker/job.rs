@@ -1,27 +1,28 @@
-//! The job thread: owns the [`Library`], the embedders and the query index as plain values and
-//! serialises scans, queries and edits through one command queue.
+//! The job thread: owns the [`Library`], the embedders and the query indexes as plain values
+//! and handles every command in one place ([`Job::handle`]).
 //!
-//! While an indexing run is in progress the indexer owns the catalog and the index mutably. The
-//! job thread still answers read-only commands (queries, listings) between photos: the indexer
-//! calls our [`Progress`] hook on this same thread after each photo, and the hook reads the
-//! committed state through a second (read-only use) catalog connection and searches by brute
-//! force. Commands that write are deferred until the run ends. Pausing blocks inside the hook.
+//! Indexing runs on its own thread ([`IndexRun`]) with its own catalog connection and reports
+//! progress to the UI directly. While it runs, the job thread answers read-only commands
+//! (queries — from the snapshot or the committed vectors, marked partial —, listings, models,
+//! settings, the compare view's difference image), steers the run (pause, resume, cancel), and
+//! defers commands that write the catalog until the run ends.
 
-use super::hook::{Hook, HookState};
-use super::search::{VectorCache, query_path};
-use super::snapshot::Snapshot;
-use super::tasks::{journal_trash, list_models, spawn_download, status_of, write_file};
-use super::{Command, Control, Event, EventSink, Hit, LibraryStatus, QuerySource, WorkerConfig};
-use crate::core::catalog::Catalog;
+use super::indexing::{IndexRun, RunEnded};
+use super::search::QueryIndexes;
+use super::tasks::{list_models, spawn_download, status_of, write_file};
+use super::{Command, Control, Event, EventSink, LibraryStatus, QuerySource, WorkerConfig};
 use crate::core::embed::registry::{self, ActiveEmbedders};
-use crate::core::index::{NeighbourSearch, VectorIndex};
 use crate::core::library::Library;
 use crate::core::timeline;
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How often live counts are sent while indexing.
+const STATUS_EVERY: Duration = Duration::from_secs(1);
 
 /// Entry point of the job thread.
 pub(crate) fn run(
@@ -83,18 +84,21 @@ pub(crate) fn run(
     // Start reading the vectors now: the first query (often given on the command line) is
     // answered from them while the start-up rescan walks the library.
     timeline::mark(format_args!("embedder {} ready", active.primary().id()));
-    let snapshot = snapshot_of(&lib, &active);
+    let indexes = QueryIndexes::new(&lib, &active);
+    let (ended_tx, ended_rx) = crossbeam_channel::bounded(1);
     let mut job = Job {
         lib,
-        active,
+        active: Arc::new(active),
         device: config.device.clone(),
-        index: None,
-        snapshot,
+        indexes,
         sink,
         control,
         commands,
         pending: VecDeque::new(),
-        cache: VectorCache::default(),
+        run: None,
+        ended_tx,
+        ended_rx,
+        trash_dir: config.trash_dir.clone(),
     };
     let mut added = false;
     for root in &config.add_roots {
@@ -105,16 +109,6 @@ pub(crate) fn run(
         job.scan();
     }
     job.main_loop();
-}
-
-/// The flat snapshot of the primary embedder's vectors, loading in the background.
-fn snapshot_of(lib: &Library, active: &ActiveEmbedders) -> Arc<Snapshot> {
-    let primary = active.primary();
-    let snapshot = Snapshot::new(lib.data_dir.index_dir(), primary.id(), primary.dim());
-    if let Ok(epoch) = lib.catalog.epoch() {
-        snapshot.preload(epoch);
-    }
-    snapshot
 }
 
 /// After a fatal start-up error: answer queries with an error until shut down.
@@ -133,21 +127,24 @@ fn refuse_all(commands: &Receiver<Command>, sink: &EventSink) {
     }
 }
 
-struct Job {
-    lib: Library,
-    active: ActiveEmbedders,
-    device: String,
-    /// Index of the primary embedder, loaded on first query and dropped when indexing.
-    index: Option<VectorIndex>,
-    /// Exact flat snapshot answering queries until the graph is needed (valid for its epoch).
-    snapshot: Arc<Snapshot>,
-    sink: EventSink,
-    control: Arc<Control>,
+/// The job thread's state.
+pub(super) struct Job {
+    pub(super) lib: Library,
+    pub(super) active: Arc<ActiveEmbedders>,
+    pub(super) device: String,
+    /// How queries search each embedder's vectors.
+    pub(super) indexes: QueryIndexes,
+    pub(super) sink: EventSink,
+    pub(super) control: Arc<Control>,
     commands: Receiver<Command>,
-    /// Commands deferred while indexing.
+    /// Commands that write, deferred while indexing.
     pending: VecDeque<Command>,
-    /// The last query's vector (partial results are refreshed with the same query).
-    cache: VectorCache,
+    /// The indexing run in progress.
+    run: Option<IndexRun>,
+    ended_tx: Sender<RunEnded>,
+    ended_rx: Receiver<RunEnded>,
+    /// A plain folder to move trashed photos into instead of the system trash (tests).
+    pub(super) trash_dir: Option<PathBuf>,
 }
 
 impl Job {
@@ -156,16 +153,45 @@ impl Job {
             if self.control.shutdown.load(Ordering::SeqCst) {
                 break;
             }
-            let cmd = match self.pending.pop_front() {
-                Some(c) => c,
-                None => match self.commands.recv() {
-                    Ok(c) => c,
+            if self.run.is_none()
+                && let Some(cmd) = self.pending.pop_front()
+            {
+                if !self.handle(cmd) {
+                    break;
+                }
+                continue;
+            }
+            let tick = if self.run.is_some() {
+                STATUS_EVERY
+            } else {
+                Duration::from_secs(3600)
+            };
+            crossbeam_channel::select! {
+                recv(self.commands) -> cmd => match cmd {
+                    Ok(cmd) => {
+                        if !self.handle(cmd) {
+                            break;
+                        }
+                    }
                     Err(_) => break,
                 },
-            };
-            if !self.handle(cmd) {
-                break;
+                recv(self.ended_rx) -> ended => {
+                    if let Ok(ended) = ended {
+                        self.run_ended(ended);
+                    }
+                }
+                default(tick) => {
+                    if self.run.is_some() {
+                        self.send_status();
+                    }
+                }
             }
+        }
+        // Indexing saves what it has done before the thread ends.
+        self.control.cancel.cancel();
+        if let Some(run) = self.run.take() {
+            run.set_paused(false, &self.sink);
+            run.join();
         }
         // Settings written just before closing must still reach the disk.
         let queued: Vec<Command> = self
@@ -180,29 +206,23 @@ impl Job {
         }
     }
 
-    /// Handle one command while idle; false means stop.
+    /// Handle one command — the only dispatcher; false means stop.
     fn handle(&mut self, cmd: Command) -> bool {
+        let indexing = self.run.is_some();
         match cmd {
-            Command::AddRoot(p) => {
-                if self.add_root(&p) {
-                    self.scan();
+            Command::Shutdown => return false,
+            Command::Pause | Command::Resume => {
+                if let Some(run) = &self.run {
+                    run.set_paused(matches!(cmd, Command::Pause), &self.sink);
                 }
             }
-            Command::RemoveRoot(p) => self.remove_root(&p),
-            Command::Rescan => self.scan(),
-            Command::Pause | Command::Resume | Command::CancelIndexing => {}
-            Command::Query { id, source, k } => {
-                timeline::mark(format_args!("query {id} taken"));
-                let event = match self.query(&source, k) {
-                    Ok(hits) => Event::QueryResults {
-                        id,
-                        hits,
-                        partial: false,
-                    },
-                    Err(message) => Event::QueryFailed { id, message },
-                };
-                self.sink.send(event);
+            Command::CancelIndexing => {
+                if let Some(run) = &self.run {
+                    self.control.cancel.cancel();
+                    run.set_paused(false, &self.sink);
+                }
             }
+            Command::Query { id, source, k } => self.query(id, &source, k),
             Command::ListPhotos => {
                 let ev = match self.lib.catalog.photos() {
                     Ok(p) => Event::Photos(p),
@@ -217,7 +237,6 @@ impl Job {
                 };
                 self.sink.send(ev);
             }
-            Command::SetModel { spec, device } => self.set_model(&spec, &device),
             Command::ListModels => {
                 self.sink
                     .send(Event::Models(list_models(self.lib.data_dir.root())));
@@ -227,116 +246,63 @@ impl Job {
                 self.lib.data_dir.root().to_path_buf(),
                 self.sink.clone(),
             ),
-            Command::Trash(items) => self.trash(&items),
             Command::WriteFile { path, contents } => write_file(&self.sink, &path, &contents),
-            Command::Dupes(c) => {
-                let after = super::dupes::handle(
-                    &mut self.lib,
-                    &mut self.index,
-                    &self.sink,
-                    &self.control,
-                    c,
-                );
-                match after {
-                    super::dupes::After::Nothing => {}
-                    super::dupes::After::Status => self.send_status(),
-                    super::dupes::After::Rescan => self.scan(),
+            Command::Dupes(super::dupes::DupesCommand::Diff { a, b }) => {
+                super::dupes::diff(&self.sink, a, b);
+            }
+            // Everything below writes the catalog: it waits for the indexing run to end.
+            Command::Rescan if indexing => {
+                if !self.pending.iter().any(|c| matches!(c, Command::Rescan)) {
+                    self.pending.push_back(Command::Rescan);
                 }
             }
-            Command::Shutdown => return false,
+            other if indexing => self.pending.push_back(other),
+            Command::Rescan => self.scan(),
+            Command::AddRoot(p) => {
+                if self.add_root(&p) {
+                    self.scan();
+                }
+            }
+            Command::RemoveRoot(p) => self.remove_root(&p),
+            Command::SetModel { spec, device } => self.set_model(&spec, &device),
+            Command::Trash(ids) => self.trash(&ids),
+            Command::TrashGroups(groups) => self.trash_groups(&groups),
+            Command::UndoTrash => self.undo_trash(),
+            Command::Dupes(c) => super::dupes::handle(&self.lib, &self.sink, &self.control, c),
         }
         true
     }
 
-    fn send_status(&self) {
+    fn query(&mut self, id: u64, source: &QuerySource, k: usize) {
+        let partial = self.run.is_some();
+        timeline::mark(format_args!(
+            "query {id} taken{}",
+            if partial { " while indexing" } else { "" }
+        ));
+        let result = if partial {
+            self.indexes
+                .query_while_indexing(&self.lib.catalog, &self.active, source, k)
+        } else {
+            self.indexes.query(&self.lib, &self.active, source, k)
+        };
+        let event = match result {
+            Ok(hits) => Event::QueryResults { id, hits, partial },
+            Err(message) => Event::QueryFailed { id, message },
+        };
+        self.sink.send(event);
+    }
+
+    pub(super) fn send_status(&self) {
         if let Some(s) = status_of(&self.lib.catalog, &self.active, self.lib.data_dir.root()) {
             self.sink.send(Event::Status(s));
         }
     }
 
-    /// Remember a library folder; true when it was added.
-    fn add_root(&mut self, root: &Path) -> bool {
-        let abs = match root.canonicalize() {
-            Ok(a) if a.is_dir() => a,
-            Ok(a) => {
-                self.error(format!(
-                    "{} is not a folder: choose the folder that holds your photos",
-                    a.display()
-                ));
-                return false;
-            }
-            Err(e) => {
-                self.error(format!(
-                    "Cannot open library folder {}: {e}",
-                    root.display()
-                ));
-                return false;
-            }
-        };
-        let roots = self.lib.catalog.roots().unwrap_or_default();
-        if roots.iter().any(|r| abs.starts_with(r)) {
-            self.sink.send(Event::Notice(format!(
-                "{} is already in the library",
-                abs.display()
-            )));
-            return true;
-        }
-        let result = self
-            .lib
-            .data_dir
-            .lock_writer()
-            .and_then(|_lock| self.lib.catalog.add_root(&abs));
-        match result {
-            Ok(()) => {
-                self.send_status();
-                true
-            }
-            Err(e) => {
-                self.error(format!("Cannot add {}: {e}", abs.display()));
-                false
-            }
-        }
-    }
-
-    fn remove_root(&mut self, root: &Path) {
-        let result = self
-            .lib
-            .data_dir
-            .lock_writer()
-            .and_then(|_lock| self.lib.catalog.remove_root(root));
-        match result {
-            Ok(n) => {
-                // The dump no longer matches the catalog's epoch: reopening reconciles it.
-                self.index = None;
-                self.sink.send(Event::Notice(format!(
-                    "Removed {} from the library ({n} photos forgotten; the files are untouched)",
-                    root.display()
-                )));
-                self.send_status();
-            }
-            Err(e) => self.error(format!("Cannot remove {}: {e}", root.display())),
-        }
-    }
-
-    fn set_model(&mut self, spec: &str, device: &str) {
-        if spec == self.active.spec && device == self.device {
+    /// Index every reachable library folder on the indexing thread.
+    pub(super) fn scan(&mut self) {
+        if self.run.is_some() {
             return;
         }
-        match registry::build(spec, self.lib.data_dir.root(), device) {
-            Ok(active) => {
-                self.active = active;
-                self.device = device.to_string();
-                self.index = None;
-                self.snapshot = snapshot_of(&self.lib, &self.active);
-                self.send_status();
-                self.scan();
-            }
-            Err(e) => self.error(format!("Cannot use model `{spec}` on {device}: {e}")),
-        }
-    }
-
-    /// Index every reachable library folder, answering read-only commands meanwhile.
-    fn scan(&mut self) {
         let roots = match self.lib.catalog.roots() {
             Ok(r) => r,
             Err(e) => return self.error(format!("Cannot read the library folders: {e}")),
@@ -353,45 +319,34 @@ impl Job {
             return;
         }
         self.control.cancel.reset();
-        self.index = None;
-        let reader = Catalog::open(&self.lib.data_dir.catalog_path())
-            .map(|(c, _)| c)
-            .ok();
-        self.sink.send(Event::IndexStarted);
+        self.indexes.drop_graphs();
         timeline::mark("rescan started");
-        let Job {
-            lib,
-            active,
-            sink,
-            control,
-            commands,
-            cache,
-            snapshot,
-            ..
-        } = self;
-        let hook = Hook {
-            commands: &*commands,
-            sink: &*sink,
-            control,
-            active: &*active,
-            cache: &*cache,
-            snapshot,
-            data_dir: lib.data_dir.root().to_path_buf(),
-            reader: Mutex::new(reader),
-            state: Mutex::new(HookState::new()),
-        };
-        let refs = active.refs();
-        let result = lib.index(
-            &reachable,
-            &active.spec,
-            &refs,
-            active.primary,
-            &hook,
-            &control.cancel,
-        );
-        let deferred = hook.into_deferred();
-        self.pending.extend(deferred);
-        let event = match result {
+        match IndexRun::start(
+            self.lib.data_dir.root().to_path_buf(),
+            reachable,
+            self.active.clone(),
+            self.sink.clone(),
+            self.control.clone(),
+            self.ended_tx.clone(),
+        ) {
+            Ok(run) => {
+                self.sink.send(Event::IndexStarted);
+                self.run = Some(run);
+            }
+            Err(e) => {
+                self.sink.send(Event::IndexFailed(e));
+            }
+        }
+    }
+
+    /// The indexing thread ended: report, refresh and run what waited.
+    fn run_ended(&mut self, ended: RunEnded) {
+        if let Some(run) = self.run.take() {
+            run.join();
+        }
+        // The graphs on disk were rewritten: load them again on the next query.
+        self.indexes.drop_graphs();
+        let event = match ended {
             Ok(report) => Event::IndexFinished(report),
             Err(e) => Event::IndexFailed(format!("Indexing stopped: {e}")),
         };
@@ -399,79 +354,7 @@ impl Job {
         self.send_status();
     }
 
-    fn query(&mut self, source: &QuerySource, k: usize) -> Result<Vec<Hit>, String> {
-        let vector = self
-            .cache
-            .vector(source, self.active.primary(), &self.lib.catalog)?;
-        // Right after start-up (or an indexing run) the exact flat snapshot answers at once;
-        // the HNSW graph is loaded only when there is no current snapshot.
-        let quick = match self.index {
-            Some(_) => None,
-            None => self.snapshot.current(&self.lib.catalog),
-        };
-        if self.index.is_none() && quick.is_none() {
-            let idx = self
-                .lib
-                .open_index(self.active.primary())
-                .map_err(|e| format!("Cannot open the index: {e}"))?;
-            self.index = Some(idx);
-        }
-        let found = match (&self.index, &quick) {
-            (Some(index), _) => index.search(&vector, k + 1),
-            (None, Some(quick)) => quick.search(&vector, k + 1),
-            (None, None) => return Ok(Vec::new()),
-        };
-        let exclude = query_path(source);
-        let mut hits = Vec::with_capacity(k + 1);
-        for n in found {
-            if let Ok(Some(info)) = self.lib.catalog.photo(n.id) {
-                if exclude.as_deref() == Some(info.path.as_path()) {
-                    continue;
-                }
-                hits.push(Hit {
-                    info,
-                    score: n.score.clamp(-1.0, 1.0),
-                });
-            }
-        }
-        hits.truncate(k);
-        Ok(hits)
-    }
-
-    fn trash(&mut self, items: &[(i64, PathBuf)]) {
-        let mut ids = Vec::new();
-        let mut failed = Vec::new();
-        for (id, path) in items {
-            match trash::delete(path) {
-                Ok(()) => {
-                    journal_trash(self.lib.data_dir.root(), *id, path);
-                    ids.push(*id);
-                }
-                Err(e) => failed.push(format!("{}: {e}", path.display())),
-            }
-        }
-        if !ids.is_empty() {
-            let result = self
-                .lib
-                .data_dir
-                .lock_writer()
-                .and_then(|_lock| self.lib.catalog.delete_photos(&ids));
-            if let Err(e) = result {
-                failed.push(format!(
-                    "the catalog could not be updated ({e}); rescan to fix"
-                ));
-            }
-            if let Some(index) = &mut self.index {
-                for id in &ids {
-                    index.remove(*id);
-                }
-            }
-        }
-        self.sink.send(Event::Trashed { ids, failed });
-        self.send_status();
-    }
-
-    fn error(&self, message: String) {
+    pub(super) fn error(&self, message: String) {
         self.sink.send(Event::Error(message));
     }
 }

@@ -6,18 +6,22 @@
 //! After every event the worker calls a waker closure (in the app: `ctx.request_repaint()`), so no
 //! egui type crosses into this module and tests can pass a no-op waker.
 
-pub mod diff;
 pub mod dupes;
-mod hook;
+mod edits;
+mod indexing;
 pub mod job;
 mod search;
 mod snapshot;
 mod tasks;
 pub mod thumbnails;
 
+pub use crate::core::query::{Hit, QuerySource};
+
 use crate::core::catalog::PhotoInfo;
+use crate::core::dupes::DupeGroup;
 use crate::core::indexer::IndexReport;
 use crate::core::progress::CancelFlag;
+use crate::core::trash::{TrashReport, UndoReport};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,40 +36,6 @@ pub type Waker = Arc<dyn Fn() + Send + Sync>;
 const COMMAND_CAPACITY: usize = 256;
 /// Capacity of the event channel (job thread → UI).
 const EVENT_CAPACITY: usize = 1024;
-
-/// What a similarity query starts from.
-#[derive(Debug, Clone)]
-pub enum QuerySource {
-    /// A photo file, in the library or not.
-    File(PathBuf),
-    /// Pixels that have no file (a pasted image).
-    Pixels {
-        /// Shown to the user ("pasted image").
-        name: String,
-        /// The upright image.
-        image: image::RgbImage,
-    },
-    /// A photo already in the catalog ("Find similar").
-    Photo {
-        /// Catalog id.
-        id: i64,
-        /// Its path, used when the photo has no stored vector for the current model.
-        path: PathBuf,
-    },
-}
-
-impl QuerySource {
-    /// Short name for a person: the file name or "pasted image".
-    pub fn display_name(&self) -> String {
-        match self {
-            QuerySource::File(p) | QuerySource::Photo { path: p, .. } => p.file_name().map_or_else(
-                || p.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
-            QuerySource::Pixels { name, .. } => name.clone(),
-        }
-    }
-}
 
 /// Requests from the UI to the job thread.
 #[derive(Debug, Clone)]
@@ -106,8 +76,15 @@ pub enum Command {
     ListModels,
     /// Download a model's weights into the data dir (on its own thread).
     DownloadModel(String),
-    /// Move photos to the system trash and drop them from the catalog and index.
-    Trash(Vec<(i64, PathBuf)>),
+    /// Move catalog photos (by id) to the trash, journaled first, and drop them from the
+    /// catalog and index (Results, Browse); answered with [`Event::Trashed`].
+    Trash(Vec<i64>),
+    /// Move the removable photos of duplicate groups (never a keeper or a protected photo) to
+    /// the trash (Duplicates); answered with [`Event::Trashed`].
+    TrashGroups(Vec<DupeGroup>),
+    /// Put back the newest batch moved to the trash, from any view; answered with
+    /// [`Event::Restored`], then the library is rescanned.
+    UndoTrash,
     /// Write `contents` atomically to `path` (settings), off the UI thread.
     WriteFile {
         /// Destination file.
@@ -138,15 +115,6 @@ pub struct IndexProgress {
     pub current: Option<String>,
     /// Whether the run is paused.
     pub paused: bool,
-}
-
-/// One search result.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    /// The photo.
-    pub info: PhotoInfo,
-    /// Cosine similarity (1 = same embedding).
-    pub score: f32,
 }
 
 /// What the UI needs to know about the library.
@@ -214,13 +182,13 @@ pub enum Event {
     Photos(Vec<PhotoInfo>),
     /// Files that failed, with reasons (answer to [`Command::ListFailures`]).
     Failures(Vec<(PathBuf, String)>),
-    /// Photos moved to the trash (their ids) and the ones that could not be.
-    Trashed {
-        /// Ids removed from the library.
-        ids: Vec<i64>,
-        /// "path: reason" for each failure.
-        failed: Vec<String>,
-    },
+    /// A trash action ended (any view): what moved (journaled first; undo with
+    /// [`Command::UndoTrash`]) and what stayed.
+    Trashed(TrashReport),
+    /// Nothing could be moved (lock, journal or catalog error); the message is for a person.
+    TrashFailed(String),
+    /// An undo ended: what is back, what must be restored by hand.
+    Restored(UndoReport),
     /// The models (answer to [`Command::ListModels`]).
     Models(Vec<ModelChoice>),
     /// Bytes of a model download so far.
@@ -277,6 +245,8 @@ pub struct WorkerConfig {
     pub scan_on_start: bool,
     /// Thumbnail decoder threads.
     pub thumb_threads: usize,
+    /// Move trashed photos into this folder instead of the system trash (tests, a quarantine).
+    pub trash_dir: Option<PathBuf>,
 }
 
 /// Shared stop switches, readable without going through the command queue.
@@ -330,7 +300,7 @@ impl WorkerHandle {
         let (ev_tx, ev_rx) = crossbeam_channel::bounded(EVENT_CAPACITY);
         let control = Arc::new(Control::default());
         let thumbs = thumbnails::ThumbnailPool::new(
-            config.data_dir.join("thumbs"),
+            crate::core::datadir::DataDir::at(&config.data_dir).thumbs_dir(),
             config.thumb_threads,
             waker.clone(),
         );

@@ -1,119 +1,191 @@
-//! Query helpers of the job thread: the query's vector (cached for refreshes), and a brute-force
-//! search over committed vectors for queries that arrive while the index is being rebuilt.
+//! How the job thread searches for a query: it keeps each embedder's vectors ready (the exact
+//! flat snapshot right after start-up, the HNSW graph once loaded, a catalog scan while an
+//! index is being rebuilt) and hands them to the one query pipeline, [`query::rank`].
 
-use super::{Hit, QuerySource};
+use super::snapshot::Snapshot;
 use crate::core::catalog::Catalog;
-use crate::core::embed::{Embedder, embed_one};
+use crate::core::embed::Embedder;
+use crate::core::embed::registry::ActiveEmbedders;
 use crate::core::flat_index::FlatIndex;
-use crate::core::index::{NeighbourSearch, dot};
-use crate::core::query;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use crate::core::index::{Neighbor, NeighbourSearch, VectorIndex};
+use crate::core::library::Library;
+use crate::core::query::{self, CatalogScan, Hit, QuerySource, QueryVectors, Searchers};
+use std::sync::{Arc, Mutex};
 
-/// The path a query was made from, excluded from its own results.
-pub(super) fn query_path(source: &QuerySource) -> Option<PathBuf> {
-    match source {
-        QuerySource::File(p) => Some(p.canonicalize().unwrap_or_else(|_| p.clone())),
-        QuerySource::Photo { path, .. } => Some(path.clone()),
-        QuerySource::Pixels { .. } => None,
+/// One embedder's vectors, searched the fastest way that is current.
+pub(super) struct EmbedderIndex {
+    /// The HNSW graph, loaded on the first query that finds no current snapshot.
+    graph: Option<VectorIndex>,
+    /// Exact flat snapshot, valid for the catalog epoch it was saved at.
+    snapshot: Arc<Snapshot>,
+}
+
+impl EmbedderIndex {
+    fn new(lib: &Library, embedder: &dyn Embedder) -> Self {
+        let snapshot = Snapshot::new(lib.data_dir.index_dir(), embedder.id(), embedder.dim());
+        if let Ok(epoch) = lib.catalog.epoch() {
+            snapshot.preload(epoch);
+        }
+        Self {
+            graph: None,
+            snapshot,
+        }
     }
 }
 
-/// Remembers the vector of the last file query, so refreshing partial results does not decode
-/// and embed the same photo again.
-#[derive(Default)]
-pub(super) struct VectorCache(Mutex<Option<(String, Vec<f32>)>>);
+/// What answers one search: borrowed graph, shared snapshot, or a catalog scan.
+enum Search<'a> {
+    Graph(&'a VectorIndex),
+    Flat(Arc<FlatIndex>),
+    Scan(CatalogScan<'a>),
+}
 
-impl VectorCache {
-    /// The vector of `source`, from the cache when it is the last file asked about.
-    pub(super) fn vector(
+impl NeighbourSearch for Search<'_> {
+    fn embedder(&self) -> &str {
+        match self {
+            Search::Graph(g) => g.embedder(),
+            Search::Flat(f) => f.embedder(),
+            Search::Scan(s) => s.embedder(),
+        }
+    }
+
+    fn search(&self, query: &[f32], k: usize) -> Vec<Neighbor> {
+        match self {
+            Search::Graph(g) => g.search(query, k),
+            Search::Flat(f) => f.search(query, k),
+            Search::Scan(s) => s.search(query, k),
+        }
+    }
+}
+
+/// The query indexes of the active embedders: the primary one and, when it is a CNN, the
+/// descriptor's (for fusion).
+pub(super) struct QueryIndexes {
+    primary: EmbedderIndex,
+    descriptor: Option<EmbedderIndex>,
+    /// The last query's vectors (refreshing partial results does not embed the photo again).
+    cache: Mutex<Option<(String, QueryVectors)>>,
+}
+
+impl QueryIndexes {
+    /// Indexes for `active`; their snapshots start loading at once.
+    pub(super) fn new(lib: &Library, active: &ActiveEmbedders) -> Self {
+        Self {
+            primary: EmbedderIndex::new(lib, active.primary()),
+            descriptor: (active.primary != 0).then(|| EmbedderIndex::new(lib, active.descriptor())),
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// Forget the loaded graphs (the catalog changed under them: indexing, removed folders).
+    pub(super) fn drop_graphs(&mut self) {
+        self.primary.graph = None;
+        if let Some(d) = &mut self.descriptor {
+            d.graph = None;
+        }
+    }
+
+    /// The primary embedder's loaded graph, to keep in step with removals.
+    pub(super) fn primary_graph(&mut self) -> Option<&mut VectorIndex> {
+        self.primary.graph.as_mut()
+    }
+
+    /// The query's vectors, from the cache when it is the last file asked about.
+    fn vectors(
         &self,
         source: &QuerySource,
-        embedder: &dyn Embedder,
+        active: &ActiveEmbedders,
         catalog: &Catalog,
-    ) -> Result<Vec<f32>, String> {
-        let key = match source {
-            QuerySource::File(p) | QuerySource::Photo { path: p, .. } => {
-                Some(format!("{}\0{}", embedder.id(), p.display()))
-            }
-            QuerySource::Pixels { .. } => None,
-        };
-        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+    ) -> Result<QueryVectors, String> {
+        let key = source
+            .cache_key()
+            .map(|k| format!("{}\0{k}", active.primary().id()));
+        let mut slot = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let (Some(k), Some((ck, v))) = (&key, slot.as_ref())
             && k == ck
         {
             return Ok(v.clone());
         }
-        let v = query_vector(source, embedder, catalog)?;
+        let v = QueryVectors::of(source, active, catalog).map_err(|e| e.to_string())?;
         if let Some(k) = key {
             *slot = Some((k, v.clone()));
         }
         Ok(v)
     }
+
+    /// Answer a query when the catalog is settled: snapshot if current, else the graph
+    /// (loaded, or rebuilt from the catalog, on first use).
+    pub(super) fn query(
+        &mut self,
+        lib: &Library,
+        active: &ActiveEmbedders,
+        source: &QuerySource,
+        k: usize,
+    ) -> Result<Vec<Hit>, String> {
+        let vectors = self.vectors(source, active, &lib.catalog)?;
+        let primary = settled(&mut self.primary, lib, active.primary())?;
+        let descriptor = match &mut self.descriptor {
+            Some(d) => Some(settled(d, lib, active.descriptor())?),
+            None => None,
+        };
+        rank(&lib.catalog, primary, descriptor, &vectors, source, k)
+    }
+
+    /// Answer a query while an index is being rebuilt: the snapshot while it still matches
+    /// the catalog, else an exact scan of the committed vectors. Never loads a graph.
+    pub(super) fn query_while_indexing(
+        &self,
+        catalog: &Catalog,
+        active: &ActiveEmbedders,
+        source: &QuerySource,
+        k: usize,
+    ) -> Result<Vec<Hit>, String> {
+        let vectors = self.vectors(source, active, catalog)?;
+        let unsettled = |ix: &EmbedderIndex, e: &dyn Embedder| match ix.snapshot.current(catalog) {
+            Some(flat) => Search::Flat(flat),
+            None => Search::Scan(CatalogScan::new(catalog, e.id())),
+        };
+        let primary = unsettled(&self.primary, active.primary());
+        let descriptor = self
+            .descriptor
+            .as_ref()
+            .map(|d| unsettled(d, active.descriptor()));
+        rank(catalog, primary, descriptor, &vectors, source, k)
+    }
 }
 
-/// Embed (or look up) the query's vector.
-pub(super) fn query_vector(
+/// The snapshot when current, else the graph (loaded on first use).
+fn settled<'a>(
+    ix: &'a mut EmbedderIndex,
+    lib: &Library,
+    embedder: &dyn Embedder,
+) -> Result<Search<'a>, String> {
+    if ix.graph.is_none() {
+        if let Some(flat) = ix.snapshot.current(&lib.catalog) {
+            return Ok(Search::Flat(flat));
+        }
+        let graph = lib
+            .open_index(embedder)
+            .map_err(|e| format!("Cannot open the index: {e}"))?;
+        ix.graph = Some(graph);
+    }
+    match &ix.graph {
+        Some(g) => Ok(Search::Graph(g)),
+        None => Err("internal: no index".into()),
+    }
+}
+
+fn rank(
+    catalog: &Catalog,
+    primary: Search<'_>,
+    descriptor: Option<Search<'_>>,
+    vectors: &QueryVectors,
     source: &QuerySource,
-    embedder: &dyn Embedder,
-    catalog: &Catalog,
-) -> Result<Vec<f32>, String> {
-    match source {
-        QuerySource::File(p) => query::embed_file(p, embedder).map_err(|e| e.to_string()),
-        QuerySource::Pixels { image, .. } => {
-            embed_one(embedder, image).map_err(|e| format!("cannot use the pasted image: {e}"))
-        }
-        QuerySource::Photo { id, path } => match catalog.vector(*id, embedder.id()) {
-            Ok(Some(v)) => Ok(v),
-            _ => query::embed_file(path, embedder).map_err(|e| e.to_string()),
-        },
-    }
-}
-
-/// Exact nearest neighbours over committed vectors (used while the index is being built).
-pub(super) fn brute_force(
-    catalog: &Catalog,
-    embedder: &dyn Embedder,
-    vector: &[f32],
     k: usize,
-    exclude: Option<&Path>,
-    snapshot: Option<&FlatIndex>,
 ) -> Result<Vec<Hit>, String> {
-    // The flat snapshot saved with the last index dump, while it still matches the catalog
-    // (the first batch of a run changes that); else every committed vector from the catalog.
-    let scored: Vec<(f32, i64)> = match snapshot {
-        Some(flat) => flat
-            .search(vector, k + 1)
-            .into_iter()
-            .map(|n| (n.score, n.id))
-            .collect(),
-        None => {
-            let all = catalog
-                .vectors(embedder.id())
-                .map_err(|e| format!("cannot read vectors: {e}"))?;
-            let mut scored: Vec<(f32, i64)> = all
-                .iter()
-                .filter(|(_, v)| v.len() == vector.len())
-                .map(|(id, v)| (dot(v, vector), *id))
-                .collect();
-            scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            scored
-        }
+    let searchers = Searchers {
+        primary: &primary,
+        descriptor: descriptor.as_ref().map(|d| d as &dyn NeighbourSearch),
     };
-    let mut hits = Vec::with_capacity(k);
-    for (score, id) in scored {
-        if hits.len() >= k {
-            break;
-        }
-        if let Ok(Some(info)) = catalog.photo(id) {
-            if exclude == Some(info.path.as_path()) {
-                continue;
-            }
-            hits.push(Hit {
-                info,
-                score: score.clamp(-1.0, 1.0),
-            });
-        }
-    }
-    Ok(hits)
+    query::rank(catalog, &searchers, vectors, k, source.own_id(catalog)).map_err(|e| e.to_string())
 }

@@ -1,5 +1,4 @@
-//! The exact flat snapshot of the primary embedder's vectors, shared by the job thread and the
-//! indexing hook. It starts loading on a helper thread as soon as the worker starts, so the
+//! The exact flat snapshot of one embedder's vectors, kept by the job thread's query indexes. It starts loading on a helper thread as soon as the worker starts, so the
 //! first query after launch is answered while the start-up rescan walks the library, and it is
 //! read once per catalog epoch instead of once per query.
 

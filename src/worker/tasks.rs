@@ -1,13 +1,11 @@
-//! Small jobs of the worker: status snapshots, file writes, the trash journal, model listing
-//! and downloads.
+//! Small jobs of the worker: status snapshots, file writes, model listing and downloads.
 
-use super::hook::PROGRESS_EVERY;
+use super::indexing::PROGRESS_EVERY;
 use super::{Event, EventSink, LibraryStatus, ModelChoice};
 use crate::core::catalog::Catalog;
 use crate::core::datadir::write_atomic;
 use crate::core::embed::registry::ActiveEmbedders;
 use crate::core::models;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -81,20 +79,5 @@ pub(super) fn spawn_download(name: String, data_dir: PathBuf, sink: EventSink) {
             name,
             error: Some(format!("cannot start the download: {e}")),
         });
-    }
-}
-
-/// Append one line to the trash journal so a person can find (and restore) what was trashed.
-pub(super) fn journal_trash(data_dir: &Path, id: i64, path: &Path) {
-    let when = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let line = serde_json::json!({"time_unix": when, "id": id, "path": path});
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(data_dir.join("trash-journal.jsonl"))
-    {
-        let _ = writeln!(f, "{line}");
     }
 }

@@ -2,8 +2,8 @@
 //! is directly linked to the group's centre (a star around the best-connected class), so A~B and
 //! B~C never pull an unrelated A and C together through B unless B is the centre both match.
 
-use super::align::PixelMatch;
 use super::graph::CandidateGraph;
+use super::pixel_check::PixelMatch;
 use std::collections::HashMap;
 
 /// How closely photos in a group are related.

@@ -2,12 +2,13 @@
 //! found through the HNSW index (k nearest per class, never all pairs). Built once per scan; every
 //! regrouping with other thresholds reads it again without touching the index or the disk.
 
-use super::align::{self, PixelMatch};
 use super::pair_cache::{PairCache, PairKey};
+use super::pixel_check::{self, PixelMatch};
 use super::symmetry::{self, Symmetry};
 use crate::core::catalog::PhotoInfo;
 use crate::core::error::{Error, Result};
-use crate::core::index::{VectorIndex, dot};
+use crate::core::index::VectorIndex;
+use crate::core::neighbours::dot;
 use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -373,7 +374,7 @@ impl CandidateGraph {
                 } else {
                     Cow::Owned(e.symmetry.apply_signature(sa)?)
                 };
-                let m = align::match_signatures(&sa, sb)?;
+                let m = pixel_check::match_signatures(&sa, sb)?;
                 checked.fetch_add(1, Ordering::Relaxed);
                 e.pixel = Some(m);
                 key.map(|k| (k, Some(m)))

@@ -6,9 +6,6 @@ use crate::core::error::{Error, Result};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// File name of the ignore list in the data dir.
-pub const IGNORE_FILE: &str = "dupes-ignore.json";
-
 /// Hex of a content hash.
 pub fn hash_hex(h: &[u8; 32]) -> String {
     h.iter().map(|b| format!("{b:02x}")).collect()
@@ -39,7 +36,7 @@ impl IgnoreList {
     /// Load the list from `data_dir` (empty when there is none yet). A corrupt file is an error
     /// naming it, so a user's marks are never silently dropped.
     pub fn load(data_dir: &Path) -> Result<Self> {
-        let path = data_dir.join(IGNORE_FILE);
+        let path = crate::core::datadir::DataDir::at(data_dir).dupes_ignore_path();
         let mut list = Self {
             path: Some(path.clone()),
             ..Self::default()

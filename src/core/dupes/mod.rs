@@ -6,16 +6,16 @@
 //! and pixel-checks the closer pairs on aligned signatures; [`groups`] turns the graph into groups
 //! with the current [`Thresholds`] — cheap, so a slider can regroup on every change.
 
-pub mod align;
-mod alignment;
 pub mod cluster;
+pub mod diff_image;
+pub mod frame_alignment;
 pub mod graph;
 pub mod ignore;
 pub mod keep;
 pub mod pair_cache;
-mod plane;
+pub mod pixel_check;
+mod pixel_math;
 pub mod symmetry;
-pub mod trash;
 
 pub use cluster::{Thresholds, Tier};
 pub use graph::{CandidateGraph, GraphInput, GraphOptions, PhotoEntry};
@@ -24,16 +24,13 @@ pub use keep::KeepRule;
 pub use pair_cache::PairCache;
 
 use crate::core::catalog::PhotoInfo;
-use crate::core::datadir::write_atomic;
+use crate::core::datadir::{DataDir, write_atomic};
 use crate::core::embed::descriptor::Descriptor;
 use crate::core::error::{Error, Result};
 use crate::core::library::{Library, META_QUERY_EMBEDDER};
 use crate::core::progress::{CancelFlag, Progress};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-
-/// File name of the duplicate settings in the data dir.
-pub const SETTINGS_FILE: &str = "dupes-settings.json";
 
 /// What the user chose for duplicates; persisted in the data dir.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -50,7 +47,7 @@ pub struct DupeSettings {
 impl DupeSettings {
     /// Load from `data_dir` (defaults when absent or unreadable: settings are not precious).
     pub fn load(data_dir: &Path) -> Self {
-        std::fs::read(data_dir.join(SETTINGS_FILE))
+        std::fs::read(DataDir::at(data_dir).dupes_settings_path())
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default()
@@ -60,7 +57,7 @@ impl DupeSettings {
     pub fn save(&self, data_dir: &Path) -> Result<()> {
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| Error::Other(format!("cannot encode duplicate settings: {e}")))?;
-        write_atomic(&data_dir.join(SETTINGS_FILE), &json)
+        write_atomic(&DataDir::at(data_dir).dupes_settings_path(), &json)
     }
 }
 
@@ -184,6 +181,30 @@ pub fn scan(
     Ok(graph)
 }
 
+/// The last step of every indexing run (CLI and GUI): pixel-check the new duplicate candidate
+/// pairs, so `dupes` and the Duplicates view answer at once. Skipped when the run was
+/// cancelled or changed nothing (and the pair cache exists). A cancellation here loses nothing:
+/// the next scan checks what is missing. `Err` only for a real failure, which callers show as a
+/// warning: the index itself is complete.
+pub fn check_after_index(
+    lib: &Library,
+    report: &crate::core::indexer::IndexReport,
+    progress: &dyn Progress,
+    cancel: &CancelFlag,
+) -> Result<()> {
+    let changed = report.embedded + report.reused + report.moved + report.removed > 0;
+    let has_photos = lib.catalog.counts()?.0 > 0;
+    let cache_exists = lib.data_dir.dupes_pairs_path().exists();
+    if report.cancelled || !has_photos || (!changed && cache_exists) {
+        return Ok(());
+    }
+    let opts = GraphOptions::with_mirror(DupeSettings::load(lib.data_dir.root()).thresholds.mirror);
+    match scan(lib, &opts, progress, cancel) {
+        Ok(_) | Err(Error::Cancelled) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Group the graph with `settings`, skipping what `ignore` marks; largest savings first.
 pub fn groups(
     graph: &CandidateGraph,
@@ -265,33 +286,22 @@ pub fn groups(
     out
 }
 
-/// Move the removable photos of `groups` with `mover` (journaled), and drop the moved photos from
-/// the catalog. Takes the data dir's writer lock.
+/// Move the removable photos of `groups` (never a group's keeper or a protected photo) to the
+/// trash through the one journaled trash path ([`Library::trash`]).
 pub fn trash_groups(
     lib: &mut Library,
-    mover: &dyn trash::Mover,
+    mover: &dyn crate::core::trash::Mover,
     groups: &[DupeGroup],
-) -> Result<trash::TrashReport> {
-    let _lock = lib.data_dir.lock_writer()?;
-    let mut requests = Vec::new();
-    let mut ids: HashMap<PathBuf, i64> = HashMap::new();
-    for g in groups {
-        for m in g.removable() {
-            ids.insert(m.photo.path.clone(), m.photo.id);
-            requests.push(trash::TrashRequest {
-                path: m.photo.path.clone(),
-                hash: m.hash.as_ref().map(ignore::hash_hex),
-                bytes: m.photo.bytes,
-            });
-        }
-    }
-    let journal = trash::Journal::new(lib.data_dir.root());
-    let report = journal.trash(mover, &requests)?;
-    let moved: Vec<i64> = report
-        .moved
+) -> Result<crate::core::trash::TrashReport> {
+    let requests: Vec<crate::core::trash::TrashRequest> = groups
         .iter()
-        .filter_map(|p| ids.get(p).copied())
+        .flat_map(|g| g.removable())
+        .map(|m| crate::core::trash::TrashRequest {
+            id: Some(m.photo.id),
+            path: m.photo.path.clone(),
+            hash: m.hash.as_ref().map(ignore::hash_hex),
+            bytes: m.photo.bytes,
+        })
         .collect();
-    lib.catalog.delete_photos(&moved)?;
-    Ok(report)
+    lib.trash(mover, &requests)
 }

@@ -3,15 +3,12 @@
 //! Duplicates view) only checks pairs it has not seen. Derived data: a missing, foreign or
 //! corrupt file is an empty cache, never an error.
 
-use super::align::PixelMatch;
+use super::pixel_check::PixelMatch;
 use super::symmetry::Symmetry;
 use crate::core::datadir::write_atomic;
 use crate::core::error::Result;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-
-/// File name in the data dir.
-pub const FILE: &str = "dupes-pairs.bin";
 const MAGIC: &[u8; 8] = b"LKPAIRS1";
 /// Bump when the pixel check changes what it measures: old results are then discarded.
 const ALIGN_VERSION: u32 = 1;
@@ -68,7 +65,7 @@ impl PairCache {
     /// Load from `data_dir` (empty when absent, foreign, stale or damaged).
     pub fn load(data_dir: &Path) -> Self {
         let mut cache = Self::default();
-        let Ok(bytes) = std::fs::read(data_dir.join(FILE)) else {
+        let Ok(bytes) = std::fs::read(crate::core::datadir::DataDir::at(data_dir).dupes_pairs_path()) else {
             return cache;
         };
         if let Some(entries) = parse(&bytes) {
@@ -127,7 +124,10 @@ impl PairCache {
         }
         let sum = blake3::hash(&out);
         out.extend_from_slice(sum.as_bytes());
-        write_atomic(&data_dir.join(FILE), &out)?;
+        write_atomic(
+            &crate::core::datadir::DataDir::at(data_dir).dupes_pairs_path(),
+            &out,
+        )?;
         self.changed = false;
         Ok(())
     }
@@ -218,7 +218,7 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert!(c.get(&PairKey::new(&h1, &h2, Symmetry::IDENTITY)).is_none());
         // A damaged file is an empty cache.
-        let path = dir.path().join(FILE);
+        let path = crate::core::datadir::DataDir::at(dir.path()).dupes_pairs_path();
         let mut bytes = std::fs::read(&path).expect("read");
         let mid = bytes.len() / 2;
         bytes[mid] ^= 0xff;

@@ -187,7 +187,7 @@ fn decode_unguarded(
             })
         }
         // The `image` crate reads a few DDS layouts too: try it when ours fails.
-        PhotoFormat::Dds => own(formats::dds::decode(bytes), format)
+        PhotoFormat::Dds => own(formats::niche::dds::decode(bytes), format)
             .or_else(|e| generic::decode_generic(bytes, format).map_err(|_| e)),
         _ => match formats::decode(bytes, format) {
             Some(result) => own(result, format),

@@ -10,7 +10,7 @@ pub fn sniff_format(head: &[u8]) -> Option<PhotoFormat> {
         return Some(PhotoFormat::Tiff);
     }
     // Before `image` takes it for a netpbm P7 file.
-    if formats::xv_thumb::sniff(head) {
+    if formats::niche::xv_thumb::sniff(head) {
         return Some(PhotoFormat::XvThumb);
     }
     image::guess_format(head)

@@ -49,7 +49,7 @@ pub fn download(
 ) -> Result<PathBuf, ModelError> {
     let model =
         known_model(name).ok_or_else(|| ModelError::NotDownloadable { name: name.into() })?;
-    let dir = data_dir.join("models");
+    let dir = crate::core::datadir::DataDir::at(data_dir).models_dir();
     std::fs::create_dir_all(&dir).map_err(|source| ModelError::Io {
         action: "cannot create",
         path: dir.clone(),

@@ -1,11 +1,12 @@
 //! The compare view: the kept photo and another one of the group side by side with one zoom and
 //! pan for both, a flicker mode (A/B on Space or a timer) and a difference highlight.
 
-use super::state::DupesState;
+use super::state::{DupesState, default_other};
 use super::tile;
 use crate::ui::textures::{TexState, TextureCache};
-use crate::worker::thumbnails::{ThumbKey, ThumbPixels};
+use crate::worker::thumbnails::ThumbKey;
 use egui::{Color32, ColorImage, Pos2, Rect, RichText, Sense, TextureHandle, Ui, Vec2};
+use image::RgbImage;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -25,10 +26,8 @@ const FLICKER_EVERY: Duration = Duration::from_millis(600);
 /// Zoom limits (1 = fit).
 const ZOOM_RANGE: (f32, f32) = (1.0, 32.0);
 
-/// State of the open compare view.
+/// How the open compare view shows its pair (which pair is [`DupesState::compare`]).
 pub struct CompareState {
-    /// Index in the selected group of the photo compared with the kept one.
-    pub other: usize,
     /// Display mode.
     pub mode: CompareMode,
     /// Zoom factor over "fit" (same for both photos).
@@ -44,11 +43,16 @@ pub struct CompareState {
     diff_textures: Option<((PathBuf, PathBuf), TextureHandle, TextureHandle)>,
 }
 
+impl Default for CompareState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl CompareState {
-    /// Compare the kept photo with member `other`.
-    pub fn new(other: usize) -> Self {
+    /// Side by side, fitted.
+    pub fn new() -> Self {
         Self {
-            other,
             mode: CompareMode::SideBySide,
             zoom: 1.0,
             pan: Vec2::ZERO,
@@ -159,6 +163,7 @@ fn pane_ui(
 pub fn compare_ui(
     ui: &mut Ui,
     state: &mut DupesState,
+    cmp: &mut CompareState,
     textures: &mut TextureCache,
     wanted: &mut Vec<ThumbKey>,
 ) {
@@ -168,15 +173,18 @@ pub fn compare_ui(
         return;
     };
     let n_groups = state.groups().len();
-    let Some(mut cmp) = state.compare.take() else {
+    let Some(mut other) = state.compare else {
         return;
     };
-    cmp.other = cmp.other.min(group.members.len().saturating_sub(1));
-    if cmp.other == group.keep && group.members.len() > 1 {
-        cmp.other = super::state::default_other(&group);
+    other = other.min(group.members.len().saturating_sub(1));
+    if other == group.keep && group.members.len() > 1 {
+        other = default_other(&group);
     }
     let a = group.kept().clone();
-    let b = group.members[cmp.other].clone();
+    let Some(b) = group.members.get(other).cloned() else {
+        state.compare = None;
+        return;
+    };
     let mut close = false;
     ui.horizontal_wrapped(|ui| {
         if ui.button("Back to groups (Esc)").clicked() {
@@ -216,8 +224,8 @@ pub fn compare_ui(
                     continue;
                 }
                 let name = tile::file_name(&m.photo.path);
-                if ui.selectable_label(cmp.other == i, name).clicked() {
-                    cmp.other = i;
+                if ui.selectable_label(other == i, name).clicked() {
+                    other = i;
                 }
             }
         });
@@ -238,8 +246,9 @@ pub fn compare_ui(
                 .as_ref()
                 .filter(|(da, db, _)| *da == key.0 && *db == key.1)
         {
-            let load = |name: &str, px: &ThumbPixels| {
-                let image = ColorImage::from_rgb(px.size, &px.rgb);
+            let load = |name: &str, px: &RgbImage| {
+                let size = [px.width() as usize, px.height() as usize];
+                let image = ColorImage::from_rgb(size, px.as_raw());
                 ui.ctx()
                     .load_texture(name, image, egui::TextureOptions::LINEAR)
             };
@@ -310,8 +319,8 @@ pub fn compare_ui(
     let label_b = format!("B · {}", tile::file_name(&b.photo.path));
     match cmp.mode {
         CompareMode::SideBySide => {
-            pane_ui(ui, &cmp, panes[0], tex_a.as_ref(), &label_a);
-            pane_ui(ui, &cmp, panes[1], tex_b.as_ref(), &label_b);
+            pane_ui(ui, cmp, panes[0], tex_a.as_ref(), &label_a);
+            pane_ui(ui, cmp, panes[1], tex_b.as_ref(), &label_b);
         }
         CompareMode::Flicker => {
             let label_aligned = format!("{label_b} (aligned onto A)");
@@ -320,7 +329,7 @@ pub fn compare_ui(
                 (Some(t), true) => (Some(t), &label_aligned),
                 (None, true) => (tex_b.as_ref(), &label_b),
             };
-            pane_ui(ui, &cmp, panes[0], t, l);
+            pane_ui(ui, cmp, panes[0], t, l);
         }
         CompareMode::Difference => {
             let t = diff_tex;
@@ -329,14 +338,14 @@ pub fn compare_ui(
                 _ => "Difference |A − B| (bright = differs; B aligned onto A; blue = not in B)"
                     .to_string(),
             };
-            pane_ui(ui, &cmp, panes[0], t.as_ref(), &label);
+            pane_ui(ui, cmp, panes[0], t.as_ref(), &label);
         }
     }
     ui.add_space(4.0);
     ui.columns(2, |cols| {
         for (ui, (side, m, idx)) in cols
             .iter_mut()
-            .zip([("A", &a, group.keep), ("B", &b, cmp.other)])
+            .zip([("A", &a, group.keep), ("B", &b, other)])
         {
             ui.add(
                 egui::Label::new(
@@ -369,9 +378,5 @@ pub fn compare_ui(
             });
         }
     });
-    if close {
-        state.compare = None;
-    } else {
-        state.compare = Some(cmp);
-    }
+    state.compare = (!close).then_some(other);
 }

@@ -3,13 +3,13 @@
 //! photo, I marks the pair as not duplicates, Space flickers, D shows the difference, 0 fits,
 //! Esc closes.
 
-use super::compare::CompareMode;
+use super::compare::{CompareMode, CompareState};
 use super::state::DupesState;
-use super::view::open_compare;
 use egui::{Key, Modifiers, Ui};
 
-/// The view's keys (taken before the widgets draw, so a focused slider does not see them).
-pub(super) fn keys(ui: &Ui, state: &mut DupesState) {
+/// The view's keys (taken before the widgets draw, so a focused slider does not see them);
+/// `cmp` is how the compare view shows its pair, when it is open.
+pub(super) fn keys(ui: &Ui, state: &mut DupesState, cmp: &mut CompareState) {
     let none = Modifiers::NONE;
     let pressed = |k: Key| ui.ctx().input_mut(|i| i.consume_key(none, k));
     let n = state.groups().len();
@@ -21,40 +21,39 @@ pub(super) fn keys(ui: &Ui, state: &mut DupesState) {
     }
     let g = state.selected;
     let members = state.groups().get(g).map_or(0, |gr| gr.members.len());
-    if let Some(mut cmp) = state.compare.take() {
+    if let Some(mut other) = state.compare {
         let mut open = true;
         if pressed(Key::Escape) {
             open = false;
         }
         if pressed(Key::ArrowRight) || pressed(Key::ArrowDown) {
-            state.compare = Some(cmp);
             state.select_group((g + 1).min(n - 1));
             return;
         }
         if pressed(Key::ArrowLeft) || pressed(Key::ArrowUp) {
-            state.compare = Some(cmp);
             state.select_group(g.saturating_sub(1));
             return;
         }
-        if pressed(Key::N) && members > 1 {
-            let keep = state.groups()[g].keep;
-            let mut next = (cmp.other + 1) % members;
+        if pressed(Key::N)
+            && members > 1
+            && let Some(keep) = state.groups().get(g).map(|gr| gr.keep)
+        {
+            let mut next = (other + 1) % members;
             if next == keep {
                 next = (next + 1) % members;
             }
-            cmp.other = next;
+            other = next;
         }
         if pressed(Key::K) {
-            state.set_keep(g, cmp.other);
+            state.set_keep(g, other);
         }
         if pressed(Key::I) {
-            let other = cmp.other;
-            state.compare = Some(cmp);
+            state.compare = Some(other);
             state.ignore_pair(g, other);
             return;
         }
         if pressed(Key::X) {
-            state.toggle_mark(g, cmp.other);
+            state.toggle_mark(g, other);
         }
         if pressed(Key::Space) {
             if cmp.mode == CompareMode::Flicker {
@@ -73,9 +72,7 @@ pub(super) fn keys(ui: &Ui, state: &mut DupesState) {
         if pressed(Key::Num0) {
             cmp.reset_view();
         }
-        if open {
-            state.compare = Some(cmp);
-        }
+        state.compare = open.then_some(other);
         return;
     }
     if pressed(Key::ArrowDown) {
@@ -97,7 +94,7 @@ pub(super) fn keys(ui: &Ui, state: &mut DupesState) {
         state.toggle_mark(state.selected, state.member);
     }
     if pressed(Key::Enter) {
-        open_compare(state);
+        state.open_compare();
     }
     if pressed(Key::Delete) {
         state.confirm = state.plan_trash();

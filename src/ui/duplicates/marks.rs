@@ -3,34 +3,8 @@
 
 use super::state::DupesState;
 use crate::core::dupes::{DupeGroup, GroupMember, Tier};
+use crate::ui::trash::TrashPlan;
 use crate::worker::Command;
-use crate::worker::dupes::DupesCommand;
-use std::path::PathBuf;
-use std::time::Instant;
-
-/// What the confirmation lists before anything moves.
-#[derive(Debug, Clone)]
-pub struct TrashPlan {
-    /// Groups cut down to the kept photo plus the marked ones.
-    pub groups: Vec<DupeGroup>,
-    /// Files that would move.
-    pub files: Vec<PathBuf>,
-    /// Their bytes.
-    pub bytes: u64,
-}
-
-/// The last move, offered for undo.
-#[derive(Debug, Clone)]
-pub struct UndoOffer {
-    /// Files moved.
-    pub moved: usize,
-    /// Bytes moved.
-    pub bytes: u64,
-    /// Where they went.
-    pub place: String,
-    /// When (the offer fades after a while).
-    pub created: Instant,
-}
 
 impl DupesState {
     /// Whether member `i` of group `g` is marked to move: never the kept or a protected photo;
@@ -109,46 +83,29 @@ impl DupesState {
 
     /// What would move now, for the confirmation; `None` when nothing is marked.
     pub fn plan_trash(&self) -> Option<TrashPlan> {
-        let mut plan = TrashPlan {
-            groups: Vec::new(),
-            files: Vec::new(),
-            bytes: 0,
-        };
+        let (mut files, mut bytes, mut groups) = (Vec::new(), 0, Vec::new());
         for (g, group) in self.groups.iter().enumerate() {
             let marked: Vec<GroupMember> = self.marked_in(g).into_iter().cloned().collect();
             if marked.is_empty() {
                 continue;
             }
             for m in &marked {
-                plan.files.push(m.photo.path.clone());
-                plan.bytes += m.photo.bytes;
+                files.push(m.photo.path.clone());
+                bytes += m.photo.bytes;
             }
             let mut members = vec![group.kept().clone()];
             members.extend(marked);
-            plan.groups.push(DupeGroup {
+            groups.push(DupeGroup {
                 tier: group.tier,
                 members,
                 keep: 0,
             });
         }
-        (!plan.files.is_empty()).then_some(plan)
-    }
-
-    /// The user confirmed: send the plan to the worker.
-    pub fn confirm_trash(&mut self) {
-        if let Some(plan) = self.confirm.take() {
-            self.outbox.push(Command::Dupes(DupesCommand::Trash {
-                groups: plan.groups,
-                trash_dir: self.trash_dir.clone(),
-            }));
-        }
-    }
-
-    /// Undo the last move.
-    pub fn undo_last(&mut self) {
-        self.undo = None;
-        self.outbox.push(Command::Dupes(DupesCommand::Undo {
-            trash_dir: self.trash_dir.clone(),
-        }));
+        (!files.is_empty()).then(|| TrashPlan {
+            files,
+            bytes,
+            note: "The kept photo of each group stays.".into(),
+            command: Command::TrashGroups(groups),
+        })
     }
 }

@@ -11,9 +11,7 @@ mod settings_panel;
 pub mod state;
 mod state_events;
 pub mod tile;
-mod trash_flow;
 pub mod view;
 
 pub use state::DupesState;
-pub use trash_flow::undo_ui;
 pub use view::{DupesView, LibraryInfo};

@@ -1,12 +1,13 @@
 //! What the duplicates view knows: the scanned graph, the settings it is grouped with, the groups,
 //! the user's keep choices and removal marks, and the commands waiting for the worker.
 //!
-//! No egui here, so the rules (what is marked, what moves) are testable on their own. Keep
-//! choices and marks are keyed by path, so they survive regrouping with other thresholds.
+//! No egui here (the compare view's zoom, pan and textures belong to the view), so the rules
+//! (what is marked, what moves) are testable on their own. Keep choices and marks are keyed by
+//! path, so they survive regrouping with other thresholds.
 
+use crate::core::dupes::diff_image::DiffImages;
 use crate::core::dupes::{self, CandidateGraph, DupeGroup, DupeSettings, IgnoreList};
 use crate::worker::Command;
-use crate::worker::diff::DiffImages;
 use crate::worker::dupes::DupesCommand;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -61,17 +62,14 @@ pub struct DupesState {
     pub requested: bool,
     /// The user asked to stop the running scan (the app tells the worker).
     pub cancel_requested: bool,
-    /// The compare view, when open: the index in the selected group of the right photo.
-    pub compare: Option<super::compare::CompareState>,
-    /// The confirmation before moving.
-    pub confirm: Option<super::marks::TrashPlan>,
-    /// The undo offer after moving.
-    pub undo: Option<super::marks::UndoOffer>,
+    /// The compare view is open, with this member of the selected group on the right (B).
+    pub compare: Option<usize>,
+    /// A move the user asked for, handed to the window's one trash confirmation.
+    pub confirm: Option<crate::ui::trash::TrashPlan>,
     /// Last difference images: (a, b, images or error).
     pub diff: Option<(PathBuf, PathBuf, Result<DiffImages, String>)>,
     /// Time the last regrouping took.
     pub regroup_ms: f64,
-    pub(super) trash_dir: Option<PathBuf>,
     pub(super) data_dir: PathBuf,
     pub(super) outbox: Vec<Command>,
 }
@@ -104,24 +102,12 @@ impl DupesState {
             cancel_requested: false,
             compare: None,
             confirm: None,
-            undo: None,
             diff: None,
             regroup_ms: 0.0,
-            trash_dir: None,
             data_dir: data_dir.to_path_buf(),
             outbox: Vec::new(),
         };
         (state, warning)
-    }
-
-    /// Move files into this folder instead of the system trash (tests, a quarantine folder).
-    pub fn set_trash_folder(&mut self, dir: Option<PathBuf>) {
-        self.trash_dir = dir;
-    }
-
-    /// The trash folder set with [`DupesState::set_trash_folder`].
-    pub fn trash_folder(&self) -> Option<&Path> {
-        self.trash_dir.as_deref()
     }
 
     /// Use a graph (from a scan, or made by a test) and group it.
@@ -223,11 +209,11 @@ impl DupesState {
             .get(self.selected)
             .map_or(0, |g| g.members.len());
         self.member = self.member.min(n.saturating_sub(1));
-        if let Some(c) = &mut self.compare {
+        if let Some(other) = &mut self.compare {
             if self.groups.is_empty() {
                 self.compare = None;
             } else {
-                c.other = c.other.min(n.saturating_sub(1));
+                *other = (*other).min(n.saturating_sub(1));
             }
         }
     }
@@ -275,7 +261,7 @@ impl DupesState {
         }
         match serde_json::to_vec_pretty(&self.settings) {
             Ok(contents) => self.outbox.push(Command::WriteFile {
-                path: self.data_dir.join(dupes::SETTINGS_FILE),
+                path: crate::core::datadir::DataDir::at(&self.data_dir).dupes_settings_path(),
                 contents,
             }),
             Err(e) => log_unreachable(&e),
@@ -309,12 +295,25 @@ impl DupesState {
         if g != self.selected {
             self.selected = g;
             self.member = 0;
-            if let Some(c) = &mut self.compare {
-                c.other = self.groups.get(g).map_or(0, default_other);
-                c.reset_view();
+            if let Some(other) = &mut self.compare {
+                *other = self.groups.get(g).map_or(0, default_other);
             }
         }
         self.scroll_to_selected = true;
+    }
+
+    /// Open the compare view on the selected group, with the focused photo on the right (the
+    /// first other photo when the kept one has the focus).
+    pub fn open_compare(&mut self) {
+        let Some(group) = self.groups.get(self.selected) else {
+            return;
+        };
+        let other = if self.member == group.keep || self.member >= group.members.len() {
+            default_other(group)
+        } else {
+            self.member
+        };
+        self.compare = Some(other);
     }
 
     /// The library changed (indexing finished): the scan may be out of date.
@@ -334,3 +333,6 @@ pub fn default_other(g: &DupeGroup) -> usize {
 fn log_unreachable(e: &serde_json::Error) {
     debug_assert!(false, "settings must encode: {e}");
 }
+
+#[cfg(test)]
+mod tests;

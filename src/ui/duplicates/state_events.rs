@@ -1,10 +1,9 @@
 //! Applying what the worker answers to the duplicates view's state.
 
-use super::marks::UndoOffer;
 use super::state::{DupesState, ScanState};
+use crate::core::trash::{TrashReport, UndoReport};
 use crate::ui::toasts::Toasts;
 use crate::worker::dupes::DupesEvent;
-use std::time::Instant;
 
 impl DupesState {
     /// Apply an answer of the worker.
@@ -24,47 +23,6 @@ impl DupesState {
                 toasts.error(message.clone());
                 self.scan = ScanState::Failed(message);
             }
-            DupesEvent::Trashed {
-                moved,
-                failed,
-                bytes,
-                place,
-                ..
-            } => {
-                for (p, why) in &failed {
-                    toasts.error(format!(
-                        "Could not move {} to the trash: {why}",
-                        p.display()
-                    ));
-                }
-                if !moved.is_empty() {
-                    self.undo = Some(UndoOffer {
-                        moved: moved.len(),
-                        bytes,
-                        place,
-                        created: Instant::now(),
-                    });
-                }
-                self.moved.extend(moved);
-                self.compare = None;
-                self.regroup();
-            }
-            DupesEvent::TrashFailed(message) => toasts.error(message),
-            DupesEvent::Restored { restored, manual } => {
-                for p in &restored {
-                    self.moved.remove(p);
-                }
-                for (p, why) in &manual {
-                    toasts.error(format!("{} was not restored: {why}", p.display()));
-                }
-                if !restored.is_empty() {
-                    toasts.info(format!(
-                        "Restored {} photo(s); the library is rescanned to index them again",
-                        restored.len()
-                    ));
-                }
-                self.regroup();
-            }
             DupesEvent::Diff { a, b, result } => {
                 if self
                     .diff
@@ -75,5 +33,23 @@ impl DupesState {
                 }
             }
         }
+    }
+
+    /// Photos were moved to the trash (from any view): hide them from the groups.
+    pub fn on_trashed(&mut self, report: &TrashReport) {
+        if report.moved.is_empty() {
+            return;
+        }
+        self.moved.extend(report.moved.iter().cloned());
+        self.compare = None;
+        self.regroup();
+    }
+
+    /// Photos came back from the trash: show them again.
+    pub fn on_restored(&mut self, report: &UndoReport) {
+        for p in &report.restored {
+            self.moved.remove(p);
+        }
+        self.regroup();
     }
 }

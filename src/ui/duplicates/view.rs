@@ -7,8 +7,8 @@ use super::folder_picker::FolderPicker;
 use super::settings_panel;
 use super::state::{DupesState, ScanState, default_other};
 use super::tile::{self, TileInfo};
-use super::trash_flow;
 use crate::core::dupes::DupeGroup;
+use crate::ui::context::ViewContext;
 use crate::ui::format;
 use crate::ui::textures::TextureCache;
 use crate::worker::thumbnails::ThumbKey;
@@ -26,11 +26,25 @@ pub struct LibraryInfo {
     pub photos: Option<u64>,
 }
 
-/// The duplicates view: its state plus the folder dialog.
+impl LibraryInfo {
+    /// What the context says about the library.
+    pub fn of(cx: &ViewContext<'_>) -> Self {
+        Self {
+            indexing: cx.indexing,
+            photos: cx.status.map(|s| s.photos),
+        }
+    }
+}
+
+/// The duplicates view: its state plus the folder dialog and the compare view's display.
 pub struct DupesView {
     /// Groups, marks, settings.
     pub state: DupesState,
     picker: FolderPicker,
+    /// Zoom, pan, mode and textures of the compare view.
+    compare: CompareState,
+    /// The group the compare view showed when last seen open (`None`: it was closed).
+    compare_group: Option<usize>,
 }
 
 impl DupesView {
@@ -39,18 +53,26 @@ impl DupesView {
         Self {
             state,
             picker: FolderPicker::default(),
+            compare: CompareState::new(),
+            compare_group: None,
         }
     }
 
-    /// Draw the view; `keyboard` is false while a window above it takes the keys.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        lib: LibraryInfo,
-        textures: &mut TextureCache,
-        wanted: &mut Vec<ThumbKey>,
-        keyboard: bool,
-    ) {
+    /// A compare view just opened starts afresh; on another group it fits again.
+    fn sync_compare(&mut self) {
+        let now = self.state.compare.map(|_| self.state.selected);
+        match (self.compare_group, now) {
+            (None, Some(_)) => self.compare = CompareState::new(),
+            (Some(before), Some(g)) if before != g => self.compare.reset_view(),
+            _ => {}
+        }
+        self.compare_group = now;
+    }
+
+    /// Draw the view; keys are taken only while `cx.keyboard` (no window above it).
+    pub fn ui(&mut self, ui: &mut Ui, cx: &mut ViewContext<'_>) {
+        let lib = LibraryInfo::of(cx);
+        self.sync_compare();
         let state = &mut self.state;
         if let Some(folder) = self.picker.poll()
             && !state.settings.reference_folders.contains(&folder)
@@ -66,9 +88,11 @@ impl DupesView {
         {
             state.request_scan();
         }
-        if keyboard && state.confirm.is_none() {
-            super::keys::keys(ui, state);
+        if cx.keyboard && state.confirm.is_none() {
+            super::keys::keys(ui, state, &mut self.compare);
         }
+        self.sync_compare();
+        let state = &mut self.state;
         Panel::top("dupes_summary").show(ui, |ui| {
             ui.add_space(4.0);
             summary_ui(ui, state, lib);
@@ -80,7 +104,7 @@ impl DupesView {
             ui.add_space(4.0);
         });
         if state.compare.is_some() {
-            compare::compare_ui(ui, state, textures, wanted);
+            compare::compare_ui(ui, state, &mut self.compare, cx.textures, cx.wanted);
             return;
         }
         let acts = Panel::right("dupes_settings")
@@ -91,7 +115,7 @@ impl DupesView {
         if acts.add_reference {
             self.picker.open(ui.ctx());
         }
-        list_ui(ui, state, lib, textures, wanted);
+        list_ui(ui, state, lib, cx.textures, cx.wanted);
     }
 }
 
@@ -179,7 +203,6 @@ fn actions_ui(ui: &mut Ui, state: &mut DupesState) {
              Enter: compare\nDelete: move the marked photos",
         );
     });
-    trash_flow::confirm_ui(ui.ctx(), state);
 }
 
 /// The virtualised list of groups.
@@ -268,7 +291,7 @@ fn group_ui(
                 ));
                 if ui.button("Compare").on_hover_text("Enter").clicked() {
                     state.select_group(g);
-                    state.compare = Some(CompareState::new(default_other(&group)));
+                    state.compare = Some(default_other(&group));
                 }
                 if ui
                     .button("Not a duplicate")
@@ -301,7 +324,7 @@ fn group_ui(
                                 state.toggle_mark(g, i);
                             }
                             if r.compare {
-                                open_compare(state);
+                                state.open_compare();
                             }
                         }
                     });
@@ -317,17 +340,4 @@ fn header(g: usize, group: &DupeGroup) -> String {
         tile::tier_label(group.tier),
         group.members.len()
     )
-}
-
-/// Open the compare view on the selected group, with the focused photo on the right.
-pub(super) fn open_compare(state: &mut DupesState) {
-    let Some(group) = state.groups().get(state.selected) else {
-        return;
-    };
-    let other = if state.member == group.keep || state.member >= group.members.len() {
-        default_other(group)
-    } else {
-        state.member
-    };
-    state.compare = Some(CompareState::new(other));
 }

@@ -2,33 +2,18 @@
 //! checks the declared size with [`check_dimensions`] before allocating pixels and returns a
 //! [`DecodeError`] (never panics) on damaged input.
 
-pub mod blp;
-pub mod dds;
 pub mod eps;
-pub mod fits;
-pub mod fli;
-pub mod ftex;
-pub mod gbr;
+pub mod niche;
 pub mod gif_lenient;
 pub mod icns;
-pub mod im;
-pub mod imt;
 pub mod jpeg2000;
-pub mod mcidas;
-pub mod msp;
 pub mod pcx;
 pub mod pfm;
-pub mod pixar;
 pub mod psd;
 pub mod rewrap;
 pub mod sgi;
-pub mod spider;
-pub mod sun;
 pub mod tga;
 pub mod tiff_strips;
-pub mod xbm;
-pub mod xpm;
-pub mod xv_thumb;
 
 use super::{DecodeError, PhotoFormat, check_dimensions, corrupt};
 use image::DynamicImage;
@@ -43,43 +28,43 @@ pub(super) fn sniff(head: &[u8]) -> Option<PhotoFormat> {
         PhotoFormat::Psd
     } else if icns::sniff(head) {
         PhotoFormat::Icns
-    } else if xpm::sniff(head) {
+    } else if niche::xpm::sniff(head) {
         PhotoFormat::Xpm
-    } else if fits::sniff(head) {
+    } else if niche::fits::sniff(head) {
         PhotoFormat::Fits
-    } else if sun::sniff(head) {
+    } else if niche::sun::sniff(head) {
         PhotoFormat::SunRaster
     } else if pcx::sniff_dcx(head) {
         PhotoFormat::Dcx
     } else if pcx::sniff(head) {
         PhotoFormat::Pcx
-    } else if blp::sniff(head) {
+    } else if niche::blp::sniff(head) {
         PhotoFormat::Blp
-    } else if ftex::sniff(head) {
+    } else if niche::ftex::sniff(head) {
         PhotoFormat::Ftex
     } else if pfm::sniff(head) {
         PhotoFormat::Pfm
-    } else if gbr::sniff(head) {
+    } else if niche::gbr::sniff(head) {
         PhotoFormat::Gbr
-    } else if msp::sniff(head) {
+    } else if niche::msp::sniff(head) {
         PhotoFormat::Msp
-    } else if im::sniff(head) {
+    } else if niche::im::sniff(head) {
         PhotoFormat::Im
     } else if eps::sniff(head) {
         PhotoFormat::Eps
-    } else if fli::sniff(head) {
+    } else if niche::fli::sniff(head) {
         PhotoFormat::Fli
     } else if rewrap::sniff_cur(head) {
         PhotoFormat::Cur
-    } else if pixar::sniff(head) {
+    } else if niche::pixar::sniff(head) {
         PhotoFormat::Pixar
-    } else if mcidas::sniff(head) {
+    } else if niche::mcidas::sniff(head) {
         PhotoFormat::Mcidas
-    } else if xbm::sniff(head) {
+    } else if niche::xbm::sniff(head) {
         PhotoFormat::Xbm
-    } else if imt::sniff(head) {
+    } else if niche::imt::sniff(head) {
         PhotoFormat::Imt
-    } else if spider::sniff(head) {
+    } else if niche::spider::sniff(head) {
         PhotoFormat::Spider
     } else {
         return None;
@@ -92,31 +77,31 @@ pub(super) fn decode(
     format: PhotoFormat,
 ) -> Option<Result<DynamicImage, DecodeError>> {
     Some(match format {
-        PhotoFormat::Dds => dds::decode(bytes),
+        PhotoFormat::Dds => niche::dds::decode(bytes),
         PhotoFormat::Jpeg2000 => jpeg2000::decode(bytes),
         PhotoFormat::Sgi => sgi::decode(bytes),
         PhotoFormat::Psd => psd::decode(bytes),
         PhotoFormat::Icns => icns::decode(bytes),
-        PhotoFormat::Xpm => xpm::decode(bytes),
-        PhotoFormat::Xbm => xbm::decode(bytes),
-        PhotoFormat::Fits => fits::decode(bytes),
+        PhotoFormat::Xpm => niche::xpm::decode(bytes),
+        PhotoFormat::Xbm => niche::xbm::decode(bytes),
+        PhotoFormat::Fits => niche::fits::decode(bytes),
         PhotoFormat::Pcx => pcx::decode(bytes),
         PhotoFormat::Dcx => pcx::decode_dcx(bytes),
-        PhotoFormat::SunRaster => sun::decode(bytes),
+        PhotoFormat::SunRaster => niche::sun::decode(bytes),
         PhotoFormat::Pfm => pfm::decode(bytes),
-        PhotoFormat::Ftex => ftex::decode(bytes),
-        PhotoFormat::Blp => blp::decode(bytes),
-        PhotoFormat::XvThumb => xv_thumb::decode(bytes),
-        PhotoFormat::Gbr => gbr::decode(bytes),
-        PhotoFormat::Msp => msp::decode(bytes),
-        PhotoFormat::Im => im::decode(bytes),
+        PhotoFormat::Ftex => niche::ftex::decode(bytes),
+        PhotoFormat::Blp => niche::blp::decode(bytes),
+        PhotoFormat::XvThumb => niche::xv_thumb::decode(bytes),
+        PhotoFormat::Gbr => niche::gbr::decode(bytes),
+        PhotoFormat::Msp => niche::msp::decode(bytes),
+        PhotoFormat::Im => niche::im::decode(bytes),
         PhotoFormat::Dib => rewrap::decode_dib(bytes),
         PhotoFormat::Cur => rewrap::decode_cur(bytes),
-        PhotoFormat::Fli => fli::decode(bytes),
-        PhotoFormat::Pixar => pixar::decode(bytes),
-        PhotoFormat::Imt => imt::decode(bytes),
-        PhotoFormat::Spider => spider::decode(bytes),
-        PhotoFormat::Mcidas => mcidas::decode(bytes),
+        PhotoFormat::Fli => niche::fli::decode(bytes),
+        PhotoFormat::Pixar => niche::pixar::decode(bytes),
+        PhotoFormat::Imt => niche::imt::decode(bytes),
+        PhotoFormat::Spider => niche::spider::decode(bytes),
+        PhotoFormat::Mcidas => niche::mcidas::decode(bytes),
         _ => return None,
     })
 }

@@ -2,10 +2,10 @@
 //! frame — through the alignment the duplicate check finds, so a crop or a slight tilt lines up
 //! — with where they differ painted over a dimmed copy of the kept photo.
 
-use super::thumbnails::ThumbPixels;
-use crate::core::dupes::align::{Alignment, align_signatures};
+use super::frame_alignment::Alignment;
+use super::pixel_check::align_signatures;
 use crate::core::image_io;
-use crate::core::indexer::{gray_square, signature_of};
+use crate::core::signature::{gray_square, signature_of};
 use image::RgbImage;
 use std::path::Path;
 
@@ -36,20 +36,17 @@ fn load_small(path: &Path) -> Result<RgbImage, String> {
 #[derive(Debug, Clone)]
 pub struct DiffImages {
     /// The difference highlight in `a`'s frame (see [`diff_and_aligned`]).
-    pub diff: ThumbPixels,
+    pub diff: RgbImage,
     /// `b` mapped onto `a`'s frame (dark blue where `b` does not show `a`), for flicking A/B
     /// with the two lined up.
-    pub aligned_b: ThumbPixels,
+    pub aligned_b: RgbImage,
 }
 
 /// The difference highlight and the aligned copy of `b` for two files.
 pub fn diff_files(a: &Path, b: &Path) -> Result<DiffImages, String> {
     let (a, b) = (load_small(a)?, load_small(b)?);
     let (diff, aligned_b) = diff_and_aligned(&a, &b);
-    Ok(DiffImages {
-        diff: diff.into(),
-        aligned_b: aligned_b.into(),
-    })
+    Ok(DiffImages { diff, aligned_b })
 }
 
 /// `a` in dim grey with |a − b| (largest channel, amplified) painted over it from red to

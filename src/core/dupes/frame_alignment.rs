@@ -1,17 +1,16 @@
-//! Where two near-duplicate photos' frames lie relative to each other (one a crop or slight
-//! tilt of the other), as the pixel check finds it on the signatures, refined on larger
-//! renditions for the compare view's overlay.
+//! [`Alignment`]: where two near-duplicate photos' frames lie relative to each other (one a crop
+//! or slight tilt of the other), as the pixel check finds it on the signatures, and its
+//! refinement on larger renditions for the compare view's overlay.
 //!
 //! The signatures squeeze every photo into a square, where a tilt is only approximately a
 //! rotation; the overlay needs the real one. So the geometry here works in each photo's own
 //! proportions: positions are normalised to the photo (0..1 both ways) and converted to units
 //! of its height (x times the width/height ratio) before rotating.
 
-use super::align::{IDENTITY, SIDE, descend};
-use super::plane::{Plane, Transform, correlation};
+use super::pixel_math::{IDENTITY, Plane, SIDE, Transform, correlation, descend};
 
 /// Where two photos' frames lie relative to each other: one is (a crop of) the other, possibly
-/// tilted by a few degrees. Found by [`super::align::align_signatures`]; the compare view maps
+/// tilted by a few degrees. Found by [`super::pixel_check::align_signatures`]; the compare view maps
 /// one photo onto the other with it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Alignment {

@@ -1,4 +1,5 @@
-//! Pixel-level confirmation of near duplicates on the stored 32x32 grayscale signatures.
+//! The duplicate pixel check: aligns two stored 32x32 signatures by a coarse-to-fine search and
+//! measures how well they agree ([`PixelMatch`]).
 //!
 //! Two signatures show the same picture when one, after a similarity transform (scale 0.65–1,
 //! shift, rotation of a few degrees), lines up with the other: a crop is a zoomed part of the
@@ -9,11 +10,11 @@
 //! pixels (a caption bar or watermark), and the correlation of fine detail on the kept pixels
 //! (what tells two different smooth gradients apart).
 
-pub use super::alignment::Alignment;
-use super::plane::{Plane, Transform, blocks, correlation, ncc_at, warp};
+use super::frame_alignment::Alignment;
+use super::pixel_math::{
+    IDENTITY, Plane, SIDE, Transform, blocks, correlation, descend, ncc_at, warp,
+};
 
-/// Side of a signature.
-pub const SIDE: usize = 32;
 const N: usize = SIDE * SIDE;
 /// Share of pixels kept by the trimmed measures (the rest may be a local edit).
 const TRIM_KEEP: f32 = 0.8;
@@ -100,48 +101,6 @@ fn refine(a: &Plane, b: &Plane, start: Transform, steps: [f32; 4]) -> (f32, Tran
     descend(start, steps, (16, min_shift, 1e-5), bound, |t| {
         ncc_at(a, b, t)
     })
-}
-
-/// Coordinate descent over (scale, x shift, y shift, degrees) from `start`: each of `steps`
-/// tried both ways, a candidate (clamped by `bound`) kept when it beats the best `score` by
-/// `min_gain`; when none does, all steps are halved, until the shift step is under `min_shift`
-/// or after `rounds` rounds. `limits` is (rounds, min_shift, min_gain).
-pub(super) fn descend(
-    start: Transform,
-    mut steps: [f32; 4],
-    (rounds, min_shift, min_gain): (usize, f32, f32),
-    bound: impl Fn(Transform) -> Transform,
-    score: impl Fn(Transform) -> f32,
-) -> (f32, Transform) {
-    let mut best = start;
-    let mut best_score = score(best);
-    for _ in 0..rounds {
-        let mut improved = false;
-        for (k, step) in steps.iter().enumerate() {
-            for sign in [-1.0f32, 1.0] {
-                let mut t = best;
-                match k {
-                    0 => t.scale += sign * step,
-                    1 => t.off_x += sign * step,
-                    2 => t.off_y += sign * step,
-                    _ => t.angle_deg += sign * step,
-                }
-                let t = bound(t);
-                let s = score(t);
-                if s > best_score + min_gain {
-                    (best, best_score) = (t, s);
-                    improved = true;
-                }
-            }
-        }
-        if !improved {
-            steps.iter_mut().for_each(|s| *s *= 0.5);
-            if steps[1] < min_shift {
-                break;
-            }
-        }
-    }
-    (best_score, best)
 }
 
 /// Refine on the 16x16 renditions first (cheap), then briefly at full resolution. `None` when
@@ -259,13 +218,6 @@ const REFINE_FULL_FROM: f32 = 0.6;
 const IDENTICAL_MEAN_DIFF: f32 = 1.5;
 /// Objective at the identity above which the frames are taken as aligned (no search).
 const ALIGNED: f32 = 0.97;
-
-pub(super) const IDENTITY: Transform = Transform {
-    scale: 1.0,
-    off_x: 0.0,
-    off_y: 0.0,
-    angle_deg: 0.0,
-};
 
 /// Align two signatures (either may be the crop) and measure how well they agree.
 /// `None` when a signature has the wrong length.

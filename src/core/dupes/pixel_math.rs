@@ -1,7 +1,11 @@
-//! Low-level pixel operations of the signature alignment: planes, warping by a similarity
-//! transform, correlations over the whole overlap and per 8x8 block.
+//! Low-level maths shared by the pixel check and the overlay alignment: grayscale planes,
+//! similarity transforms and warping, correlations over the whole overlap and per 8x8 block, and
+//! the coordinate descent both searches use. Imports none of its sibling modules.
 
-use super::align::SIDE;
+use crate::core::signature::SIGNATURE_SIDE;
+
+/// Side of a signature, in pixels.
+pub(super) const SIDE: usize = SIGNATURE_SIDE as usize;
 
 /// A transform mapping the full frame of one signature into a region of the other.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,6 +19,14 @@ pub(super) struct Transform {
     /// Rotation of the mapped frame, degrees.
     pub(super) angle_deg: f32,
 }
+
+/// The transform that maps a frame onto itself (same framing, no tilt).
+pub(super) const IDENTITY: Transform = Transform {
+    scale: 1.0,
+    off_x: 0.0,
+    off_y: 0.0,
+    angle_deg: 0.0,
+};
 
 /// A grayscale square image of side `side`, as f32.
 pub(super) struct Plane {
@@ -236,4 +248,46 @@ pub(super) fn ncc_at(a: &Plane, b: &Plane, t: Transform) -> f32 {
     };
     let (local, _) = block_summary(&acc, block, None);
     0.5 * corr + 0.5 * local
+}
+
+/// Coordinate descent over (scale, x shift, y shift, degrees) from `start`: each of `steps`
+/// tried both ways, a candidate (clamped by `bound`) kept when it beats the best `score` by
+/// `min_gain`; when none does, all steps are halved, until the shift step is under `min_shift`
+/// or after `rounds` rounds. `limits` is (rounds, min_shift, min_gain).
+pub(super) fn descend(
+    start: Transform,
+    mut steps: [f32; 4],
+    (rounds, min_shift, min_gain): (usize, f32, f32),
+    bound: impl Fn(Transform) -> Transform,
+    score: impl Fn(Transform) -> f32,
+) -> (f32, Transform) {
+    let mut best = start;
+    let mut best_score = score(best);
+    for _ in 0..rounds {
+        let mut improved = false;
+        for (k, step) in steps.iter().enumerate() {
+            for sign in [-1.0f32, 1.0] {
+                let mut t = best;
+                match k {
+                    0 => t.scale += sign * step,
+                    1 => t.off_x += sign * step,
+                    2 => t.off_y += sign * step,
+                    _ => t.angle_deg += sign * step,
+                }
+                let t = bound(t);
+                let s = score(t);
+                if s > best_score + min_gain {
+                    (best, best_score) = (t, s);
+                    improved = true;
+                }
+            }
+        }
+        if !improved {
+            steps.iter_mut().for_each(|s| *s *= 0.5);
+            if steps[1] < min_shift {
+                break;
+            }
+        }
+    }
+    (best_score, best)
 }
