@@ -65,7 +65,9 @@ impl PairCache {
     /// Load from `data_dir` (empty when absent, foreign, stale or damaged).
     pub fn load(data_dir: &Path) -> Self {
         let mut cache = Self::default();
-        let Ok(bytes) = std::fs::read(crate::core::datadir::DataDir::at(data_dir).dupes_pairs_path()) else {
+        let Ok(bytes) =
+            std::fs::read(crate::core::datadir::DataDir::at(data_dir).dupes_pairs_path())
+        else {
             return cache;
         };
         if let Some(entries) = parse(&bytes) {

@@ -14,8 +14,6 @@ use crate::core::error::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-
-
 /// A line of the Results/Browse journal of earlier versions (written after the move).
 #[derive(serde::Deserialize)]
 struct LegacyLine {

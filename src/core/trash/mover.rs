@@ -6,7 +6,6 @@
 use super::records::{JournalEntry, RestoreOutcome};
 use std::path::{Path, PathBuf};
 
-
 /// Moves files out of the library and back. Implemented by the system trash and, for tests,
 /// by a plain folder.
 pub trait Mover: Send + Sync {

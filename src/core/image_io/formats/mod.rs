@@ -3,10 +3,10 @@
 //! [`DecodeError`] (never panics) on damaged input.
 
 pub mod eps;
-pub mod niche;
 pub mod gif_lenient;
 pub mod icns;
 pub mod jpeg2000;
+pub mod niche;
 pub mod pcx;
 pub mod pfm;
 pub mod psd;

@@ -24,4 +24,6 @@ pub mod xbm;
 pub mod xpm;
 pub mod xv_thumb;
 
-use super::{Stretch, check_data_size, check_size, f32_at, f32s, truncated, u16_le, u32_be, u32_le};
+use super::{
+    Stretch, check_data_size, check_size, f32_at, f32s, truncated, u16_le, u32_be, u32_le,
+};
