@@ -2,7 +2,9 @@
 //! and model call happens on the worker's threads.
 //!
 //! Views: welcome (first launch), results (query by example), browse (whole library), a slot for
-//! duplicates, the preview, settings, the status bar and toasts. [`app::App`] holds the state.
+//! duplicates, the preview, settings, the status bar and toasts. [`app::App`] holds the state and
+//! lends it each frame: a panel gets its own state and a [`context::ViewContext`], and asks for
+//! work by queueing commands rather than reaching into the app.
 
 pub mod actions;
 pub mod app;
