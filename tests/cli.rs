@@ -1,6 +1,6 @@
 //! End-to-end tests of the engine through the `lookalike` binary (the stable CLI contract).
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

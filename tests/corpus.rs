@@ -8,7 +8,7 @@
 //! same checks run over it too. `LOOKALIKE_HOSTILE_OUT=DIR` keeps a copy of the generated files
 //! (for `tools/corpus_report.py`).
 
-mod common;
+use crate::common;
 
 use common::*;
 use image::{ImageEncoder, Rgb, RgbImage, Rgba, RgbaImage};

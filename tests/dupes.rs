@@ -1,7 +1,7 @@
 //! Duplicate finding end to end: generated photos and their edits are indexed with the CLI, then
 //! grouped through the CLI (`dupes --json`) and the library API.
 
-mod common;
+use crate::common;
 
 use common::*;
 use lookalike::core::catalog::PhotoInfo;
@@ -384,7 +384,7 @@ fn chains_are_not_grouped_transitively() {
 /// Speed of grouping an indexed library: synthetic descriptor-like vectors (low intrinsic
 /// dimension, like real ones) and signatures; a fifth of the photos have 1–3 edited copies.
 /// The same as `lookalike bench --dupes N` (release build); here for a quick check:
-/// `LOOKALIKE_BENCH_N=20000 cargo test --test dupes -- --ignored --nocapture`
+/// `LOOKALIKE_BENCH_N=20000 cargo test --test tests dupes:: -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn bench_grouping_speed() {

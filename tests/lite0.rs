@@ -161,7 +161,7 @@ fn candle_ops_kernels_agree() {
     assert_eq!(slow.id(), model().id());
 }
 
-/// On a CUDA GPU (CUDA builds only: `cargo test --release --features cuda --test lite0 cuda`)
+/// On a CUDA GPU (CUDA builds only: `cargo test --release --features cuda --test tests cuda`)
 /// the bundled model gives the reference embeddings and classes.
 #[cfg(feature = "cuda")]
 #[test]
@@ -298,7 +298,7 @@ fn from_file_matches_bundled() {
 }
 
 /// Inference throughput on the CPU; run with
-/// `cargo test --release --test lite0 -- --ignored --nocapture throughput`
+/// `cargo test --release --test tests -- --ignored --nocapture lite0::throughput`
 /// (`RAYON_NUM_THREADS=2 taskset -c 0,1` to pin it to two cores). Set `LITE0_BENCH_CANDLE=1` to
 /// also time the plain Candle ops path.
 #[test]

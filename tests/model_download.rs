@@ -2,7 +2,7 @@
 //! for the Hugging Face hub (redirect, `X-Linked-Etag` SHA-256, `Content-Length`), checksum and
 //! content checks, the offline error message, and the "not found" message.
 
-mod resnet_support;
+use crate::resnet_support;
 
 use std::cell::Cell;
 use std::path::PathBuf;

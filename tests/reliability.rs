@@ -1,7 +1,7 @@
 //! Crash safety and hostile conditions: SIGKILL mid-index, read-only data dir, unreadable
 //! folders, symlink loops.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

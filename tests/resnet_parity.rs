@@ -4,7 +4,7 @@
 //!
 //! References: `tests/fixtures/resnet/*.json`, written by `make_reference.py` (see its header).
 
-mod resnet_support;
+use crate::resnet_support;
 
 use std::path::Path;
 use std::time::Instant;
@@ -315,7 +315,7 @@ fn garbage_files_give_errors_not_panics() {
 
 /// Reads weight files PyTorch itself wrote (`make_reference.py --write-torch-files DIR`:
 /// `resnet{18,50}.pth` by `torch.save`, `.safetensors` by `safetensors.torch`) from the folder in
-/// `LOOKALIKE_TORCH_FILES`: `cargo test --test resnet_parity -- --ignored torch_written`.
+/// `LOOKALIKE_TORCH_FILES`: `cargo test --test tests -- --ignored resnet_parity::torch_written`.
 #[test]
 #[ignore]
 fn torch_written_files_match_reference() {
@@ -329,7 +329,7 @@ fn torch_written_files_match_reference() {
 
 /// Writes this test's `.pth` (plain and nested) and `.safetensors` files into the folder in
 /// `LOOKALIKE_RUST_FILES`, for `make_reference.py --check-rust-files DIR` (torch.load with
-/// `weights_only=True`): `cargo test --test resnet_parity -- --ignored write_rust_files`.
+/// `weights_only=True`): `cargo test --test tests -- --ignored resnet_parity::write_rust_files`.
 #[test]
 #[ignore]
 fn write_rust_files_for_torch() {
@@ -345,7 +345,7 @@ fn write_rust_files_for_torch() {
 }
 
 /// Inference throughput on the CPU (not a correctness test):
-/// `cargo test --test resnet_parity -- --ignored --nocapture cpu_throughput`.
+/// `cargo test --test tests -- --ignored --nocapture resnet_parity::cpu_throughput`.
 #[test]
 #[ignore]
 fn cpu_throughput() {
@@ -378,7 +378,7 @@ fn cpu_throughput() {
 }
 
 /// The same parity on a CUDA GPU, through Candle's CUDA kernels (CUDA builds only:
-/// `cargo test --release --features cuda --test resnet_parity cuda`): ResNet-18 from
+/// `cargo test --release --features cuda --test tests cuda`): ResNet-18 from
 /// `.safetensors` and ResNet-50 from `.pth` give torchvision's embeddings, and a batch on the GPU
 /// embeds as the CPU does.
 #[cfg(feature = "cuda")]
@@ -417,7 +417,7 @@ fn cuda_matches_torchvision() {
 }
 
 /// Network throughput on a CUDA GPU, weights and inputs already on the device (not a correctness
-/// test): `cargo test --release --features cuda --test resnet_parity -- --ignored --nocapture
+/// test): `cargo test --release --features cuda --test tests resnet_parity:: -- --ignored --nocapture
 /// cuda_throughput`.
 #[cfg(feature = "cuda")]
 #[test]

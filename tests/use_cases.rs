@@ -1,7 +1,7 @@
 //! The use cases are written once, in core: the GUI and the CLI give the same answer, and every
 //! trash path is journaled first and undoable.
 
-mod common;
+use crate::common;
 
 use common::{lookalike_ok, save_jpeg, scene, write_edits, write_library};
 use egui_kittest::Harness;

@@ -1,0 +1,17 @@
+//! The integration tests: one test binary with a module per area (ripgrep's `tests/tests.rs`
+//! layout), so the app is linked once instead of once per file. Run one area with
+//! `cargo test --test tests gui::`, one test with its full name.
+
+mod common;
+mod resnet_support;
+
+mod cli;
+mod corpus;
+mod dupes;
+mod gui;
+mod gui_dupes;
+mod lite0;
+mod model_download;
+mod reliability;
+mod resnet_parity;
+mod use_cases;
