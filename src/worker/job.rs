@@ -293,7 +293,7 @@ impl Job {
     }
 
     pub(super) fn send_status(&self) {
-        if let Some(s) = status_of(&self.lib.catalog, &self.active, self.lib.data_dir.root()) {
+        if let Some(s) = status_of(&self.lib, &self.active) {
             self.sink.send(Event::Status(s));
         }
     }

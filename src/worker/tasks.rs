@@ -2,28 +2,25 @@
 
 use super::indexing::PROGRESS_EVERY;
 use super::{Event, EventSink, LibraryStatus, ModelChoice};
-use crate::core::catalog::Catalog;
 use crate::core::datadir::write_atomic;
 use crate::core::embed::registry::ActiveEmbedders;
+use crate::core::library::Library;
 use crate::core::models;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// Counts, folders and model for the status bar.
-pub(super) fn status_of(
-    catalog: &Catalog,
-    active: &ActiveEmbedders,
-    data_dir: &Path,
-) -> Option<LibraryStatus> {
-    let (photos, failed) = catalog.counts().ok()?;
+/// Counts, folders and model for the status bar (what `status` shows, without the per-embedder
+/// vector counts: this runs every second while indexing).
+pub(super) fn status_of(lib: &Library, active: &ActiveEmbedders) -> Option<LibraryStatus> {
+    let (photos, failed) = lib.catalog.counts().ok()?;
     Some(LibraryStatus {
         photos,
         failed,
         model_label: active.label(),
         model_spec: active.spec.clone(),
-        roots: catalog.roots().unwrap_or_default(),
-        data_dir: data_dir.to_path_buf(),
+        roots: lib.catalog.roots().unwrap_or_default(),
+        data_dir: lib.data_dir.root().to_path_buf(),
     })
 }
 
