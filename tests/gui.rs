@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 /// A dropped file as the window system would hand it over.
 #[derive(Debug)]
-struct TestDrop(PathBuf);
+pub(crate) struct TestDrop(pub(crate) PathBuf);
 
 impl egui::DroppedFile for TestDrop {
     fn path(&self) -> &Path {
@@ -139,7 +139,7 @@ fn new_app(data_dir: &Path, library: Option<PathBuf>) -> App {
     )
 }
 
-fn harness(app: App) -> Harness<'static, App> {
+pub(crate) fn harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size([1280.0, 800.0])
         .with_max_steps(400)
@@ -147,7 +147,7 @@ fn harness(app: App) -> Harness<'static, App> {
 }
 
 /// Run frames until `done` holds, failing after `timeout`.
-fn step_until(
+pub(crate) fn step_until(
     h: &mut Harness<'_, App>,
     timeout: Duration,
     what: &str,
@@ -290,7 +290,7 @@ fn welcome_then_settings_persist_across_restart() {
 }
 
 /// Wait for the first event matching `pick`, failing after `timeout`.
-fn wait_event<T>(
+pub(crate) fn wait_event<T>(
     worker: &WorkerHandle,
     timeout: Duration,
     what: &str,

@@ -3,8 +3,8 @@
 
 use crate::common;
 
+use crate::gui::{TestDrop, harness, step_until, wait_event};
 use common::{lookalike_ok, save_jpeg, scene, write_edits, write_library};
-use egui_kittest::Harness;
 use lookalike::core::embed::registry;
 use lookalike::core::library::Library;
 use lookalike::core::progress::{CancelFlag, NoProgress};
@@ -13,20 +13,10 @@ use lookalike::ui::{App, AppConfig};
 use lookalike::worker::{Command, Event, WorkerConfig, WorkerHandle};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// A dropped file as the window system would hand it over.
-#[derive(Debug)]
-struct TestDrop(PathBuf);
-
-impl egui::DroppedFile for TestDrop {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
+/// How long a test waits for a worker event.
+const WAIT: Duration = Duration::from_secs(60);
 
 /// 16 scenes plus the usual edits of scene 0. Returns (library folder, the original, its edits).
 fn library_with_edits(root: &Path) -> (PathBuf, PathBuf, Vec<PathBuf>) {
@@ -104,33 +94,18 @@ fn gui_and_cli_rank_the_same_list_with_lite0_edited_copies_first() {
         },
         Box::new(|| {}),
     );
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_max_steps(400)
-        .build_ui_state(|ui, app: &mut App| app.frame(ui), app);
-    let start = Instant::now();
-    while h
-        .state()
-        .status()
-        .is_none_or(|s| s.model_label.contains("loading"))
-    {
-        assert!(start.elapsed() < Duration::from_secs(60), "library status");
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut h = harness(app);
+    step_until(&mut h, Duration::from_secs(60), "library status", |app| {
+        app.status()
+            .is_some_and(|s| !s.model_label.contains("loading"))
+    });
     assert_eq!(h.state().status().expect("status").model_spec, "lite0");
     h.input_mut()
         .dropped_files
         .push(Arc::new(TestDrop(original.clone())));
-    let start = Instant::now();
-    loop {
-        h.step();
-        if !h.state().query_pending() && !h.state().results().is_empty() {
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "GUI results");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    step_until(&mut h, Duration::from_secs(60), "GUI results", |app| {
+        !app.query_pending() && !app.results().is_empty()
+    });
     let gui: Vec<PathBuf> = h.state().results().iter().map(|p| p.path.clone()).collect();
     let cli_paths: Vec<PathBuf> = cli.iter().map(|h| h.path.clone()).collect();
     assert_eq!(gui, cli_paths, "the GUI and the CLI rank the same list");
@@ -158,25 +133,6 @@ fn index_descriptor(data: &Path, lib: &Path) -> Vec<(i64, PathBuf)> {
         .into_iter()
         .map(|p| (p.id, p.path))
         .collect()
-}
-
-fn wait_event<T>(worker: &WorkerHandle, what: &str, pick: impl Fn(&Event) -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        while let Some(ev) = worker.try_recv() {
-            if let Event::Error(e) = &ev {
-                panic!("worker error while waiting for {what}: {e}");
-            }
-            if let Some(t) = pick(&ev) {
-                return t;
-            }
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn worker(data: &Path, trash_dir: Option<PathBuf>) -> WorkerHandle {
@@ -208,9 +164,10 @@ fn results_and_browse_trash_is_journaled_first_and_undoable() {
     let (id, path) = photos[2].clone();
     let w = worker(&data, Some(tmp.path().join("trash")));
     w.send(Command::Trash(vec![id])).expect("send");
-    let report = wait_event(&w, "trashed", |e| match e {
+    let report = wait_event(&w, WAIT, "trashed", |e| match e {
         Event::Trashed(r) => Some(r.clone()),
         Event::TrashFailed(m) => panic!("trash failed: {m}"),
+        Event::Error(e) => panic!("worker error: {e}"),
         _ => None,
     });
     assert_eq!(report.moved, vec![path.clone()]);
@@ -227,21 +184,24 @@ fn results_and_browse_trash_is_journaled_first_and_undoable() {
         matches!((intent, moved), (Some(i), Some(m)) if i < m),
         "intent journaled before the move: {entries:?}"
     );
-    let status = wait_event(&w, "status", |e| match e {
+    let status = wait_event(&w, WAIT, "status", |e| match e {
         Event::Status(s) => Some(s.clone()),
+        Event::Error(e) => panic!("worker error: {e}"),
         _ => None,
     });
     assert_eq!(status.photos, 5, "the photo left the catalog");
 
     w.send(Command::UndoTrash).expect("send");
-    let undo = wait_event(&w, "restored", |e| match e {
+    let undo = wait_event(&w, WAIT, "restored", |e| match e {
         Event::Restored(r) => Some(r.clone()),
+        Event::Error(e) => panic!("worker error: {e}"),
         _ => None,
     });
     assert_eq!(undo.restored, vec![path.clone()]);
     assert!(path.exists(), "back at its path");
-    let report = wait_event(&w, "rescan", |e| match e {
+    let report = wait_event(&w, WAIT, "rescan", |e| match e {
         Event::IndexFinished(r) => Some(r.clone()),
+        Event::Error(e) => panic!("worker error: {e}"),
         _ => None,
     });
     assert_eq!(
@@ -342,16 +302,18 @@ fn results_trash_and_undo_through_the_real_system_trash() {
     let (id, path) = photos[1].clone();
     let w = worker(&data, None);
     w.send(Command::Trash(vec![id])).expect("send");
-    let report = wait_event(&w, "trashed", |e| match e {
+    let report = wait_event(&w, WAIT, "trashed", |e| match e {
         Event::Trashed(r) => Some(r.clone()),
         Event::TrashFailed(m) => panic!("trash failed: {m}"),
+        Event::Error(e) => panic!("worker error: {e}"),
         _ => None,
     });
     assert_eq!(report.moved, vec![path.clone()], "{report:?}");
     assert!(!path.exists());
     w.send(Command::UndoTrash).expect("send");
-    let undo = wait_event(&w, "restored", |e| match e {
+    let undo = wait_event(&w, WAIT, "restored", |e| match e {
         Event::Restored(r) => Some(r.clone()),
+        Event::Error(e) => panic!("worker error: {e}"),
         _ => None,
     });
     assert_eq!(undo.restored, vec![path.clone()], "{undo:?}");

@@ -85,12 +85,6 @@ impl Progress for ScanProgress<'_> {
     }
 }
 
-/// The difference image of two photos, for the compare view (read-only: also while indexing).
-pub(super) fn diff(sink: &EventSink, a: PathBuf, b: PathBuf) {
-    let result = diff_files(&a, &b);
-    sink.send(Event::Dupes(DupesEvent::Diff { a, b, result }));
-}
-
 /// Run one duplicates command on the job thread.
 pub(super) fn handle(lib: &Library, sink: &EventSink, control: &Control, cmd: DupesCommand) {
     match cmd {
@@ -117,6 +111,9 @@ pub(super) fn handle(lib: &Library, sink: &EventSink, control: &Control, cmd: Du
                 )));
             }
         }
-        DupesCommand::Diff { a, b } => diff(sink, a, b),
+        DupesCommand::Diff { a, b } => {
+            let result = diff_files(&a, &b);
+            sink.send(Event::Dupes(DupesEvent::Diff { a, b, result }));
+        }
     }
 }

@@ -104,11 +104,7 @@ impl Job {
     pub(super) fn trashed(&mut self, result: crate::core::error::Result<trash::TrashReport>) {
         let event = match result {
             Ok(report) => {
-                if let Some(graph) = self.indexes.primary_graph() {
-                    for id in &report.moved_ids {
-                        graph.remove(*id);
-                    }
-                }
+                self.indexes.remove_photos(&report.moved_ids);
                 Event::Trashed(report)
             }
             Err(e) => Event::TrashFailed(format!("Nothing was moved: {e}")),

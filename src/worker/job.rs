@@ -247,8 +247,9 @@ impl Job {
                 self.sink.clone(),
             ),
             Command::WriteFile { path, contents } => write_file(&self.sink, &path, &contents),
-            Command::Dupes(super::dupes::DupesCommand::Diff { a, b }) => {
-                super::dupes::diff(&self.sink, a, b);
+            // Read-only: the compare view works while indexing too.
+            Command::Dupes(c @ super::dupes::DupesCommand::Diff { .. }) => {
+                super::dupes::handle(&self.lib, &self.sink, &self.control, c);
             }
             // Everything below writes the catalog: it waits for the indexing run to end.
             Command::Rescan if indexing => {

@@ -85,9 +85,16 @@ impl QueryIndexes {
         }
     }
 
-    /// The primary embedder's loaded graph, to keep in step with removals.
-    pub(super) fn primary_graph(&mut self) -> Option<&mut VectorIndex> {
-        self.primary.graph.as_mut()
+    /// Keep every loaded graph in step with photos that left the catalog (trashed).
+    pub(super) fn remove_photos(&mut self, ids: &[i64]) {
+        let graphs = std::iter::once(&mut self.primary)
+            .chain(self.descriptor.as_mut())
+            .filter_map(|ix| ix.graph.as_mut());
+        for graph in graphs {
+            for id in ids {
+                graph.remove(*id);
+            }
+        }
     }
 
     /// The query's vectors, from the cache when it is the last file asked about.

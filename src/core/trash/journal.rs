@@ -46,6 +46,14 @@ fn parse_line(line: &str) -> Option<JournalEntry> {
     })
 }
 
+/// One journal line, newline included.
+fn encode(entry: &JournalEntry) -> Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(entry)
+        .map_err(|e| Error::Other(format!("cannot encode a journal line: {e}")))?;
+    line.push(b'\n');
+    Ok(line)
+}
+
 fn read_entries(path: &Path) -> Result<Vec<JournalEntry>> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(text.lines().filter_map(parse_line).collect()),
@@ -88,9 +96,8 @@ impl Journal {
     fn migrate(&self) -> Result<()> {
         let legacy_here = std::fs::read_to_string(&self.path)
             .map(|t| {
-                t.lines().any(|l| {
-                    serde_json::from_str::<JournalEntry>(l).is_err() && parse_line(l).is_some()
-                })
+                t.lines()
+                    .any(|l| serde_json::from_str::<LegacyLine>(l).is_ok())
             })
             .unwrap_or(false);
         if !self.old_dupes.exists() && !legacy_here {
@@ -99,9 +106,7 @@ impl Journal {
         let entries = self.entries()?;
         let mut text = Vec::new();
         for e in &entries {
-            serde_json::to_writer(&mut text, e)
-                .map_err(|e| Error::Other(format!("cannot encode a journal line: {e}")))?;
-            text.push(b'\n');
+            text.extend(encode(e)?);
         }
         write_atomic(&self.path, &text)?;
         if self.old_dupes.exists() {
@@ -113,9 +118,7 @@ impl Journal {
     }
 
     fn append(&self, entry: &JournalEntry) -> Result<()> {
-        let mut line = serde_json::to_vec(entry)
-            .map_err(|e| Error::Other(format!("cannot encode a journal line: {e}")))?;
-        line.push(b'\n');
+        let line = encode(entry)?;
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -135,7 +138,9 @@ impl Journal {
             old.append(&mut entries);
             // Stable: lines of one file keep their order within a second.
             old.sort_by_key(|e| e.time);
-            old.dedup();
+            // A merge whose old file could not be renamed aside leaves its lines in both.
+            let mut seen = std::collections::HashSet::new();
+            old.retain(|e| seen.insert(e.clone()));
             entries = old;
         }
         Ok(entries)

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 /// One line of the journal.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct JournalEntry {
     /// "intent" (about to move), "moved", "failed", "restored" or "restore-failed".
     pub op: String,
