@@ -1,5 +1,6 @@
 //! The formats we decode: our own key, since several are read by decoders outside `image`.
 
+use super::formats::raw::RawKind;
 use image::ImageFormat;
 
 /// An image format Lookalike decodes.
@@ -77,6 +78,14 @@ pub enum PhotoFormat {
     Spider,
     /// McIDAS area file (weather satellites).
     Mcidas,
+    /// HEIF/HEIC (iPhone photos): the primary image.
+    Heic,
+    /// AVIF: the primary image.
+    Avif,
+    /// JPEG XL.
+    Jxl,
+    /// A camera RAW file, read from its largest embedded JPEG preview.
+    Raw(RawKind),
 }
 
 impl PhotoFormat {
@@ -119,6 +128,10 @@ impl PhotoFormat {
             Self::Imt => "imt",
             Self::Spider => "spider",
             Self::Mcidas => "mcidas",
+            Self::Heic => "heic",
+            Self::Avif => "avif",
+            Self::Jxl => "jxl",
+            Self::Raw(kind) => kind.name(),
         }
     }
 
@@ -160,7 +173,11 @@ impl PhotoFormat {
             | Self::Pixar
             | Self::Imt
             | Self::Spider
-            | Self::Mcidas => return None,
+            | Self::Mcidas
+            | Self::Heic
+            | Self::Avif
+            | Self::Jxl
+            | Self::Raw(_) => return None,
         })
     }
 

@@ -9,8 +9,8 @@
 mod error;
 mod format;
 pub mod formats;
-mod generic;
-mod jpeg;
+pub(crate) mod generic;
+pub(crate) mod jpeg;
 mod resize;
 mod sniff;
 mod tiff_fallback;
@@ -186,6 +186,10 @@ fn decode_unguarded(
                 ..d
             })
         }
+        PhotoFormat::Heic => formats::heic::decode(bytes, min_side_px),
+        PhotoFormat::Avif => formats::avif::decode(bytes, min_side_px),
+        PhotoFormat::Jxl => formats::jxl::decode(bytes, min_side_px),
+        PhotoFormat::Raw(kind) => formats::raw::decode(bytes, kind, min_side_px),
         // The `image` crate reads a few DDS layouts too: try it when ours fails.
         PhotoFormat::Dds => own(formats::niche::dds::decode(bytes), format)
             .or_else(|e| generic::decode_generic(bytes, format).map_err(|_| e)),

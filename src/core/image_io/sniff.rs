@@ -5,6 +5,26 @@ use std::path::Path;
 
 /// Sniff the image format from the first bytes. `None` when it is not an image we decode.
 pub fn sniff_format(head: &[u8]) -> Option<PhotoFormat> {
+    sniff_with_extension(head, None)
+}
+
+/// [`sniff_format`], helped by the file's extension (lowercase) where content alone is
+/// ambiguous: camera RAWs that are TIFF files inside.
+fn sniff_with_extension(head: &[u8], ext: Option<&str>) -> Option<PhotoFormat> {
+    // Photo containers the `image` crate does not decode for us, and camera RAWs before the
+    // TIFF sniffer claims them (most RAWs are TIFF-structured).
+    if formats::heic::sniff(head) {
+        return Some(PhotoFormat::Heic);
+    }
+    if formats::avif::sniff(head) {
+        return Some(PhotoFormat::Avif);
+    }
+    if formats::jxl::sniff(head) {
+        return Some(PhotoFormat::Jxl);
+    }
+    if let Some(kind) = formats::raw::sniff(head, ext) {
+        return Some(PhotoFormat::Raw(kind));
+    }
     // BigTIFF, which `image::guess_format` does not know (the `tiff` crate reads it).
     if head.starts_with(b"II\x2b\0") || head.starts_with(b"MM\0\x2b") {
         return Some(PhotoFormat::Tiff);
@@ -22,13 +42,17 @@ pub fn sniff_format(head: &[u8]) -> Option<PhotoFormat> {
 /// Sniff the format of a file's bytes, falling back to its name for formats without a magic
 /// number (TGA, headerless DIB). `None` when it is not an image we decode.
 pub fn sniff_file(bytes: &[u8], path: &Path) -> Option<PhotoFormat> {
-    if let Some(f) = sniff_format(bytes) {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if let Some(f) = sniff_with_extension(bytes, ext.as_deref()) {
         return Some(f);
     }
     if bytes.is_empty() {
         return None;
     }
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    let ext = ext?;
     match ext.as_str() {
         "tga" | "icb" | "vda" | "vst" => Some(PhotoFormat::Tga),
         "dib" if formats::rewrap::sniff_dib(bytes) => Some(PhotoFormat::Dib),

@@ -2,14 +2,18 @@
 //! checks the declared size with [`check_dimensions`] before allocating pixels and returns a
 //! [`DecodeError`] (never panics) on damaged input.
 
+pub mod avif;
 pub mod eps;
 pub mod gif_lenient;
+pub mod heic;
 pub mod icns;
 pub mod jpeg2000;
+pub mod jxl;
 pub mod niche;
 pub mod pcx;
 pub mod pfm;
 pub mod psd;
+pub mod raw;
 pub mod rewrap;
 pub mod sgi;
 pub mod tga;
