@@ -309,6 +309,7 @@ fn entry(
             height: h,
             format: format.into(),
             mtime_ns,
+            ..Default::default()
         },
         hash: Some({
             let mut h = [0u8; 32];

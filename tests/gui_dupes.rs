@@ -53,6 +53,7 @@ fn photos(lib: &Path) -> Vec<PhotoEntry> {
                     height: img.height(),
                     format: "png".into(),
                     mtime_ns: 1_700_000_000_000_000_000 + i as i64,
+                    ..Default::default()
                 },
                 hash: Some([i as u8 + 1; 32]),
             }

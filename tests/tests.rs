@@ -5,6 +5,7 @@
 mod common;
 mod resnet_support;
 
+mod capture;
 mod cli;
 mod corpus;
 mod dupes;

@@ -97,6 +97,7 @@ pub fn synthetic_input(n: usize) -> GraphInput {
                     height: 3000,
                     format: "jpeg".into(),
                     mtime_ns: id,
+                    ..Default::default()
                 },
                 hash: Some(hash),
             });

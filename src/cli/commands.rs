@@ -228,6 +228,8 @@ fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {
             "index": {"embedders": index_info},
             "roots": st.roots.iter().map(|r| r.to_string_lossy()).collect::<Vec<_>>(),
             "data_dir": st.data_dir.to_string_lossy(),
+            "formats": st.formats.iter().map(|(f, n)| (f.clone(), serde_json::Value::from(*n))).collect::<serde_json::Map<String, serde_json::Value>>(),
+            "capture": st.capture,
             "failures": failures.iter().map(|(p, r)| serde_json::json!({"path": p.to_string_lossy(), "reason": r})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -245,6 +247,22 @@ fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {
     );
     for (e, n) in &st.embeddings {
         println!("Index:     {e}: {n} vectors");
+    }
+    if !st.formats.is_empty() {
+        let list: Vec<String> = st.formats.iter().map(|(f, n)| format!("{n} {f}")).collect();
+        println!("Formats:   {}", list.join(", "));
+        let c = &st.capture;
+        println!(
+            "Captured:  {} with a capture date, {} with a camera, {} with a location{}",
+            c.with_date,
+            c.with_camera,
+            c.with_gps,
+            if c.pending > 0 {
+                format!(" ({} not read yet: run index)", c.pending)
+            } else {
+                String::new()
+            }
+        );
     }
     for r in &st.roots {
         println!("Library:   {}", r.display());

@@ -42,16 +42,13 @@ fn group_json(g: &DupeGroup) -> serde_json::Value {
         .members
         .iter()
         .map(|m| {
-            serde_json::json!({
-                "path": m.photo.path,
-                "bytes": m.photo.bytes,
-                "width": m.photo.width,
-                "height": m.photo.height,
-                "format": m.photo.format,
-                "relation": m.relation,
-                "score": m.score,
-                "protected": m.protected,
-            })
+            // The photo's catalog fields (path, bytes, width, height, format, taken, camera...)
+            // and its place in the group.
+            let mut v = serde_json::to_value(&m.photo).unwrap_or_default();
+            v["relation"] = serde_json::to_value(m.relation).unwrap_or_default();
+            v["score"] = m.score.into();
+            v["protected"] = m.protected.into();
+            v
         })
         .collect();
     serde_json::json!({

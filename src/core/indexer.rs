@@ -78,6 +78,8 @@ pub struct IndexReport {
     pub removed: usize,
     /// Files that could not be indexed in this run.
     pub failed: usize,
+    /// Photos whose capture metadata was read without re-indexing them (after an upgrade).
+    pub metadata_read: usize,
     /// Whether the run was cancelled (work done so far is kept).
     pub cancelled: bool,
     /// Warnings for a person (unreachable folders, bad files...).
@@ -175,6 +177,9 @@ fn process_file(
         };
     }
     let t = Instant::now();
+    let capture = crate::core::metadata::read(&bytes, format);
+    add(&clocks.read, t);
+    let t = Instant::now();
     let decoded = image_io::decode_bounded_as(bytes, format, min_side, image_io::DECODE_TIMEOUT);
     add(&clocks.decode, t);
     let decoded = match decoded {
@@ -229,6 +234,7 @@ fn process_file(
             error: None,
             signature: Some(signature),
             embeddings: Vec::new(),
+            capture: Some(capture),
         },
         inputs,
     }
@@ -468,7 +474,13 @@ pub fn run_index(
                 .map(|p| (p.path.as_path(), p.bytes, p.mtime_ns)),
         );
     }
-    // 6. Persist the indexes.
+    // 6. Capture metadata for photos indexed before it was read (a catalog from an older
+    // version, or copies that reused another photo's vectors): no decoding, no embedding.
+    if !cancel.is_cancelled() {
+        report.metadata_read = crate::core::metadata::backfill(catalog, progress, cancel)
+            .map_err(|e| explain_write_error(e, &data_dir_of(catalog)))?;
+    }
+    // 7. Persist the indexes.
     progress.update(ProgressUpdate {
         stage: "saving index",
         done: 0,

@@ -51,6 +51,10 @@ pub struct Status {
     pub roots: Vec<PathBuf>,
     /// The data directory.
     pub data_dir: PathBuf,
+    /// Indexed photos per format, most common first.
+    pub formats: Vec<(String, u64)>,
+    /// How many photos have a capture date, a camera, a location.
+    pub capture: crate::core::catalog::CaptureCounts,
 }
 
 impl Library {
@@ -226,6 +230,8 @@ impl Library {
             embeddings: self.catalog.embedder_counts()?,
             roots: self.catalog.roots()?,
             data_dir: self.data_dir.root().to_path_buf(),
+            formats: self.catalog.format_counts()?,
+            capture: self.catalog.capture_counts()?,
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod index;
 pub mod index_set;
 pub mod indexer;
 pub mod library;
+pub mod metadata;
 pub mod models;
 pub mod neighbours;
 pub mod progress;

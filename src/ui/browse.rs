@@ -249,6 +249,7 @@ mod tests {
             height: 1,
             format: "jpeg".into(),
             mtime_ns: mtime_s * 1_000_000_000,
+            ..Default::default()
         }
     }
 

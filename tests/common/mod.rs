@@ -2,6 +2,8 @@
 //! helper to run the `lookalike` binary.
 #![allow(dead_code)]
 
+pub mod exif;
+
 use image::{ImageEncoder, Rgb, RgbImage};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

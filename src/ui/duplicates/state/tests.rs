@@ -21,6 +21,7 @@ fn photo(id: i64, path: &str, side: u32, bytes: u64, hash: u8) -> PhotoEntry {
             height: side,
             format: "jpeg".into(),
             mtime_ns: 1_700_000_000_000_000_000 + id,
+            ..Default::default()
         },
         hash: Some([hash; 32]),
     }
