@@ -117,7 +117,10 @@ impl Catalog {
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map([METADATA_VERSION], |r| {
-                Ok((r.get::<_, i64>(0)?, path_from_bytes(&r.get::<_, Vec<u8>>(1)?)))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    path_from_bytes(&r.get::<_, Vec<u8>>(1)?),
+                ))
             })
             .map_err(|e| self.err(e))?;
         rows.map(|r| r.map_err(|e| self.err(e))).collect()
@@ -152,7 +155,9 @@ impl Catalog {
             )
             .map_err(|e| self.err(e))?;
         let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
             .map_err(|e| self.err(e))?;
         rows.map(|r| r.map_err(|e| self.err(e))).collect()
     }
