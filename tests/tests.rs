@@ -16,3 +16,4 @@ mod model_download;
 mod reliability;
 mod resnet_parity;
 mod use_cases;
+mod video;

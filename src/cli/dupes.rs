@@ -48,12 +48,16 @@ fn group_json(g: &DupeGroup) -> serde_json::Value {
             v["relation"] = serde_json::to_value(m.relation).unwrap_or_default();
             v["score"] = m.score.into();
             v["protected"] = m.protected.into();
+            if !m.companions.is_empty() {
+                v["companions"] = serde_json::to_value(&m.companions).unwrap_or_default();
+            }
             v
         })
         .collect();
     serde_json::json!({
         "tier": g.tier,
         "keep": g.kept().photo.path,
+        "keep_reason": g.keep_reason,
         "reclaimable_bytes": g.reclaimable_bytes(),
         "photos": photos,
     })
@@ -76,7 +80,7 @@ fn print_human(groups: &[DupeGroup]) {
                 "dup "
             };
             let rel = if i == g.keep {
-                String::new()
+                format!("  (kept: {})", g.keep_reason)
             } else {
                 format!("  ({} {:.2})", m.relation.name(), m.score)
             };
@@ -88,6 +92,9 @@ fn print_human(groups: &[DupeGroup]) {
                 human_bytes(m.photo.bytes),
                 m.photo.format
             );
+            for c in &m.companions {
+                println!("          + {} ({})", c.path.display(), c.kind.badge());
+            }
         }
         println!();
     }

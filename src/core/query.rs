@@ -27,7 +27,6 @@ use crate::core::catalog::{Catalog, PhotoInfo};
 use crate::core::embed::registry::ActiveEmbedders;
 use crate::core::embed::{Embedder, embed_one};
 use crate::core::error::{Error, Result};
-use crate::core::image_io;
 use crate::core::index::{Neighbor, NeighbourSearch, dot};
 use std::path::{Path, PathBuf};
 
@@ -294,15 +293,13 @@ pub fn embed_file(path: &Path, embedder: &dyn Embedder) -> Result<Vec<f32>> {
 
 /// Decode a photo once and embed it with each embedder, in order.
 pub fn embed_file_multi(path: &Path, embedders: &[&dyn Embedder]) -> Result<Vec<Vec<f32>>> {
-    let bytes = image_io::read_file(path)
-        .map_err(|e| Error::Other(format!("cannot read {}: {e}", path.display())))?;
     let min_side = embedders
         .iter()
         .map(|e| e.min_input_side_px())
         .max()
         .unwrap_or(224);
-    let decoded = image_io::decode_named(&bytes, path, min_side)
-        .map_err(|e| Error::Other(format!("cannot decode {}: {e}", path.display())))?;
+    let decoded = crate::core::video::decode_file(path, min_side)
+        .map_err(|e| Error::Other(format!("cannot read {}: {e}", path.display())))?;
     embedders
         .iter()
         .map(|e| embed_one(*e, &decoded.image).map_err(Error::from))

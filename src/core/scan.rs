@@ -30,15 +30,15 @@ pub struct ScanResult {
     pub complete_roots: Vec<PathBuf>,
 }
 
-/// Extensions that are certainly not still images; everything else is sniffed.
+/// Extensions that are certainly neither photos nor videos we index; everything else is
+/// sniffed (videos: see [`crate::core::video::VIDEO_EXTS`]).
 const NOT_IMAGES: &[&str] = &[
-    "mp4", "mov", "avi", "mkv", "m4v", "3gp", "wmv", "mts", "m2ts", "webm", "mp3", "wav", "aac",
-    "m4a", "flac", "ogg", "txt", "json", "xml", "xmp", "ini", "db", "sqlite", "pdf", "doc", "docx",
-    "zip", "gz", "tar", "7z", "rar", "html", "htm", "js", "css", "md", "pp3", "dop", "aae", "thm",
-    "lrv", "exe", "dll", "so",
+    "wmv", "mp3", "wav", "aac", "m4a", "flac", "ogg", "txt", "json", "xml", "xmp", "ini", "db",
+    "sqlite", "pdf", "doc", "docx", "zip", "gz", "tar", "7z", "rar", "html", "htm", "js", "css",
+    "md", "pp3", "dop", "aae", "thm", "lrv", "exe", "dll", "so",
 ];
 
-/// Whether a file name is worth sniffing as an image.
+/// Whether a file name is worth sniffing as an image (or reading as a video).
 pub fn may_be_image(path: &Path) -> bool {
     match path.extension().and_then(|e| e.to_str()) {
         Some(ext) => !NOT_IMAGES.contains(&ext.to_ascii_lowercase().as_str()),

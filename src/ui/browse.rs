@@ -64,7 +64,11 @@ impl BrowseState {
                     .path
                     .parent()
                     .map_or_else(String::new, |d| d.display().to_string()),
-                month: format::year_month(p.mtime_ns),
+                // The month it was taken; photos without a capture date by their file's month.
+                month: match &p.taken {
+                    Some(t) => t.local.chars().take(7).collect(),
+                    None => format!("{} (file dates)", format::year_month(p.mtime_ns)),
+                },
             })
             .collect();
         self.photos = photos;
@@ -115,9 +119,11 @@ impl BrowseState {
         match self.grouping {
             // Stable: within a folder, photos stay in path order.
             Grouping::Folder => order.sort_by(|&a, &b| keys[a].folder.cmp(&keys[b].folder)),
-            Grouping::Date => {
-                order.sort_by(|&a, &b| self.photos[b].mtime_ns.cmp(&self.photos[a].mtime_ns))
-            }
+            Grouping::Date => order.sort_by(|&a, &b| {
+                self.photos[b]
+                    .taken_or_file_ms()
+                    .cmp(&self.photos[a].taken_or_file_ms())
+            }),
         }
         let group_of = |i: usize| match self.grouping {
             Grouping::Folder => &keys[i].folder,

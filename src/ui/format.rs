@@ -45,6 +45,30 @@ pub fn date_time(mtime_ns: i64) -> String {
     )
 }
 
+/// When a photo was taken, as its camera recorded it ("taken 2019-07-04 18:22 +02:00"), else its
+/// file date, saying so ("file date 2024-05-17 14:03"): a copied photo's file date is the copy's.
+pub fn photo_date(info: &crate::core::catalog::PhotoInfo) -> String {
+    match &info.taken {
+        Some(t) => {
+            let local: String = t
+                .local
+                .chars()
+                .take(16)
+                .collect::<String>()
+                .replace('T', " ");
+            match t.offset_minutes {
+                Some(m) => {
+                    let sign = if m < 0 { '-' } else { '+' };
+                    let a = m.unsigned_abs();
+                    format!("taken {local} {sign}{:02}:{:02}", a / 60, a % 60)
+                }
+                None => format!("taken {local}"),
+            }
+        }
+        None => format!("file date {}", date_time(info.mtime_ns)),
+    }
+}
+
 /// "2024-05" (UTC) from nanoseconds since the epoch: the browse view's date groups.
 pub fn year_month(mtime_ns: i64) -> String {
     let (y, m, _) = civil_from_days(mtime_ns.div_euclid(1_000_000_000).div_euclid(86_400));

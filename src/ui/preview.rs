@@ -201,13 +201,25 @@ pub fn preview_ui(
             });
         });
         ui.weak(format!(
-            "{} · {}×{} px · {} · modified {}",
+            "{} · {}×{} px · {} · {} · {}",
             info.path.display(),
             info.width,
             info.height,
+            info.format.to_uppercase(),
             format::bytes(info.bytes),
-            format::date_time(info.mtime_ns)
+            format::photo_date(info)
         ));
+        let capture: Vec<String> = [
+            info.camera.clone(),
+            info.lens.clone(),
+            info.gps.map(|g| format!("{:.5}, {:.5}", g.lat, g.lon)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !capture.is_empty() {
+            ui.weak(capture.join(" · "));
+        }
         ui.separator();
         let area = ui.available_size();
         let tex = match textures.get(&big) {

@@ -351,13 +351,16 @@ fn tile_ui(
     let resp = resp.on_hover_ui(|ui| {
         ui.label(info.path.display().to_string());
         ui.label(format!(
-            "{}×{} px · {} · {} · modified {}",
+            "{}×{} px · {} · {} · {}",
             info.width,
             info.height,
             info.format,
             format::bytes(info.bytes),
-            format::date_time(info.mtime_ns)
+            format::photo_date(info)
         ));
+        if let Some(camera) = &info.camera {
+            ui.label(camera);
+        }
         if let Some(s) = score {
             ui.label(format!("similarity {s:.4}"));
         }

@@ -211,10 +211,8 @@ fn make(key: &ThumbKey, cache_dir: &Path) -> Result<ThumbPixels, String> {
     if let Some(rgb) = cached.as_deref().and_then(thumb_cache::load) {
         return Ok(ThumbPixels::from(rgb));
     }
-    let bytes = image_io::read_file(&key.path).map_err(|e| e.to_string())?;
     let decoded =
-        image_io::decode_named(&bytes, &key.path, key.side_px).map_err(|e| e.to_string())?;
-    drop(bytes);
+        crate::core::video::decode_file(&key.path, key.side_px).map_err(|e| e.to_string())?;
     let small = image_io::fit_within(&decoded.image, key.side_px);
     if let Some(p) = &cached {
         // A failed cache write only costs a decode next time.

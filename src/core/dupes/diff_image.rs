@@ -26,8 +26,7 @@ const NOT_IN_B: [u8; 3] = [16, 22, 58];
 
 /// Decode an upright photo with its longer side at most [`DIFF_SIDE_PX`].
 fn load_small(path: &Path) -> Result<RgbImage, String> {
-    let bytes = image_io::read_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let decoded = image_io::decode_named(&bytes, path, DIFF_SIDE_PX)
+    let decoded = crate::core::video::decode_file(path, DIFF_SIDE_PX)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(image_io::fit_within(&decoded.image, DIFF_SIDE_PX))
 }

@@ -135,6 +135,8 @@ pub struct CandidateGraph {
     pub(crate) class_semantic: Vec<Option<Vec<f32>>>,
     /// Build statistics.
     pub stats: BuildStats,
+    /// Companions (RAW/JPEG mates, Live Photo videos, sidecars) of photos already asked about.
+    pub(crate) companions: crate::core::pairs::CompanionCache,
 }
 
 /// Report progress of `stage` every `every` items (the loops are parallel: any thread may).
@@ -406,6 +408,7 @@ impl CandidateGraph {
             class_vectors,
             class_semantic,
             stats,
+            companions: Default::default(),
         })
     }
 
@@ -443,6 +446,7 @@ impl CandidateGraph {
             mirror: false,
             class_vectors: vec![None; n],
             class_semantic: vec![None; n],
+            companions: Default::default(),
         }
     }
 

@@ -1,11 +1,16 @@
-//! Which photo of a group to keep, and which may be removed.
+//! Which photo of a group to keep, which may be removed, and why — in words.
 //!
-//! The default rule, in order: highest resolution, then the original format over a re-encode
-//! (the format of the group's oldest file is taken as the original one: conversions come later),
-//! then the larger file (less compression), then the oldest file. Photos in reference folders
-//! are never offered for removal; when a group has one, a reference photo is kept.
+//! Before any criterion: photos in reference folders are kept, and a camera RAW (or a photo
+//! whose RAW lies beside it) always wins over photos without one: a RAW is never offered for
+//! removal because its own JPEG has more pixels or a larger file. Then the reorderable rule,
+//! by default: highest resolution, then the camera's capture data (a copy that lost its EXIF to
+//! a messaging app never wins over one that has it), then the original format (HEIC, AVIF, JPEG
+//! XL or RAW over a re-encode; else the format of the photo taken first), then the larger file,
+//! then the photo taken first (capture time, else the file's date).
 
 use super::graph::PhotoEntry;
+use crate::core::catalog::PhotoInfo;
+use crate::core::image_io::formats::raw::RawKind;
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
@@ -15,11 +20,14 @@ use std::path::{Path, PathBuf};
 pub enum Criterion {
     /// More pixels wins.
     Resolution,
-    /// The group's original format (that of its oldest file) wins over re-encodes.
+    /// A photo with the camera's capture data (EXIF date or camera) wins over one without.
+    CameraData,
+    /// A camera-native format (HEIC, AVIF, JPEG XL, RAW), else the group's original format
+    /// (that of the photo taken first), wins over re-encodes.
     OriginalFormat,
     /// The larger file wins.
     LargerFile,
-    /// The older file wins.
+    /// The photo taken first (capture time, else file date) wins.
     Oldest,
 }
 
@@ -28,9 +36,10 @@ impl Criterion {
     pub fn explain(self) -> &'static str {
         match self {
             Criterion::Resolution => "highest resolution",
+            Criterion::CameraData => "camera's capture data (EXIF) kept",
             Criterion::OriginalFormat => "original format over a re-encode",
             Criterion::LargerFile => "larger file",
-            Criterion::Oldest => "oldest file",
+            Criterion::Oldest => "oldest photo",
         }
     }
 }
@@ -47,12 +56,35 @@ impl Default for KeepRule {
         Self {
             order: vec![
                 Criterion::Resolution,
+                Criterion::CameraData,
                 Criterion::OriginalFormat,
                 Criterion::LargerFile,
                 Criterion::Oldest,
             ],
         }
     }
+}
+
+/// The photo a rule keeps and the reason, for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeepChoice {
+    /// Index of the kept photo.
+    pub index: usize,
+    /// Why it beat the next best one: "the RAW original", "highest resolution (4032×3024)".
+    pub reason: String,
+}
+
+/// What decided between two photos.
+enum Decider {
+    Reference,
+    Raw,
+    Criterion(Criterion),
+    Path,
+}
+
+/// Formats a camera or phone writes as its original (never a messaging app's re-encode).
+fn camera_native(format: &str) -> bool {
+    matches!(format, "heic" | "avif" | "jxl") || RawKind::is_raw_name(format)
 }
 
 impl KeepRule {
@@ -62,39 +94,130 @@ impl KeepRule {
         parts.join(", then ")
     }
 
-    /// Index of the photo to keep among `photos` (`None` for an empty slice). Photos under a
-    /// `reference` folder are preferred over all others.
+    /// A rule saved before a criterion existed, with the new criterion in its default place
+    /// (a saved order stays as the person set it otherwise).
+    pub fn with_new_criteria(mut self) -> Self {
+        let default = Self::default().order;
+        for (i, c) in default.iter().enumerate() {
+            if !self.order.contains(c) {
+                let at = default[..i]
+                    .iter()
+                    .rev()
+                    .find_map(|prev| self.order.iter().position(|o| o == prev))
+                    .map_or(0, |p| p + 1);
+                self.order.insert(at, *c);
+            }
+        }
+        self
+    }
+
+    /// Index of the photo to keep among `photos` (`None` for an empty slice); RAW-backed photos
+    /// are those whose format is a camera RAW.
     pub fn choose(&self, photos: &[&PhotoEntry], reference: &[PathBuf]) -> Option<usize> {
+        let raw: Vec<bool> = photos
+            .iter()
+            .map(|p| RawKind::is_raw_name(&p.info.format))
+            .collect();
+        self.choose_with(photos, &raw, reference).map(|c| c.index)
+    }
+
+    /// The photo to keep among `photos` and why. `raw_backed[i]` says whether photo `i` is a
+    /// camera RAW or has its RAW beside it (see [`crate::core::pairs`]).
+    pub fn choose_with(
+        &self,
+        photos: &[&PhotoEntry],
+        raw_backed: &[bool],
+        reference: &[PathBuf],
+    ) -> Option<KeepChoice> {
         let original_format = photos
             .iter()
-            .min_by_key(|p| p.info.mtime_ns)
+            .min_by_key(|p| p.info.taken_or_file_ms())
             .map(|p| p.info.format.clone())
             .unwrap_or_default();
-        let better = |a: &PhotoEntry, b: &PhotoEntry| -> Ordering {
-            let ra = in_reference(&a.info.path, reference);
-            let rb = in_reference(&b.info.path, reference);
+        let raw = |i: usize| raw_backed.get(i).copied().unwrap_or(false);
+        let compare = |i: usize, j: usize| -> (Ordering, Decider) {
+            let (a, b) = (&photos[i].info, &photos[j].info);
+            let (ra, rb) = (
+                in_reference(&a.path, reference),
+                in_reference(&b.path, reference),
+            );
             if ra != rb {
-                return ra.cmp(&rb);
+                return (ra.cmp(&rb), Decider::Reference);
+            }
+            if raw(i) != raw(j) {
+                return (raw(i).cmp(&raw(j)), Decider::Raw);
             }
             for c in &self.order {
-                let o = match c {
-                    Criterion::Resolution => (u64::from(a.info.width) * u64::from(a.info.height))
-                        .cmp(&(u64::from(b.info.width) * u64::from(b.info.height))),
-                    Criterion::OriginalFormat => {
-                        (a.info.format == original_format).cmp(&(b.info.format == original_format))
-                    }
-                    Criterion::LargerFile => a.info.bytes.cmp(&b.info.bytes),
-                    Criterion::Oldest => b.info.mtime_ns.cmp(&a.info.mtime_ns),
-                };
+                let o = criterion(*c, a, b, &original_format);
                 if o != Ordering::Equal {
-                    return o;
+                    return (o, Decider::Criterion(*c));
                 }
             }
             // Deterministic last resort: the shorter, then smaller path.
-            let (pa, pb) = (a.info.path.as_os_str(), b.info.path.as_os_str());
-            pb.len().cmp(&pa.len()).then(pb.cmp(pa))
+            let (pa, pb) = (a.path.as_os_str(), b.path.as_os_str());
+            (pb.len().cmp(&pa.len()).then(pb.cmp(pa)), Decider::Path)
         };
-        (0..photos.len()).max_by(|&i, &j| better(photos[i], photos[j]))
+        let index = (0..photos.len()).max_by(|&i, &j| compare(i, j).0)?;
+        // The reason is what set the keeper apart from the best of the others.
+        let runner_up = (0..photos.len())
+            .filter(|&j| j != index)
+            .max_by(|&i, &j| compare(i, j).0);
+        let reason = match runner_up {
+            None => "the only photo".to_string(),
+            Some(j) => {
+                let kept = &photos[index].info;
+                match compare(index, j).1 {
+                    Decider::Reference => "in a reference folder".to_string(),
+                    Decider::Raw if RawKind::is_raw_name(&kept.format) => {
+                        format!("the RAW original ({})", kept.format.to_uppercase())
+                    }
+                    Decider::Raw => "its RAW original lies beside it".to_string(),
+                    Decider::Criterion(c) => reason_for(c, kept),
+                    Decider::Path => "identical: the shortest path".to_string(),
+                }
+            }
+        };
+        Some(KeepChoice { index, reason })
+    }
+}
+
+/// How `a` compares with `b` on one criterion (Greater: `a` is better).
+fn criterion(c: Criterion, a: &PhotoInfo, b: &PhotoInfo, original_format: &str) -> Ordering {
+    match c {
+        Criterion::Resolution => (u64::from(a.width) * u64::from(a.height))
+            .cmp(&(u64::from(b.width) * u64::from(b.height))),
+        Criterion::CameraData => a.has_camera_data().cmp(&b.has_camera_data()),
+        Criterion::OriginalFormat => {
+            let score = |p: &PhotoInfo| {
+                if camera_native(&p.format) {
+                    2
+                } else {
+                    u8::from(p.format == original_format)
+                }
+            };
+            score(a).cmp(&score(b))
+        }
+        Criterion::LargerFile => a.bytes.cmp(&b.bytes),
+        Criterion::Oldest => match (&a.taken, &b.taken) {
+            (Some(ta), Some(tb)) => tb.unix_ms.cmp(&ta.unix_ms),
+            _ => b.mtime_ns.cmp(&a.mtime_ns),
+        },
+    }
+}
+
+/// Why `kept` won on criterion `c`, for a person.
+fn reason_for(c: Criterion, kept: &PhotoInfo) -> String {
+    match c {
+        Criterion::Resolution => format!("highest resolution ({}×{})", kept.width, kept.height),
+        Criterion::CameraData => {
+            "has the camera's capture data (the others lost their EXIF)".to_string()
+        }
+        Criterion::OriginalFormat => {
+            format!("original format ({})", kept.format.to_uppercase())
+        }
+        Criterion::LargerFile => "larger file (less compression)".to_string(),
+        Criterion::Oldest if kept.taken.is_some() => "taken first".to_string(),
+        Criterion::Oldest => "oldest file".to_string(),
     }
 }
 

@@ -47,10 +47,12 @@ pub struct DupeSettings {
 impl DupeSettings {
     /// Load from `data_dir` (defaults when absent or unreadable: settings are not precious).
     pub fn load(data_dir: &Path) -> Self {
-        std::fs::read(DataDir::at(data_dir).dupes_settings_path())
+        let mut s: Self = std::fs::read(DataDir::at(data_dir).dupes_settings_path())
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        s.keep_rule = s.keep_rule.with_new_criteria();
+        s
     }
 
     /// Save atomically to `data_dir`.
@@ -75,6 +77,31 @@ pub struct GroupMember {
     pub score: f32,
     /// In a reference folder: never offered for removal.
     pub protected: bool,
+    /// Files that travel with this photo (its RAW or JPEG mate, Live Photo video, sidecars):
+    /// shown as one item, kept or trashed together.
+    pub companions: Vec<crate::core::pairs::Companion>,
+}
+
+impl GroupMember {
+    /// Whether this item is a camera RAW or has its RAW beside it.
+    pub fn raw_backed(&self) -> bool {
+        crate::core::image_io::formats::raw::RawKind::is_raw_name(&self.photo.format)
+            || self
+                .companions
+                .iter()
+                .any(|c| c.kind == crate::core::pairs::CompanionKind::Raw)
+    }
+
+    /// Size of the photo and its companions.
+    pub fn total_bytes(&self) -> u64 {
+        self.photo.bytes
+            + self
+                .companions
+                .iter()
+                .filter_map(|c| std::fs::metadata(&c.path).ok())
+                .map(|m| m.len())
+                .sum::<u64>()
+    }
 }
 
 /// A group of duplicates with the photo to keep.
@@ -86,6 +113,9 @@ pub struct DupeGroup {
     pub members: Vec<GroupMember>,
     /// Index in `members` of the photo to keep.
     pub keep: usize,
+    /// Why the keep rule chose it, in words ("the RAW original", "highest resolution ...");
+    /// "chosen by hand" once a person overrides it.
+    pub keep_reason: String,
 }
 
 impl DupeGroup {
@@ -97,6 +127,9 @@ impl DupeGroup {
     /// Override the keep choice; `false` when `index` is out of range.
     pub fn set_keep(&mut self, index: usize) -> bool {
         if index < self.members.len() {
+            if index != self.keep {
+                self.keep_reason = "chosen by hand".to_string();
+            }
             self.keep = index;
             true
         } else {
@@ -235,7 +268,7 @@ pub fn groups(
         cluster::group_classes(graph, &settings.thresholds, &pair_ignored, &copies_ignored);
     let mut out: Vec<DupeGroup> = class_groups
         .into_iter()
-        .map(|g| {
+        .filter_map(|g| {
             let mut members = Vec::new();
             for (c, relation, score) in &g.classes {
                 for (i, &p) in graph.classes[*c as usize].iter().enumerate() {
@@ -255,8 +288,15 @@ pub fn groups(
                             &entry.info.path,
                             &settings.reference_folders,
                         ),
+                        companions: graph.companions.companions(&entry.info.path),
                     });
                 }
+            }
+            let members = merge_companions(members);
+            if members.len() < 2 {
+                // A RAW and its own JPEG (or a Live Photo and its video) are one item, not
+                // duplicates of each other.
+                return None;
             }
             let entries: Vec<PhotoEntry> = members
                 .iter()
@@ -266,17 +306,18 @@ pub fn groups(
                 })
                 .collect();
             let refs: Vec<&PhotoEntry> = entries.iter().collect();
-            let keep = settings
-                .keep_rule
-                .choose(&refs, &settings.reference_folders)
-                .unwrap_or(0);
-            DupeGroup {
+            let raw_backed: Vec<bool> = members.iter().map(GroupMember::raw_backed).collect();
+            let choice =
+                settings
+                    .keep_rule
+                    .choose_with(&refs, &raw_backed, &settings.reference_folders)?;
+            Some(DupeGroup {
                 tier: g.tier,
                 members,
-                keep,
-            }
+                keep: choice.index,
+                keep_reason: choice.reason,
+            })
         })
-        .filter(|g| g.members.len() > 1)
         .collect();
     out.sort_by(|a, b| {
         b.reclaimable_bytes()
@@ -293,15 +334,91 @@ pub fn trash_groups(
     mover: &dyn crate::core::trash::Mover,
     groups: &[DupeGroup],
 ) -> Result<crate::core::trash::TrashReport> {
-    let requests: Vec<crate::core::trash::TrashRequest> = groups
+    use crate::core::trash::TrashRequest;
+    // Never move a kept or protected photo, nor anything that travels with one.
+    let keep: HashSet<&Path> = groups
         .iter()
-        .flat_map(|g| g.removable())
-        .map(|m| crate::core::trash::TrashRequest {
+        .flat_map(|g| {
+            g.members
+                .iter()
+                .enumerate()
+                .filter(|(i, m)| *i == g.keep || m.protected)
+                .flat_map(|(_, m)| {
+                    std::iter::once(m.photo.path.as_path())
+                        .chain(m.companions.iter().map(|c| c.path.as_path()))
+                })
+        })
+        .collect();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut requests: Vec<TrashRequest> = Vec::new();
+    for m in groups.iter().flat_map(|g| g.removable()) {
+        if keep.contains(m.photo.path.as_path()) || !seen.insert(m.photo.path.clone()) {
+            continue;
+        }
+        requests.push(TrashRequest {
             id: Some(m.photo.id),
             path: m.photo.path.clone(),
             hash: m.hash.as_ref().map(ignore::hash_hex),
             bytes: m.photo.bytes,
-        })
-        .collect();
+        });
+        for c in &m.companions {
+            if !keep.contains(c.path.as_path()) && seen.insert(c.path.clone()) {
+                requests.push(lib.companion_request(&c.path)?);
+            }
+        }
+    }
     lib.trash(mover, &requests)
+}
+
+/// Fold members that are companions of another member (a RAW's own JPEG, a Live Photo's
+/// video) into that member: the RAW (else the still photo) stands for the pair.
+fn merge_companions(mut members: Vec<GroupMember>) -> Vec<GroupMember> {
+    use crate::core::pairs::{Companion, CompanionKind};
+    // Stand-ins first: RAWs, then stills, so a JPEG folds into its RAW and a video into its still.
+    let rank = |m: &GroupMember| {
+        if m.raw_backed()
+            && crate::core::image_io::formats::raw::RawKind::is_raw_name(&m.photo.format)
+        {
+            0
+        } else if crate::core::video::is_video_path(&m.photo.path) {
+            2
+        } else {
+            1
+        }
+    };
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_by_key(|&i| rank(&members[i]));
+    let mut absorbed = vec![false; members.len()];
+    for &i in &order {
+        if absorbed[i] {
+            continue;
+        }
+        for &j in &order {
+            if i == j || absorbed[j] {
+                continue;
+            }
+            let mate = members[i]
+                .companions
+                .iter()
+                .any(|c| c.path == members[j].photo.path && c.kind != CompanionKind::Sidecar);
+            if mate {
+                absorbed[j] = true;
+                let extra: Vec<Companion> = members[j].companions.clone();
+                let protected = members[j].protected;
+                let host = &mut members[i];
+                for c in extra {
+                    if c.path != host.photo.path && !host.companions.contains(&c) {
+                        host.companions.push(c);
+                    }
+                }
+                host.protected |= protected;
+            }
+        }
+    }
+    members
+        .into_iter()
+        .zip(absorbed)
+        .filter(|(_, a)| !a)
+        .map(|(m, _)| m)
+        .collect()
 }

@@ -13,7 +13,11 @@ const BATCH: usize = 256;
 /// Read the capture metadata of every photo the catalog has not read it for. Files that are
 /// gone or unreadable are recorded as having none (the next index run handles them). Returns
 /// how many photos were read; stops early (keeping what was written) when `cancel` is set.
-pub fn backfill(catalog: &mut Catalog, progress: &dyn Progress, cancel: &CancelFlag) -> Result<usize> {
+pub fn backfill(
+    catalog: &mut Catalog,
+    progress: &dyn Progress,
+    cancel: &CancelFlag,
+) -> Result<usize> {
     let stale = catalog.stale_capture()?;
     let total = stale.len() as u64;
     let mut done = 0usize;

@@ -27,6 +27,52 @@ impl CaptureTime {
         }
     }
 
+    /// Parse an ISO 8601 date-time as containers write it: "2019-07-04T18:22:31+0200",
+    /// "2019-07-04T16:22:31.000000Z", "2019-07-04 18:22:31". `None` when it is not one.
+    pub fn parse_iso(s: &str) -> Option<Self> {
+        let s = s.trim();
+        let b = s.as_bytes();
+        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u32>().ok();
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let mut rest = &s[19..];
+        let mut millis = None;
+        if let Some(frac) = rest.strip_prefix('.') {
+            let digits: String = frac.chars().take_while(char::is_ascii_digit).collect();
+            rest = &frac[digits.len()..];
+            let ms: String = digits.chars().chain("000".chars()).take(3).collect();
+            millis = ms.parse().ok();
+        }
+        let offset = match rest {
+            "" => None,
+            "Z" | "z" => Some(0),
+            o if o.starts_with('+') || o.starts_with('-') => {
+                let sign = if o.starts_with('-') { -1 } else { 1 };
+                let digits: String = o[1..].chars().filter(char::is_ascii_digit).collect();
+                if digits.len() != 4 {
+                    return None;
+                }
+                let h: i32 = digits[..2].parse().ok()?;
+                let m: i32 = digits[2..].parse().ok()?;
+                Some(sign * (h * 60 + m))
+            }
+            _ => return None,
+        };
+        Self::from_parts(
+            i32::try_from(year).ok()?,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            millis,
+            offset,
+        )
+    }
+
     /// Build from calendar fields; `None` for impossible dates.
     #[allow(clippy::too_many_arguments)]
     pub fn from_parts(

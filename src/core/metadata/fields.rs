@@ -25,7 +25,10 @@ pub(super) fn from_exif(exif: &Exif) -> CaptureInfo {
         (Some(lat), Some(lon)) => {
             let south = text(field(Tag::GPSLatitudeRef)).is_some_and(|r| r.starts_with('S'));
             let west = text(field(Tag::GPSLongitudeRef)).is_some_and(|r| r.starts_with('W'));
-            let (lat, lon) = (if south { -lat } else { lat }, if west { -lon } else { lon });
+            let (lat, lon) = (
+                if south { -lat } else { lat },
+                if west { -lon } else { lon },
+            );
             // 0,0 is what cameras write when they had no fix.
             ((lat.abs() <= 90.0 && lon.abs() <= 180.0) && (lat != 0.0 || lon != 0.0))
                 .then_some(Gps { lat, lon })

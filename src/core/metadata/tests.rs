@@ -54,7 +54,10 @@ fn jpeg_with_exif(tiff: &[u8]) -> Vec<u8> {
     let img = image::RgbImage::from_pixel(16, 16, image::Rgb([200, 40, 40]));
     let mut plain = Vec::new();
     image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut std::io::Cursor::new(&mut plain), image::ImageFormat::Jpeg)
+        .write_to(
+            &mut std::io::Cursor::new(&mut plain),
+            image::ImageFormat::Jpeg,
+        )
         .expect("encode");
     let mut payload = b"Exif\0\0".to_vec();
     payload.extend_from_slice(tiff);

@@ -30,20 +30,44 @@ pub fn mover(trash_dir: Option<&Path>) -> Box<dyn Mover> {
 impl Library {
     /// Move catalog photos to the trash (journaled first) and drop the moved ones from the
     /// catalog. Takes the data dir's writer lock; photos the catalog does not know are skipped.
+    /// Each photo's companions (its RAW or JPEG mate, Live Photo video, sidecars) go with it,
+    /// in the same batch, so one undo puts them all back.
     pub fn trash_photos(&mut self, mover: &dyn Mover, ids: &[i64]) -> Result<TrashReport> {
         let hashes = self.catalog.hashes_of(ids)?;
-        let mut requests = Vec::with_capacity(ids.len());
+        let mut finder = crate::core::pairs::CompanionFinder::new();
+        let mut requests: Vec<TrashRequest> = Vec::with_capacity(ids.len());
+        let mut seen = std::collections::HashSet::new();
         for &id in ids {
             if let Some(info) = self.catalog.photo(id)? {
+                if !seen.insert(info.path.clone()) {
+                    continue;
+                }
+                let companions = finder.companions(&info.path);
                 requests.push(TrashRequest {
                     id: Some(id),
                     path: info.path,
                     hash: hashes.get(&id).map(crate::core::dupes::ignore::hash_hex),
                     bytes: info.bytes,
                 });
+                for c in companions {
+                    if seen.insert(c.path.clone()) {
+                        requests.push(self.companion_request(&c.path)?);
+                    }
+                }
             }
         }
         self.trash(mover, &requests)
+    }
+
+    /// The trash request for a companion file: a catalog photo when the catalog has it (it
+    /// then leaves the catalog too), else a plain file.
+    pub fn companion_request(&self, path: &Path) -> Result<TrashRequest> {
+        Ok(TrashRequest {
+            id: self.catalog.photo_id(path)?,
+            path: path.to_path_buf(),
+            hash: None,
+            bytes: std::fs::metadata(path).map_or(0, |m| m.len()),
+        })
     }
 
     /// Move files to the trash, journaling each move before it happens, and drop the moved

@@ -91,7 +91,9 @@ impl DupesState {
             }
             for m in &marked {
                 files.push(m.photo.path.clone());
-                bytes += m.photo.bytes;
+                // Its RAW/JPEG mate, Live Photo video and sidecars go with it.
+                files.extend(m.companions.iter().map(|c| c.path.clone()));
+                bytes += m.total_bytes();
             }
             let mut members = vec![group.kept().clone()];
             members.extend(marked);
@@ -99,6 +101,7 @@ impl DupesState {
                 tier: group.tier,
                 members,
                 keep: 0,
+                keep_reason: group.keep_reason.clone(),
             });
         }
         (!files.is_empty()).then(|| TrashPlan {

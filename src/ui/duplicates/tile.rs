@@ -63,7 +63,7 @@ pub fn details(m: &GroupMember) -> String {
         m.photo.height,
         format::bytes(m.photo.bytes),
         m.photo.format.to_uppercase(),
-        format::date_time(m.photo.mtime_ns)
+        format::photo_date(&m.photo)
     )
 }
 
@@ -177,7 +177,28 @@ pub fn tile_ui(
                 format::bytes(m.photo.bytes),
                 m.photo.format.to_uppercase()
             ));
-            ui.label(RichText::new(format::date_time(m.photo.mtime_ns)).weak());
+            ui.label(RichText::new(format::photo_date(&m.photo)).weak());
+            if let Some(camera) = &m.photo.camera {
+                ui.add(egui::Label::new(RichText::new(camera).weak()).truncate());
+            }
+            if !m.companions.is_empty() {
+                // "+ RAW · sidecar": files that are kept or trashed with this photo.
+                let badges: Vec<&str> = m.companions.iter().map(|c| c.kind.badge()).collect();
+                let list: Vec<String> = m
+                    .companions
+                    .iter()
+                    .map(|c| c.path.display().to_string())
+                    .collect();
+                ui.label(
+                    RichText::new(format!("+ {}", badges.join(" · ")))
+                        .small()
+                        .color(ui.visuals().warn_fg_color),
+                )
+                .on_hover_text(format!(
+                    "Travels with this photo (kept or moved to the trash together):\n{}",
+                    list.join("\n")
+                ));
+            }
             let folder = m
                 .photo
                 .path

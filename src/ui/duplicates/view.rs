@@ -289,6 +289,7 @@ fn group_ui(
                     format::bytes(group.reclaimable_bytes()),
                     format::bytes(marked)
                 ));
+                ui.label(RichText::new(format!("keeps: {}", group.keep_reason)).weak());
                 if ui.button("Compare").on_hover_text("Enter").clicked() {
                     state.select_group(g);
                     state.compare = Some(default_other(&group));

@@ -9,11 +9,9 @@ use crate::core::catalog::{Catalog, KnownFile, PhotoRecord};
 use crate::core::datadir::explain_write_error;
 use crate::core::embed::{Embedder, Prepared};
 use crate::core::error::{Error, Result};
-use crate::core::image_io::{self, DecodeError};
 use crate::core::index_set::IndexSet;
 use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
 use crate::core::scan::{self, FoundFile};
-use crate::core::signature::signature_of;
 use crate::core::thumb_cache;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -90,155 +88,9 @@ pub struct IndexReport {
     pub stages: StageTimings,
 }
 
-/// Result of processing one file on a decoder thread.
-enum Outcome {
-    /// Decoded and prepared for every embedder.
-    Prepared {
-        record: PhotoRecord,
-        inputs: Vec<Prepared>,
-    },
-    /// Content already in the catalog: reuse its embeddings.
-    Known { file: FoundFile, hash: [u8; 32] },
-    /// Could not be indexed.
-    Failed {
-        file: FoundFile,
-        hash: Option<[u8; 32]>,
-        reason: String,
-    },
-    /// Not an image at all (no image extension, unknown content): ignored.
-    Ignored,
-    /// The file is gone since the walk (deleted, or its drive unplugged): nothing is recorded,
-    /// so it is read again when it comes back.
-    Vanished,
-}
+mod process;
 
-/// Extensions a person expects to be photos: if such a file fails, it is reported.
-const IMAGE_EXTS: &[&str] = &[
-    "jpg", "jpeg", "jpe", "jfif", "png", "apng", "gif", "webp", "tif", "tiff", "bmp", "dib", "ico",
-    "pbm", "pgm", "ppm", "pnm", "pam", "tga", "dds", "heic", "heif", "avif", "jxl", "jp2", "j2k",
-    "psd", "mpo", "dng", "cr2", "cr3", "nef", "arw", "orf", "rw2", "raf",
-];
-
-fn looks_like_photo_name(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTS.contains(&e.to_ascii_lowercase().as_str()))
-}
-
-#[derive(Default)]
-struct Clocks {
-    read: AtomicU64,
-    decode: AtomicU64,
-    prepare: AtomicU64,
-    thumbs: AtomicU64,
-}
-
-fn add(clock: &AtomicU64, since: Instant) {
-    clock.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
-}
-
-fn process_file(
-    file: &FoundFile,
-    embedders: &[&dyn Embedder],
-    min_side: u32,
-    known_hashes: &HashSet<[u8; 32]>,
-    thumbs_dir: Option<&Path>,
-    clocks: &Clocks,
-) -> Outcome {
-    let t = Instant::now();
-    let bytes = match image_io::read_file(&file.path) {
-        Ok(b) => b,
-        Err(_) if std::fs::symlink_metadata(&file.path).is_err() => return Outcome::Vanished,
-        Err(e) => {
-            return Outcome::Failed {
-                file: file.clone(),
-                hash: None,
-                reason: e.to_string(),
-            };
-        }
-    };
-    let hash: [u8; 32] = *blake3::hash(&bytes).as_bytes();
-    add(&clocks.read, t);
-    let Some(format) = image_io::sniff_file(&bytes, &file.path) else {
-        let reason = image_io::unknown(&bytes);
-        if !looks_like_photo_name(&file.path) && !matches!(reason, DecodeError::Unsupported(_)) {
-            return Outcome::Ignored;
-        }
-        return Outcome::Failed {
-            file: file.clone(),
-            hash: Some(hash),
-            reason: reason.to_string(),
-        };
-    };
-    if known_hashes.contains(&hash) {
-        return Outcome::Known {
-            file: file.clone(),
-            hash,
-        };
-    }
-    let t = Instant::now();
-    let capture = crate::core::metadata::read(&bytes, format);
-    add(&clocks.read, t);
-    let t = Instant::now();
-    let decoded = image_io::decode_bounded_as(bytes, format, min_side, image_io::DECODE_TIMEOUT);
-    add(&clocks.decode, t);
-    let decoded = match decoded {
-        Ok(d) => d,
-        Err(e) => {
-            return Outcome::Failed {
-                file: file.clone(),
-                hash: Some(hash),
-                reason: e.to_string(),
-            };
-        }
-    };
-    if let Some(dir) = thumbs_dir {
-        let t = Instant::now();
-        thumb_cache::store_from_decoded(dir, &file.path, file.size, file.mtime_ns, &decoded);
-        add(&clocks.thumbs, t);
-    }
-    let t = Instant::now();
-    let mut inputs = Vec::with_capacity(embedders.len());
-    for e in embedders {
-        let prepared = crate::core::guard::catch_any(|| e.prepare(&decoded.image));
-        match prepared {
-            Ok(Ok(p)) => inputs.push(p),
-            Ok(Err(err)) => {
-                return Outcome::Failed {
-                    file: file.clone(),
-                    hash: Some(hash),
-                    reason: err.to_string(),
-                };
-            }
-            Err(_) => {
-                return Outcome::Failed {
-                    file: file.clone(),
-                    hash: Some(hash),
-                    reason: "preprocessing crashed on this image".into(),
-                };
-            }
-        }
-    }
-    let signature = signature_of(&decoded.image);
-    add(&clocks.prepare, t);
-    Outcome::Prepared {
-        record: PhotoRecord {
-            path: file.path.clone(),
-            size: file.size,
-            mtime_ns: file.mtime_ns,
-            hash: Some(hash),
-            width: decoded.width,
-            height: decoded.height,
-            orientation: decoded.orientation,
-            format: decoded.format.to_string(),
-            error: None,
-            signature: Some(signature),
-            embeddings: Vec::new(),
-            capture: Some(capture),
-        },
-        inputs,
-    }
-}
+use process::{Clocks, Outcome, process_file};
 
 /// Index `roots` into `catalog` and `indexes` (one per embedder, same order as `embedders`;
 /// loaded only when something changes).
@@ -283,12 +135,20 @@ pub fn run_index(
     let mut scanned = scanned;
     keep_photos_of_empty_roots(&mut scanned, &known, progress, &mut report);
     let needed: Vec<String> = embedders.iter().map(|e| e.id().to_string()).collect();
-    let complete = |k: &KnownFile| k.failed || needed.iter().all(|n| k.embedders.contains(n));
+    // A video listed while ffmpeg was missing is read again once ffmpeg is there.
+    let videos_readable = crate::core::video::tools().is_some();
+    let complete = |path: &Path, k: &KnownFile| {
+        if k.failed {
+            !(videos_readable && crate::core::video::is_video_path(path))
+        } else {
+            needed.iter().all(|n| k.embedders.contains(n))
+        }
+    };
     let seen: HashSet<&Path> = scanned.files.iter().map(|f| f.path.as_path()).collect();
     let mut work: Vec<FoundFile> = Vec::new();
     for f in &scanned.files {
         match known.get(&f.path) {
-            Some(k) if k.size == f.size && k.mtime_ns == f.mtime_ns && complete(k) => {
+            Some(k) if k.size == f.size && k.mtime_ns == f.mtime_ns && complete(&f.path, k) => {
                 report.unchanged += 1;
             }
             _ => work.push(f.clone()),

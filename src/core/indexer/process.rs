@@ -1,0 +1,254 @@
+//! One file on a decoder thread: read, hash, sniff, capture metadata, decode (or a video's
+//! representative frame through ffmpeg), thumbnail, and prepare for every embedder.
+
+use crate::core::catalog::PhotoRecord;
+use crate::core::embed::{Embedder, Prepared};
+use crate::core::image_io::{self, DecodeError, Decoded};
+use crate::core::metadata::CaptureInfo;
+use crate::core::scan::FoundFile;
+use crate::core::signature::signature_of;
+use crate::core::thumb_cache;
+use crate::core::video;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Result of processing one file on a decoder thread.
+pub(super) enum Outcome {
+    /// Decoded and prepared for every embedder.
+    Prepared {
+        record: PhotoRecord,
+        inputs: Vec<Prepared>,
+    },
+    /// Content already in the catalog: reuse its embeddings.
+    Known { file: FoundFile, hash: [u8; 32] },
+    /// Could not be indexed.
+    Failed {
+        file: FoundFile,
+        hash: Option<[u8; 32]>,
+        reason: String,
+    },
+    /// Not an image at all (no image extension, unknown content): ignored.
+    Ignored,
+    /// The file is gone since the walk (deleted, or its drive unplugged): nothing is recorded,
+    /// so it is read again when it comes back.
+    Vanished,
+}
+
+/// Extensions a person expects to be photos: if such a file fails, it is reported.
+const IMAGE_EXTS: &[&str] = &[
+    "jpg", "jpeg", "jpe", "jfif", "png", "apng", "gif", "webp", "tif", "tiff", "bmp", "dib", "ico",
+    "pbm", "pgm", "ppm", "pnm", "pam", "tga", "dds", "heic", "heif", "hif", "avif", "jxl", "jp2",
+    "j2k", "psd", "mpo",
+];
+
+/// Whether a person expects the file to be a photo (camera RAWs included).
+fn looks_like_photo_name(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        IMAGE_EXTS.contains(&e.to_ascii_lowercase().as_str())
+            || image_io::formats::raw::RawKind::from_extension(e).is_some()
+    })
+}
+
+#[derive(Default)]
+pub(super) struct Clocks {
+    pub(super) read: AtomicU64,
+    pub(super) decode: AtomicU64,
+    pub(super) prepare: AtomicU64,
+    pub(super) thumbs: AtomicU64,
+}
+
+pub(super) fn add(clock: &AtomicU64, since: Instant) {
+    clock.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
+}
+
+pub(super) fn process_file(
+    file: &FoundFile,
+    embedders: &[&dyn Embedder],
+    min_side: u32,
+    known_hashes: &HashSet<[u8; 32]>,
+    thumbs_dir: Option<&Path>,
+    clocks: &Clocks,
+) -> Outcome {
+    if video::is_video_path(&file.path) {
+        return process_video(file, embedders, min_side, known_hashes, thumbs_dir, clocks);
+    }
+    let t = Instant::now();
+    let bytes = match image_io::read_file(&file.path) {
+        Ok(b) => b,
+        Err(_) if std::fs::symlink_metadata(&file.path).is_err() => return Outcome::Vanished,
+        Err(e) => {
+            return Outcome::Failed {
+                file: file.clone(),
+                hash: None,
+                reason: e.to_string(),
+            };
+        }
+    };
+    let hash: [u8; 32] = *blake3::hash(&bytes).as_bytes();
+    add(&clocks.read, t);
+    let Some(format) = image_io::sniff_file(&bytes, &file.path) else {
+        let reason = image_io::unknown(&bytes);
+        if !looks_like_photo_name(&file.path) && !matches!(reason, DecodeError::Unsupported(_)) {
+            return Outcome::Ignored;
+        }
+        return Outcome::Failed {
+            file: file.clone(),
+            hash: Some(hash),
+            reason: reason.to_string(),
+        };
+    };
+    if known_hashes.contains(&hash) {
+        return Outcome::Known {
+            file: file.clone(),
+            hash,
+        };
+    }
+    let t = Instant::now();
+    let capture = crate::core::metadata::read(&bytes, format);
+    add(&clocks.read, t);
+    let t = Instant::now();
+    let decoded = image_io::decode_bounded_as(bytes, format, min_side, image_io::DECODE_TIMEOUT);
+    add(&clocks.decode, t);
+    match decoded {
+        Ok(d) => prepare(file, hash, d, capture, embedders, thumbs_dir, clocks),
+        Err(e) => Outcome::Failed {
+            file: file.clone(),
+            hash: Some(hash),
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// Why videos are listed but not indexed on a machine without ffmpeg.
+pub(super) const NO_FFMPEG: &str = "video: install ffmpeg to include videos";
+
+/// A video: hashed by its ends (never read whole), indexed from one representative frame that
+/// the user's own ffmpeg extracts; listed with a reason when ffmpeg is missing.
+fn process_video(
+    file: &FoundFile,
+    embedders: &[&dyn Embedder],
+    min_side: u32,
+    known_hashes: &HashSet<[u8; 32]>,
+    thumbs_dir: Option<&Path>,
+    clocks: &Clocks,
+) -> Outcome {
+    let t = Instant::now();
+    let hash = match video::content_hash(&file.path) {
+        Ok(h) => h,
+        Err(_) if std::fs::symlink_metadata(&file.path).is_err() => return Outcome::Vanished,
+        Err(e) => {
+            return Outcome::Failed {
+                file: file.clone(),
+                hash: None,
+                reason: format!("cannot read file: {e}"),
+            };
+        }
+    };
+    add(&clocks.read, t);
+    let Some(tools) = video::tools() else {
+        return Outcome::Failed {
+            file: file.clone(),
+            hash: Some(hash),
+            reason: NO_FFMPEG.to_string(),
+        };
+    };
+    if known_hashes.contains(&hash) {
+        return Outcome::Known {
+            file: file.clone(),
+            hash,
+        };
+    }
+    let t = Instant::now();
+    let capture = video::probe(tools, &file.path, VIDEO_TIMEOUT)
+        .map(|p| video_capture(&p))
+        .unwrap_or_default();
+    let decoded = video::representative_frame(tools, &file.path, min_side, VIDEO_TIMEOUT);
+    add(&clocks.decode, t);
+    match decoded {
+        Ok(d) => prepare(file, hash, d, capture, embedders, thumbs_dir, clocks),
+        Err(e) => Outcome::Failed {
+            file: file.clone(),
+            hash: Some(hash),
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// Per-video bound on ffprobe plus frame extraction.
+const VIDEO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What a video's container says about its recording.
+fn video_capture(p: &video::VideoProbe) -> CaptureInfo {
+    CaptureInfo {
+        taken: p
+            .creation_time
+            .as_deref()
+            .and_then(crate::core::metadata::CaptureTime::parse_iso),
+        make: p.make.clone(),
+        model: p.model.clone(),
+        lens: None,
+        gps: p
+            .location
+            .map(|(lat, lon)| crate::core::metadata::Gps { lat, lon }),
+    }
+}
+
+/// Thumbnail, per-embedder preparation and the pixel signature of a decoded photo.
+fn prepare(
+    file: &FoundFile,
+    hash: [u8; 32],
+    decoded: Decoded,
+    capture: CaptureInfo,
+    embedders: &[&dyn Embedder],
+    thumbs_dir: Option<&Path>,
+    clocks: &Clocks,
+) -> Outcome {
+    if let Some(dir) = thumbs_dir {
+        let t = Instant::now();
+        thumb_cache::store_from_decoded(dir, &file.path, file.size, file.mtime_ns, &decoded);
+        add(&clocks.thumbs, t);
+    }
+    let t = Instant::now();
+    let mut inputs = Vec::with_capacity(embedders.len());
+    for e in embedders {
+        let prepared = crate::core::guard::catch_any(|| e.prepare(&decoded.image));
+        match prepared {
+            Ok(Ok(p)) => inputs.push(p),
+            Ok(Err(err)) => {
+                return Outcome::Failed {
+                    file: file.clone(),
+                    hash: Some(hash),
+                    reason: err.to_string(),
+                };
+            }
+            Err(_) => {
+                return Outcome::Failed {
+                    file: file.clone(),
+                    hash: Some(hash),
+                    reason: "preprocessing crashed on this image".into(),
+                };
+            }
+        }
+    }
+    let signature = signature_of(&decoded.image);
+    add(&clocks.prepare, t);
+    Outcome::Prepared {
+        record: PhotoRecord {
+            path: file.path.clone(),
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            hash: Some(hash),
+            width: decoded.width,
+            height: decoded.height,
+            orientation: decoded.orientation,
+            format: decoded.format.to_string(),
+            error: None,
+            signature: Some(signature),
+            embeddings: Vec::new(),
+            capture: Some(capture),
+        },
+        inputs,
+    }
+}
