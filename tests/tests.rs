@@ -13,6 +13,8 @@ mod gui;
 mod gui_dupes;
 mod lite0;
 mod model_download;
+mod pairs;
+mod raw;
 mod reliability;
 mod resnet_parity;
 mod use_cases;

@@ -192,15 +192,25 @@ impl Library {
                     abs.display()
                 )));
             }
-            self.catalog.add_root(&abs)?;
+            self.catalog.add_root(&abs).map_err(|e| {
+                crate::core::datadir::explain_write_error(e, self.data_dir.root())
+            })?;
             abs_roots.push(abs);
         }
         let p = embedders
             .get(primary)
             .ok_or_else(|| Error::Other("internal: no primary embedder".into()))?;
-        self.catalog.set_meta(META_MODEL, model_spec)?;
-        self.catalog.set_meta(META_QUERY_EMBEDDER, p.id())?;
-        self.catalog.set_meta(META_QUERY_LABEL, &p.label())?;
+        // A full or read-only disk can stop these first writes too: say so as for the others.
+        let explain = |e| crate::core::datadir::explain_write_error(e, self.data_dir.root());
+        self.catalog
+            .set_meta(META_MODEL, model_spec)
+            .map_err(explain)?;
+        self.catalog
+            .set_meta(META_QUERY_EMBEDDER, p.id())
+            .map_err(explain)?;
+        self.catalog
+            .set_meta(META_QUERY_LABEL, &p.label())
+            .map_err(explain)?;
         let mut indexes = IndexSet::new(&self.data_dir.index_dir(), embedders);
         let exclude = self.data_dir.root().to_path_buf();
         run_index(

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod exif;
+pub mod raw;
 
 use image::{ImageEncoder, Rgb, RgbImage};
 use std::path::{Path, PathBuf};

@@ -23,15 +23,26 @@ pub(super) fn parsed(bytes: &[u8], format: PhotoFormat) -> Vec<Exif> {
     };
     raw_streams
         .into_iter()
-        .filter_map(|s| exif::Reader::new().read_raw(s).ok())
+        .filter_map(|s| tolerant(reader().read_raw(s)))
         .collect()
+}
+
+/// A reader that keeps the fields it could parse when some entries are damaged (RAW files
+/// often have maker-note pointers outside the stream).
+fn reader() -> exif::Reader {
+    let mut r = exif::Reader::new();
+    r.continue_on_error(true);
+    r
+}
+
+/// The parsed fields, including a partial result.
+fn tolerant(r: Result<Exif, exif::Error>) -> Option<Exif> {
+    r.or_else(|e| e.distill_partial_result(|_| {})).ok()
 }
 
 /// JPEG APP1, TIFF, PNG eXIf, WebP EXIF and HEIF `Exif` items, as `kamadak-exif` finds them.
 fn container_exif(bytes: &[u8]) -> Option<Exif> {
-    exif::Reader::new()
-        .read_from_container(&mut Cursor::new(bytes))
-        .ok()
+    tolerant(reader().read_from_container(&mut Cursor::new(bytes)))
 }
 
 /// HEIC/AVIF files `kamadak-exif` does not take: the `Exif` item as `heifer` finds it.
