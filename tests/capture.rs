@@ -52,7 +52,12 @@ fn capture_metadata_reaches_status_query_and_dupes_json() {
     library(&lib);
     lookalike_ok(
         &data,
-        &["index", lib.to_str().expect("utf8"), "--model", "descriptor"],
+        &[
+            "index",
+            lib.to_str().expect("utf8"),
+            "--model",
+            "descriptor",
+        ],
     );
 
     let status = json(&data, &["status", "--json"]);
@@ -92,7 +97,11 @@ fn capture_metadata_reaches_status_query_and_dupes_json() {
         .collect();
     let phone = photos
         .iter()
-        .find(|p| p["path"].as_str().is_some_and(|p| p.ends_with("IMG_0001.jpg")))
+        .find(|p| {
+            p["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("IMG_0001.jpg"))
+        })
         .expect("the original and its copy group");
     assert_eq!(phone["taken"], "2019-07-04T18:22:31+02:00");
 }
@@ -104,12 +113,18 @@ fn a_catalog_indexed_before_capture_metadata_gets_it_without_re_embedding() {
     library(&lib);
     lookalike_ok(
         &data,
-        &["index", lib.to_str().expect("utf8"), "--model", "descriptor"],
+        &[
+            "index",
+            lib.to_str().expect("utf8"),
+            "--model",
+            "descriptor",
+        ],
     );
     // Make it the catalog an older Lookalike wrote: no capture columns at all.
     {
         let db = rusqlite::Connection::open(data.join("catalog.sqlite")).expect("open");
-        db.execute_batch("DROP INDEX IF EXISTS photos_stale_meta;").expect("drop index");
+        db.execute_batch("DROP INDEX IF EXISTS photos_stale_meta;")
+            .expect("drop index");
         for col in [
             "taken_local",
             "taken_offset",

@@ -256,3 +256,38 @@ fn a_saved_rule_from_before_gets_the_new_criterion_in_its_default_place() {
         ]
     );
 }
+
+#[test]
+fn a_heic_original_and_its_smaller_stripped_jpeg_copy_group_and_the_heic_is_kept() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (lib, data) = (tmp.path().join("lib"), tmp.path().join("data"));
+    std::fs::create_dir_all(lib.join("WhatsApp Images")).expect("mkdir");
+    let picture = scene(21, 1600, 1200);
+    let heic = heifer::encode_rgb8(
+        picture.width(),
+        picture.height(),
+        picture.as_raw(),
+        &heifer::EncodeOptions {
+            quality: 70,
+            ..Default::default()
+        },
+    )
+    .expect("encode heic");
+    std::fs::write(lib.join("IMG_3001.HEIC"), heic).expect("write");
+    // The messaging copy: smaller, re-encoded, EXIF gone.
+    let copy = image::imageops::resize(&picture, 800, 600, image::imageops::FilterType::Triangle);
+    save_jpeg(
+        &copy,
+        &lib.join("WhatsApp Images/IMG-20190704-WA0001.jpg"),
+        75,
+    );
+    write_library(&lib, 3);
+    index(&data, &lib);
+    let gs = groups(&data);
+    assert_eq!(gs.len(), 1, "{gs:#?}");
+    let g = &gs[0];
+    assert_eq!(g.members.len(), 2);
+    assert_eq!(name(&g.kept().photo.path), "IMG_3001.HEIC");
+    assert_eq!(g.kept().photo.format, "heic");
+    assert_eq!((g.kept().photo.width, g.kept().photo.height), (1600, 1200));
+}

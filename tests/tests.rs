@@ -9,6 +9,7 @@ mod capture;
 mod cli;
 mod corpus;
 mod dupes;
+mod formats;
 mod gui;
 mod gui_dupes;
 mod lite0;

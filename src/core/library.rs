@@ -192,9 +192,9 @@ impl Library {
                     abs.display()
                 )));
             }
-            self.catalog.add_root(&abs).map_err(|e| {
-                crate::core::datadir::explain_write_error(e, self.data_dir.root())
-            })?;
+            self.catalog
+                .add_root(&abs)
+                .map_err(|e| crate::core::datadir::explain_write_error(e, self.data_dir.root()))?;
             abs_roots.push(abs);
         }
         let p = embedders

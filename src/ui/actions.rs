@@ -6,11 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Image extensions offered in the "Open image" dialog.
-const IMAGE_EXTS: [&str; 10] = [
-    "jpg", "jpeg", "png", "gif", "webp", "tif", "tiff", "bmp", "JPG", "PNG",
-];
-
 /// What a file dialog returned.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DialogResult {
@@ -86,7 +81,17 @@ impl Dialogs {
                 } else {
                     rfd::FileDialog::new()
                         .set_title("Open an image to find similar photos")
-                        .add_filter("Images", &IMAGE_EXTS)
+                        .add_filter(
+                            "Photos and videos",
+                            &crate::core::image_io::photo_extensions_any_case()
+                                .into_iter()
+                                .chain(
+                                    crate::core::video::VIDEO_EXTS
+                                        .iter()
+                                        .flat_map(|e| [e.to_string(), e.to_ascii_uppercase()]),
+                                )
+                                .collect::<Vec<_>>(),
+                        )
                         .pick_file()
                         .map(DialogResult::Image)
                 };

@@ -3,6 +3,31 @@
 use super::formats::raw::RawKind;
 use image::ImageFormat;
 
+/// File extensions (lowercase) of the photos people keep, besides camera RAWs
+/// ([`RawKind::ALL`]): a file with one of them that fails to decode is reported, and file
+/// dialogs offer them.
+pub const PHOTO_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "jpe", "jfif", "png", "apng", "gif", "webp", "tif", "tiff", "bmp", "dib", "ico",
+    "pbm", "pgm", "ppm", "pnm", "pam", "tga", "dds", "heic", "heif", "hif", "avif", "jxl", "jp2",
+    "j2k", "psd", "mpo", "qoi",
+];
+
+/// Whether a file name's extension is one of a photo (camera RAWs included).
+pub fn is_photo_extension(ext: &str) -> bool {
+    let ext = ext.to_ascii_lowercase();
+    PHOTO_EXTENSIONS.contains(&ext.as_str()) || RawKind::from_extension(&ext).is_some()
+}
+
+/// Every photo extension, lower and upper case (file dialogs match case on Linux).
+pub fn photo_extensions_any_case() -> Vec<String> {
+    PHOTO_EXTENSIONS
+        .iter()
+        .copied()
+        .chain(RawKind::ALL.iter().map(|k| k.name()))
+        .flat_map(|e| [e.to_string(), e.to_ascii_uppercase()])
+        .collect()
+}
+
 /// An image format Lookalike decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PhotoFormat {

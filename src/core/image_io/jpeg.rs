@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 /// JPEG through jpeg-decoder with DCT-domain downscaling. `Ok(None)` for CMYK, which the general
 /// decoder converts more faithfully.
-pub(in crate::core::image_io) fn decode_jpeg_scaled(
+pub(crate) fn decode_jpeg_scaled(
     bytes: &[u8],
     min_side_px: u32,
 ) -> Result<Option<Decoded>, DecodeError> {
@@ -61,7 +61,7 @@ pub(in crate::core::image_io) fn decode_jpeg_scaled(
 }
 
 /// Orientation tag value from a raw EXIF block (APP1 payload without the "Exif\0\0" header).
-pub(in crate::core::image_io) fn exif_orientation(raw: &[u8]) -> u8 {
+pub(crate) fn exif_orientation(raw: &[u8]) -> u8 {
     let Ok(exif) = exif::Reader::new().read_raw(raw.to_vec()) else {
         return 1;
     };
@@ -71,7 +71,7 @@ pub(in crate::core::image_io) fn exif_orientation(raw: &[u8]) -> u8 {
         .map_or(1, |v| v as u8)
 }
 
-pub(in crate::core::image_io) fn orientation_from_exif(v: u8) -> image::metadata::Orientation {
+pub(crate) fn orientation_from_exif(v: u8) -> image::metadata::Orientation {
     image::metadata::Orientation::from_exif(v).unwrap_or(image::metadata::Orientation::NoTransforms)
 }
 

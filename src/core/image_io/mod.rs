@@ -16,7 +16,7 @@ mod sniff;
 mod tiff_fallback;
 
 pub use error::DecodeError;
-pub use format::PhotoFormat;
+pub use format::{PHOTO_EXTENSIONS, PhotoFormat, is_photo_extension, photo_extensions_any_case};
 pub use resize::{fit_within, resize_exact};
 pub use sniff::{known_unsupported, sniff_file, sniff_format, unknown};
 

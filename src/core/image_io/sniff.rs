@@ -66,17 +66,13 @@ pub fn known_unsupported(head: &[u8]) -> Option<&'static str> {
     let starts = |m: &[u8]| head.starts_with(m);
     if head.len() >= 12 && &head[4..8] == b"ftyp" {
         return match &head[8..12] {
-            b"avif" | b"avis" => Some("AVIF"),
-            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"mif1" | b"msf1" => {
-                Some("HEIC/HEIF")
-            }
-            b"crx " => Some("Canon CR3 raw"),
+            // HEIC/HEIF is decoded (formats::heic); AVIF only with the `avif` cargo feature.
+            b"avif" | b"avis" if !cfg!(feature = "avif") => Some("AVIF"),
             _ => None,
         };
     }
-    if starts(&[0xff, 0x0a]) || starts(b"\0\0\0\x0cJXL \r\n\x87\n") {
-        Some("JPEG XL")
-    } else if starts(b"%!PS") {
+    // JPEG XL is decoded (formats::jxl), camera RAWs from their previews (formats::raw).
+    if starts(b"%!PS") {
         Some("PostScript (EPS)")
     } else if starts(b"%PDF") {
         Some("PDF")
@@ -84,12 +80,6 @@ pub fn known_unsupported(head: &[u8]) -> Option<&'static str> {
         Some("OpenEXR")
     } else if starts(b"#?RADIANCE") || starts(b"#?RGBE") {
         Some("Radiance HDR")
-    } else if starts(b"FUJIFILMCCD-RAW") {
-        Some("Fujifilm RAF raw")
-    } else if starts(b"IIRO") || starts(b"IIRS") || starts(b"MMOR") {
-        Some("Olympus ORF raw")
-    } else if starts(b"IIU\0") {
-        Some("Panasonic RW2 raw")
     } else {
         None
     }

@@ -244,7 +244,7 @@ pub fn run_index(
                             total: Some(total),
                             current: Some(record.path.display().to_string()),
                         });
-                        pending.push((record, inputs));
+                        pending.push((*record, inputs));
                     }
                     Outcome::Known { file, hash } => {
                         let claimed = missing.get_mut(&hash).and_then(|ids| ids.pop());

@@ -18,7 +18,7 @@ use std::time::Instant;
 pub(super) enum Outcome {
     /// Decoded and prepared for every embedder.
     Prepared {
-        record: PhotoRecord,
+        record: Box<PhotoRecord>,
         inputs: Vec<Prepared>,
     },
     /// Content already in the catalog: reuse its embeddings.
@@ -36,19 +36,12 @@ pub(super) enum Outcome {
     Vanished,
 }
 
-/// Extensions a person expects to be photos: if such a file fails, it is reported.
-const IMAGE_EXTS: &[&str] = &[
-    "jpg", "jpeg", "jpe", "jfif", "png", "apng", "gif", "webp", "tif", "tiff", "bmp", "dib", "ico",
-    "pbm", "pgm", "ppm", "pnm", "pam", "tga", "dds", "heic", "heif", "hif", "avif", "jxl", "jp2",
-    "j2k", "psd", "mpo",
-];
-
-/// Whether a person expects the file to be a photo (camera RAWs included).
+/// Whether a person expects the file to be a photo (camera RAWs included): if such a file
+/// fails, it is reported rather than ignored.
 fn looks_like_photo_name(p: &Path) -> bool {
-    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        IMAGE_EXTS.contains(&e.to_ascii_lowercase().as_str())
-            || image_io::formats::raw::RawKind::from_extension(e).is_some()
-    })
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(image_io::is_photo_extension)
 }
 
 #[derive(Default)]
@@ -235,7 +228,7 @@ fn prepare(
     let signature = signature_of(&decoded.image);
     add(&clocks.prepare, t);
     Outcome::Prepared {
-        record: PhotoRecord {
+        record: Box::new(PhotoRecord {
             path: file.path.clone(),
             size: file.size,
             mtime_ns: file.mtime_ns,
@@ -248,7 +241,7 @@ fn prepare(
             signature: Some(signature),
             embeddings: Vec::new(),
             capture: Some(capture),
-        },
+        }),
         inputs,
     }
 }
