@@ -366,3 +366,37 @@ fn synthetic_raws_are_read_by_exiftool_as_camera_files() {
         );
     }
 }
+
+/// Not a check: wraps each JPEG of `$LOOKALIKE_BENCH_JPEGS` as the full-size preview of a
+/// NEF-structured RAW in `$LOOKALIKE_BENCH_RAWS`, for `lookalike bench` on RAW previews
+/// (docs/performance.md). `cargo test --test tests raw::write_bench_raws -- --ignored`.
+#[test]
+#[ignore]
+fn write_bench_raws() {
+    let (Some(src), Some(out)) = (
+        std::env::var_os("LOOKALIKE_BENCH_JPEGS"),
+        std::env::var_os("LOOKALIKE_BENCH_RAWS"),
+    ) else {
+        panic!("set LOOKALIKE_BENCH_JPEGS and LOOKALIKE_BENCH_RAWS");
+    };
+    std::fs::create_dir_all(&out).expect("mkdir");
+    for e in std::fs::read_dir(&src).expect("jpegs").flatten() {
+        let preview = std::fs::read(e.path()).expect("read");
+        let img = image::load_from_memory(&preview).expect("decode").to_rgb8();
+        let thumb = rb::jpeg(&image::imageops::thumbnail(&img, 160, 120), 70);
+        let nef = rb::tiff_raw(
+            TiffRaw::Nef,
+            &RawSpec {
+                make: "NIKON CORPORATION",
+                model: "NIKON D750",
+                date_time_original: "2020:08:01 10:00:00",
+                orientation: 1,
+                thumb: &thumb,
+                preview: Some(&preview),
+                raw_size: (img.width(), img.height()),
+            },
+        );
+        let name = Path::new(&e.file_name()).with_extension("nef");
+        std::fs::write(Path::new(&out).join(name), nef).expect("write");
+    }
+}

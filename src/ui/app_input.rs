@@ -186,10 +186,27 @@ impl App {
                 Ok(())
             }
             TileAction::Trash(_) => {
+                // Its RAW/JPEG mate, Live Photo video and sidecars go with it (one undo).
+                let companions = crate::core::pairs::companions_of(&info.path);
+                let mut files = vec![info.path.clone()];
+                let mut bytes = info.bytes;
+                for c in &companions {
+                    bytes += std::fs::metadata(&c.path).map_or(0, |m| m.len());
+                    files.push(c.path.clone());
+                }
+                let note = if companions.is_empty() {
+                    String::new()
+                } else {
+                    let kinds: Vec<&str> = companions.iter().map(|c| c.kind.badge()).collect();
+                    format!(
+                        "Its {} travel with it: they are moved together and one Undo puts all back.",
+                        kinds.join(", ")
+                    )
+                };
                 self.trash.ask(TrashPlan {
-                    files: vec![info.path.clone()],
-                    bytes: info.bytes,
-                    note: String::new(),
+                    files,
+                    bytes,
+                    note,
                     command: Command::Trash(vec![info.id]),
                 });
                 Ok(())

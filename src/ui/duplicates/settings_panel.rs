@@ -170,7 +170,8 @@ fn keep_rule_ui(ui: &mut Ui, rule: &mut KeepRule) -> bool {
     }
     ui.label(
         RichText::new(
-            "Reference folders come first. Click \"Keep\" on a photo (or K) to choose by hand.",
+            "Reference folders come first, then camera RAWs (a RAW is never offered for removal \
+             against its own JPEG). Click \"Keep\" on a photo (or K) to choose by hand.",
         )
         .weak(),
     );

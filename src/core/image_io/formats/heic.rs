@@ -158,8 +158,10 @@ pub(super) fn rgba_over_white(img: heifer::Image<u8>) -> Option<RgbImage> {
     Some(crate::core::image_io::generic::to_rgb_over_white(dynamic))
 }
 
-/// Downscale `img` so that its shorter side is `min_side_px` (never enlarged), as the JPEG
-/// decoder's DCT scaling does: the embedders and thumbnails need no more.
+/// Downscale `img` by the smallest of the JPEG decoder's DCT scales (1/8, 2/8 ... 8/8) that
+/// keeps its shorter side at least `min_side_px` (never enlarged): the embedders need no more,
+/// and the index-time grid thumbnail (longer side 320 px) is made from the same pixels, as for
+/// a JPEG, instead of decoding the photo again when the grid shows it.
 pub(super) fn shrink_to_min_side(img: &RgbImage, min_side_px: u32) -> RgbImage {
     let (w, h) = img.dimensions();
     let short = w.min(h);
@@ -167,9 +169,15 @@ pub(super) fn shrink_to_min_side(img: &RgbImage, min_side_px: u32) -> RgbImage {
     if short <= target {
         return img.clone();
     }
-    let scale = f64::from(target) / f64::from(short);
-    let nw = ((f64::from(w) * scale).round() as u32).max(target.min(w));
-    let nh = ((f64::from(h) * scale).round() as u32).max(target.min(h));
+    let eighths = (1..=8u32)
+        .find(|n| u64::from(short) * u64::from(*n) / 8 >= u64::from(target))
+        .unwrap_or(8);
+    if eighths == 8 {
+        return img.clone();
+    }
+    let scale = f64::from(eighths) / 8.0;
+    let nw = ((f64::from(w) * scale).round() as u32).max(1);
+    let nh = ((f64::from(h) * scale).round() as u32).max(1);
     resize_exact(img, nw, nh)
 }
 
