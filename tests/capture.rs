@@ -173,3 +173,35 @@ fn a_catalog_indexed_before_capture_metadata_gets_it_without_re_embedding() {
     );
     assert_eq!(report["metadata_read"], 0, "{report}");
 }
+
+#[test]
+fn heic_avif_and_jpeg_xl_capture_metadata_is_read_from_their_containers() {
+    use lookalike::core::image_io::PhotoFormat;
+    use lookalike::core::metadata;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats");
+    // Written by heif-enc, avifenc and cjxl (a Brotli-compressed Exif box) from one JPEG:
+    // see tests/fixtures/formats/README.md.
+    for (file, format) in [
+        ("heic-exif.heic", PhotoFormat::Heic),
+        ("avif-irot-exif.avif", PhotoFormat::Avif),
+        ("jxl-orient6-exif.jxl", PhotoFormat::Jxl),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).expect("fixture");
+        let info = metadata::read(&bytes, format);
+        let taken = info
+            .taken
+            .clone()
+            .unwrap_or_else(|| panic!("{file}: no date"));
+        assert_eq!(taken.local, "2021-06-05T14:03:22", "{file}");
+        assert_eq!(
+            info.camera().as_deref(),
+            Some("Lookalike Fixture Cam"),
+            "{file}"
+        );
+        let gps = info.gps.unwrap_or_else(|| panic!("{file}: no gps"));
+        assert!(
+            (gps.lat - 48.8584).abs() < 1e-3 && (gps.lon - 2.2945).abs() < 1e-3,
+            "{file}"
+        );
+    }
+}

@@ -80,12 +80,30 @@ fn jxl_exif(bytes: &[u8]) -> Option<Vec<u8>> {
         let end = at.checked_add(usize::try_from(size).ok()?)?;
         let body = bytes.get(at + header as usize..end.min(bytes.len()))?;
         if kind == b"Exif" {
-            let offset = u32::from_be_bytes(body.get(..4)?.try_into().ok()?) as usize;
-            return body.get(4usize.checked_add(offset)?..).map(<[u8]>::to_vec);
+            return exif_box_payload(body);
+        }
+        // cjxl stores the Exif box Brotli-compressed: `brob` + the inner type + the stream.
+        if kind == b"brob" && body.get(..4) == Some(b"Exif".as_slice()) {
+            use std::io::Read;
+            let mut out = Vec::new();
+            brotli_decompressor::Decompressor::new(body.get(4..)?, 4096)
+                .take(MAX_EXIF_BYTES)
+                .read_to_end(&mut out)
+                .ok()?;
+            return exif_box_payload(&out);
         }
         at = end;
     }
     None
+}
+
+/// Largest EXIF stream we decompress (a JPEG's APP1 holds at most 64 KiB; be generous).
+const MAX_EXIF_BYTES: u64 = 4 * 1024 * 1024;
+
+/// An `Exif` box's body: a 4-byte offset to the TIFF header, then the stream.
+fn exif_box_payload(body: &[u8]) -> Option<Vec<u8>> {
+    let offset = u32::from_be_bytes(body.get(..4)?.try_into().ok()?) as usize;
+    body.get(4usize.checked_add(offset)?..).map(<[u8]>::to_vec)
 }
 
 /// The TIFF stream of an EXIF payload that may start with "Exif\0\0".
