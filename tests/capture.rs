@@ -205,3 +205,72 @@ fn heic_avif_and_jpeg_xl_capture_metadata_is_read_from_their_containers() {
         );
     }
 }
+
+#[test]
+fn after_an_upgrade_heic_it_could_not_read_and_raws_it_read_from_thumbnails_are_read_again() {
+    use common::raw::{RawSpec, TiffRaw, jpeg, tiff_raw};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (lib, data) = (tmp.path().join("lib"), tmp.path().join("data"));
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    let picture = scene(31, 1200, 800);
+    let thumb = jpeg(&image::imageops::thumbnail(&picture, 160, 107), 70);
+    let nef = tiff_raw(
+        TiffRaw::Nef,
+        &RawSpec {
+            make: "NIKON CORPORATION",
+            model: "NIKON D750",
+            date_time_original: "2020:08:01 10:00:00",
+            orientation: 1,
+            thumb: &thumb,
+            preview: Some(&jpeg(&picture, 85)),
+            raw_size: (1200, 800),
+        },
+    );
+    std::fs::write(lib.join("DSC_0001.NEF"), nef).expect("nef");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats/scene-original.heic"),
+        lib.join("IMG_0001.HEIC"),
+    )
+    .expect("heic");
+    write_library(&lib, 2);
+    let index = || {
+        json(
+            &data,
+            &[
+                "index",
+                lib.to_str().expect("utf8"),
+                "--model",
+                "descriptor",
+                "--json",
+            ],
+        )
+    };
+    index();
+    // What an older Lookalike left: the HEIC failed as unsupported, the NEF read as a TIFF
+    // from its 160x120 thumbnail.
+    {
+        let db = rusqlite::Connection::open(data.join("catalog.sqlite")).expect("open");
+        db.execute_batch(
+            "DELETE FROM meta WHERE key='decoders_version';
+             UPDATE photos SET error='HEIC/HEIF images are not supported', signature=NULL
+               WHERE path LIKE '%.HEIC';
+             DELETE FROM embeddings WHERE photo_id IN (SELECT id FROM photos WHERE path LIKE '%.HEIC');
+             UPDATE photos SET format='tiff', width=160, height=120 WHERE path LIKE '%.NEF';",
+        )
+        .expect("downgrade");
+    }
+    let report = index();
+    assert_eq!(
+        report["embedded"], 2,
+        "the HEIC and the NEF are read again: {report}"
+    );
+    let status = json(&data, &["status", "--json"]);
+    assert_eq!(status["failed"], 0, "{status}");
+    assert_eq!(status["formats"]["heic"], 1, "{status}");
+    assert_eq!(status["formats"]["nef"], 1, "{status}");
+    assert!(status["formats"].get("tiff").is_none(), "{status}");
+    // Once: the next run has nothing to do.
+    let report = index();
+    assert_eq!(report["embedded"], 0, "{report}");
+    assert_eq!(report["unchanged"], 4, "{report}");
+}

@@ -9,6 +9,7 @@ use crate::core::catalog::{Catalog, KnownFile, PhotoRecord};
 use crate::core::datadir::explain_write_error;
 use crate::core::embed::{Embedder, Prepared};
 use crate::core::error::{Error, Result};
+use crate::core::image_io;
 use crate::core::index_set::IndexSet;
 use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
 use crate::core::scan::{self, FoundFile};
@@ -90,6 +91,13 @@ pub struct IndexReport {
 
 mod process;
 
+/// Catalog key of the decoders' version the library was last indexed with.
+const META_DECODERS: &str = "decoders_version";
+/// Bumped when the decoders learn formats (files that failed are tried again once) or read a
+/// format differently (camera RAWs: from their preview instead of their TIFF thumbnail).
+/// 2: HEIC, AVIF, JPEG XL, camera RAW previews, videos.
+const DECODERS_VERSION: u32 = 2;
+
 use process::{Clocks, Outcome, process_file};
 
 /// Index `roots` into `catalog` and `indexes` (one per embedder, same order as `embedders`;
@@ -137,8 +145,20 @@ pub fn run_index(
     let needed: Vec<String> = embedders.iter().map(|e| e.id().to_string()).collect();
     // A video listed while ffmpeg was missing is read again once ffmpeg is there.
     let videos_readable = crate::core::video::tools().is_some();
+    // Files an older version could not read (HEIC "not supported"), and RAWs it read as TIFFs
+    // from their thumbnail, are read again once after an upgrade of the decoders.
+    let decoders_changed =
+        catalog.meta(META_DECODERS)?.as_deref() != Some(DECODERS_VERSION.to_string().as_str());
+    let is_raw = |path: &Path| {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(image_io::formats::raw::RawKind::from_extension)
+            .is_some()
+    };
     let complete = |path: &Path, k: &KnownFile| {
-        if k.failed {
+        if decoders_changed && (k.failed || is_raw(path)) {
+            false
+        } else if k.failed {
             !(videos_readable && crate::core::video::is_video_path(path))
         } else {
             needed.iter().all(|n| k.embedders.contains(n))
@@ -170,7 +190,10 @@ pub fn run_index(
         }
     }
     let known_hashes: HashSet<[u8; 32]> = known
-        .values()
+        .iter()
+        // A RAW read by older decoders must not lend its old vectors to itself.
+        .filter(|(p, _)| !(decoders_changed && is_raw(p)))
+        .map(|(_, k)| k)
         .filter(|k| !k.failed && needed.iter().all(|n| k.embedders.contains(n)))
         .filter_map(|k| k.hash)
         .collect();
@@ -294,6 +317,11 @@ pub fn run_index(
         return Err(explain_write_error(e, &data_dir_of(catalog)));
     }
     report.cancelled = cancel.is_cancelled();
+    if decoders_changed && !report.cancelled && scan_complete {
+        catalog
+            .set_meta(META_DECODERS, &DECODERS_VERSION.to_string())
+            .map_err(|e| explain_write_error(e, &data_dir_of(catalog)))?;
+    }
     if vanished > 0 {
         let w = format!(
             "{vanished} files disappeared while indexing (deleted, or their drive was unplugged); \
