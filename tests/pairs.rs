@@ -291,3 +291,30 @@ fn a_heic_original_and_its_smaller_stripped_jpeg_copy_group_and_the_heic_is_kept
     assert_eq!(g.kept().photo.format, "heic");
     assert_eq!((g.kept().photo.width, g.kept().photo.height), (1600, 1200));
 }
+
+#[test]
+fn a_copy_padded_with_a_frame_never_beats_its_source() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (lib, data) = (tmp.path().join("lib"), tmp.path().join("data"));
+    std::fs::create_dir_all(lib.join("prints")).expect("mkdir");
+    let picture = scene(41, 1000, 1000);
+    save_jpeg(&picture, &lib.join("IMG_4100.jpg"), 90);
+    // The framed print: the same pixels on a white canvas 1.3x the size (more canvas pixels,
+    // a larger file).
+    let mut framed = image::RgbImage::from_pixel(1300, 1300, image::Rgb([255, 255, 255]));
+    image::imageops::overlay(&mut framed, &picture, 150, 150);
+    save_jpeg(&framed, &lib.join("prints/IMG_4100 framed.jpg"), 95);
+    write_library(&lib, 3);
+    index(&data, &lib);
+    let gs = groups(&data);
+    let g = gs
+        .iter()
+        .find(|g| {
+            g.members
+                .iter()
+                .any(|m| name(&m.photo.path) == "IMG_4100.jpg")
+        })
+        .unwrap_or_else(|| panic!("the framed copy groups with its source: {gs:#?}"));
+    assert_eq!(name(&g.kept().photo.path), "IMG_4100.jpg", "{g:#?}");
+    assert!(g.keep_reason.contains("borders"), "{}", g.keep_reason);
+}

@@ -9,6 +9,7 @@ mod capture;
 mod cli;
 mod corpus;
 mod dupes;
+mod filters;
 mod formats;
 mod gui;
 mod gui_dupes;

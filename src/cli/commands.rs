@@ -5,6 +5,7 @@ use super::progress_bar::TerminalProgress;
 use super::{Cli, Command};
 use crate::core::dupes;
 use crate::core::embed::registry;
+use crate::core::filter::PhotoFilter;
 use crate::core::progress::CancelFlag;
 use crate::core::query::{self, QuerySource};
 use anyhow::{Context, Result, bail};
@@ -24,7 +25,8 @@ pub fn run(cli: Cli) -> Result<()> {
             k,
             json,
             device,
-        }) => query(cli.data_dir, &image, k, json, &device),
+            filter,
+        }) => query(cli.data_dir, &image, k, json, &device, &filter.to_filter()?),
         Some(Command::Status { json }) => status(cli.data_dir, json),
         Some(Command::Embed {
             image,
@@ -47,6 +49,7 @@ pub fn run(cli: Cli) -> Result<()> {
             yes,
             mirror,
             undo,
+            filter,
         }) => super::dupes::run(
             cli.data_dir,
             &super::dupes::DupesArgs {
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 yes,
                 mirror,
                 undo,
+                filter: filter.to_filter()?,
             },
         ),
         Some(Command::Undo { json }) => {
@@ -183,20 +187,28 @@ fn query(
     k: usize,
     json: bool,
     device: &str,
+    filter: &PhotoFilter,
 ) -> Result<()> {
     if !image.is_file() {
         bail!("query image {} does not exist", image.display());
     }
     let lib = open_reader(data_dir)?;
     let active = lib.query_embedders(device)?;
-    let hits = lib.query(&active, &QuerySource::File(image.to_path_buf()), k)?;
+    let source = QuerySource::File(image.to_path_buf());
+    let hits = lib.query_filtered(&active, &source, k, filter)?;
     if json {
         println!("{}", serde_json::to_string(&hits)?);
-    } else if hits.is_empty() {
+    } else if hits.is_empty() && filter.is_empty() {
         println!("No photos indexed yet.");
     } else {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
+        if !filter.is_empty() {
+            writeln!(out, "Filter: {}", filter.describe())?;
+            if hits.is_empty() {
+                writeln!(out, "No similar photo passes the filter.")?;
+            }
+        }
         for h in &hits {
             write!(out, "{:.4}  ", h.score)?;
             out.write_all(&crate::core::catalog::path_to_bytes(&h.info.path))?;

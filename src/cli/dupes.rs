@@ -2,6 +2,7 @@
 
 use super::progress_bar::TerminalProgress;
 use crate::core::dupes::{self, DupeGroup, DupeSettings, GraphOptions, IgnoreList, Tier};
+use crate::core::filter::PhotoFilter;
 use crate::core::progress::CancelFlag;
 use crate::core::trash::{self, Mover};
 use anyhow::{Context, Result, bail};
@@ -22,6 +23,8 @@ pub struct DupesArgs {
     pub mirror: bool,
     /// Put back the last batch moved to the trash.
     pub undo: bool,
+    /// Only the photos that pass this filter; groups left with fewer than two are dropped.
+    pub filter: PhotoFilter,
 }
 
 fn human_bytes(b: u64) -> String {
@@ -132,12 +135,25 @@ pub fn run(data_dir: Option<PathBuf>, args: &DupesArgs) -> Result<()> {
         dump_edges(&graph, &path)?;
     }
     let ignore = IgnoreList::load(lib.data_dir.root())?;
-    let groups = dupes::groups(&graph, &settings, &ignore);
+    let groups = dupes::filter_groups(
+        dupes::groups(&graph, &settings, &ignore),
+        &args.filter,
+        &settings,
+    );
+    let filtered = !args.filter.is_empty();
+    if filtered && !args.json {
+        println!("Filter: {}", args.filter.describe());
+    }
     if !args.trash {
         if args.json {
-            let v =
+            let mut v =
                 serde_json::json!({"groups": groups.iter().map(group_json).collect::<Vec<_>>()});
+            if filtered {
+                v["filter"] = args.filter.describe().into();
+            }
             println!("{}", serde_json::to_string_pretty(&v)?);
+        } else if groups.is_empty() && filtered {
+            println!("No duplicates among the photos that pass the filter.");
         } else if groups.is_empty() {
             println!("No duplicates found among {} photos.", graph.photos.len());
         } else {

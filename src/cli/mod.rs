@@ -57,6 +57,9 @@ pub enum Command {
         /// Compute device: auto, cpu, cuda or metal.
         #[arg(long, default_value = "auto")]
         device: String,
+        /// Only results that pass these filters.
+        #[command(flatten)]
+        filter: FilterArgs,
     },
     /// Show what is indexed, which model is used, and files that failed.
     Status {
@@ -107,6 +110,9 @@ pub enum Command {
         /// using the undo journal.
         #[arg(long, conflicts_with_all = ["trash", "yes", "tier", "mirror"])]
         undo: bool,
+        /// Only groups with at least two photos that pass these filters (and only those photos).
+        #[command(flatten)]
+        filter: FilterArgs,
     },
     /// Put back the newest batch moved to the trash (from the GUI's Results, Browse or
     /// Duplicates, or `dupes --trash --yes`), using the undo journal.
@@ -138,6 +144,103 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         dupes: usize,
     },
+}
+
+/// Filters shared by `query` and `dupes`: every one given must hold. Dates are whole days on the
+/// capture date (the file date for photos without one); texts are case-insensitive.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Filters")]
+pub struct FilterArgs {
+    /// Taken on or after DATE: YYYY, YYYY-MM or YYYY-MM-DD (a month or year from its first day).
+    #[arg(long, value_name = "DATE")]
+    pub after: Option<String>,
+    /// Taken on or before DATE: YYYY, YYYY-MM or YYYY-MM-DD (a month or year to its last day).
+    #[arg(long, value_name = "DATE")]
+    pub before: Option<String>,
+    /// The camera contains TEXT ("X100V", "iphone").
+    #[arg(long, value_name = "TEXT")]
+    pub camera: Option<String>,
+    /// The lens contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub lens: Option<String>,
+    /// A folder of the path contains TEXT ("Holidays"), or the photo is under an absolute folder.
+    #[arg(long, value_name = "TEXT")]
+    pub folder: Option<String>,
+    /// One of these formats: jpeg, heic, avif, jxl, png, raw, video, other (comma-separated).
+    #[arg(long, value_name = "FORMATS", value_delimiter = ',')]
+    pub format: Vec<String>,
+    /// The photo's shape: portrait, landscape or square.
+    #[arg(long, value_name = "SHAPE")]
+    pub orientation: Option<String>,
+    /// Only photos with a GPS location.
+    #[arg(long)]
+    pub has_gps: bool,
+    /// The file name contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+}
+
+impl FilterArgs {
+    /// The filter these flags ask for; a one-line error naming the flag when one cannot be read.
+    pub fn to_filter(&self) -> anyhow::Result<crate::core::filter::PhotoFilter> {
+        use crate::core::filter::{PhotoFilter, parse_date};
+        use anyhow::{Context, bail};
+        let day = |flag: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|s| parse_date(s).with_context(|| format!("--{flag}")))
+                .transpose()
+        };
+        let after = day("after", &self.after)?.map(|d| d.first);
+        let before = day("before", &self.before)?.map(|d| d.last);
+        if let (Some(a), Some(b)) = (after, before)
+            && a > b
+        {
+            bail!("--after {a} is later than --before {b}: no photo can match");
+        }
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
+        let mut formats = Vec::new();
+        for f in self.format.iter().filter(|f| !f.trim().is_empty()) {
+            let class = f
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("--format: {e}"))?;
+            if !formats.contains(&class) {
+                formats.push(class);
+            }
+        }
+        let orientation = self
+            .orientation
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: String| anyhow::anyhow!("--orientation: {e}"))?;
+        // A folder given as a path from here ("./Holidays", "lib/2019") is that folder.
+        let folder = text(&self.folder).map(|f| {
+            let p = std::path::Path::new(&f);
+            let path_like = f.starts_with('.') || f.contains(std::path::MAIN_SEPARATOR);
+            match p.canonicalize() {
+                Ok(abs) if !p.is_absolute() && path_like && abs.is_dir() => {
+                    abs.to_string_lossy().into_owned()
+                }
+                _ => f,
+            }
+        });
+        Ok(PhotoFilter {
+            after,
+            before,
+            camera: text(&self.camera),
+            lens: text(&self.lens),
+            folder,
+            formats,
+            orientation,
+            has_gps: self.has_gps.then_some(true),
+            name: text(&self.name),
+        })
+    }
 }
 
 /// `lookalike models ...`.

@@ -8,6 +8,7 @@ use crate::core::datadir::DataDir;
 use crate::core::embed::Embedder;
 use crate::core::embed::registry::{self, ActiveEmbedders};
 use crate::core::error::{Error, Result};
+use crate::core::filter::PhotoFilter;
 use crate::core::index::VectorIndex;
 use crate::core::index_set::IndexSet;
 use crate::core::indexer::{IndexOptions, IndexReport, run_index};
@@ -143,6 +144,28 @@ impl Library {
             k,
             source.own_id(&self.catalog),
         )
+    }
+
+    /// The `k` photos most like `source` that pass `filter`, best first: [`Library::query`] over
+    /// [`PhotoFilter::query_candidates`] nearest photos (the whole library up to
+    /// [`crate::core::filter::FILTERED_QUERY_CANDIDATES`] photos), then filtered and cut to `k`.
+    /// Without a filter, the same as [`Library::query`].
+    pub fn query_filtered(
+        &self,
+        active: &ActiveEmbedders,
+        source: &QuerySource,
+        k: usize,
+        filter: &PhotoFilter,
+    ) -> Result<Vec<Hit>> {
+        if filter.is_empty() {
+            return self.query(active, source, k);
+        }
+        let photos = usize::try_from(self.catalog.counts()?.0).unwrap_or(usize::MAX);
+        let mut hits = self.query(active, source, filter.query_candidates(k, photos))?;
+        let m = filter.matcher();
+        hits.retain(|h| m.matches(&h.info));
+        hits.truncate(k);
+        Ok(hits)
     }
 
     /// Load (or rebuild) the index of one embedder.

@@ -4,11 +4,13 @@
 //! worker and tests drive exactly the same code.
 
 pub mod catalog;
+pub mod content_box;
 pub mod datadir;
 pub mod device;
 pub mod dupes;
 pub mod embed;
 pub mod error;
+pub mod filter;
 pub mod flat_index;
 pub mod guard;
 pub mod image_io;

@@ -122,14 +122,18 @@ impl QueryVectors {
             needed.push(active.descriptor());
         }
         let mut vectors = match source {
-            QuerySource::File(p) => embed_file_multi(p, &needed)?,
-            QuerySource::Pixels { image, .. } => needed
-                .iter()
-                .map(|e| {
-                    embed_one(*e, image)
-                        .map_err(|err| Error::Other(format!("cannot use the pasted image: {err}")))
-                })
-                .collect::<Result<_>>()?,
+            QuerySource::File(p) => embed_picture_multi(p, &needed)?,
+            QuerySource::Pixels { image, .. } => {
+                let (picture, _) = crate::core::content_box::picture_of(image);
+                needed
+                    .iter()
+                    .map(|e| {
+                        embed_one(*e, &picture).map_err(|err| {
+                            Error::Other(format!("cannot use the pasted image: {err}"))
+                        })
+                    })
+                    .collect::<Result<_>>()?
+            }
             QuerySource::Photo { id, path } => {
                 let stored: Option<Vec<Vec<f32>>> = needed
                     .iter()
@@ -137,7 +141,7 @@ impl QueryVectors {
                     .collect();
                 match stored {
                     Some(v) => v,
-                    None => embed_file_multi(path, &needed)?,
+                    None => embed_picture_multi(path, &needed)?,
                 }
             }
         };
@@ -291,8 +295,23 @@ pub fn embed_file(path: &Path, embedder: &dyn Embedder) -> Result<Vec<f32>> {
         .ok_or_else(|| Error::Other("internal: no embedding returned".into()))
 }
 
-/// Decode a photo once and embed it with each embedder, in order.
+/// Decode a photo once and embed the picture inside it (uniform margins cut away, as the
+/// indexer does) with each embedder, in order: a query photo on a white canvas finds its source.
+pub fn embed_picture_multi(path: &Path, embedders: &[&dyn Embedder]) -> Result<Vec<Vec<f32>>> {
+    embed_decoded_multi(path, embedders, true)
+}
+
+/// Decode a photo once and embed it, exactly as it is, with each embedder, in order (what
+/// `lookalike embed` prints).
 pub fn embed_file_multi(path: &Path, embedders: &[&dyn Embedder]) -> Result<Vec<Vec<f32>>> {
+    embed_decoded_multi(path, embedders, false)
+}
+
+fn embed_decoded_multi(
+    path: &Path,
+    embedders: &[&dyn Embedder],
+    picture_only: bool,
+) -> Result<Vec<Vec<f32>>> {
     let min_side = embedders
         .iter()
         .map(|e| e.min_input_side_px())
@@ -300,8 +319,13 @@ pub fn embed_file_multi(path: &Path, embedders: &[&dyn Embedder]) -> Result<Vec<
         .unwrap_or(224);
     let decoded = crate::core::video::decode_file(path, min_side)
         .map_err(|e| Error::Other(format!("cannot read {}: {e}", path.display())))?;
+    let image = if picture_only {
+        crate::core::content_box::picture_of(&decoded.image).0
+    } else {
+        std::borrow::Cow::Borrowed(&decoded.image)
+    };
     embedders
         .iter()
-        .map(|e| embed_one(*e, &decoded.image).map_err(Error::from))
+        .map(|e| embed_one(*e, &image).map_err(Error::from))
         .collect()
 }

@@ -13,6 +13,7 @@ mod app_input;
 pub mod browse;
 pub mod context;
 pub mod duplicates;
+pub mod filter_bar;
 pub mod format;
 pub mod frame_stats;
 mod layout;

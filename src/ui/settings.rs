@@ -30,6 +30,8 @@ pub struct Settings {
     pub theme: ThemeChoice,
     /// How many results a query returns.
     pub results: usize,
+    /// Browse's filter, as typed (kept across restarts).
+    pub browse_filter: super::filter_bar::FilterFields,
 }
 
 impl Default for Settings {
@@ -40,6 +42,7 @@ impl Default for Settings {
             thumb_px: 160.0,
             theme: ThemeChoice::Dark,
             results: 200,
+            browse_filter: super::filter_bar::FilterFields::default(),
         }
     }
 }

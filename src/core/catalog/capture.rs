@@ -17,9 +17,12 @@ const COLUMNS: &[(&str, &str)] = &[
     ("gps_lat", "REAL"),
     ("gps_lon", "REAL"),
     ("meta_version", "INTEGER NOT NULL DEFAULT 0"),
+    // Not capture metadata: where the picture is inside the photo (see `content_box`); NULL
+    // for photos indexed before it existed (their full size counts).
+    ("content_box", "BLOB"),
 ];
 
-/// Add the capture columns a catalog written before them lacks (in place: nothing re-embeds).
+/// Add the columns (capture metadata, content box) a catalog written before them lacks (in place: nothing re-embeds).
 pub(super) fn add_columns(conn: &Connection) -> rusqlite::Result<()> {
     let mut st = conn.prepare("SELECT name FROM pragma_table_info('photos')")?;
     let have: Vec<String> = st

@@ -42,6 +42,8 @@ pub struct PhotoRecord {
     pub embeddings: Vec<(String, Vec<f32>)>,
     /// Capture metadata from the file's EXIF; `None` when not read (a metadata pass reads it).
     pub capture: Option<CaptureInfo>,
+    /// Where the picture is inside the photo (uniform margins trimmed).
+    pub content_box: Option<crate::core::content_box::ContentBox>,
 }
 
 /// What the indexer needs to know about a file already in the catalog.
@@ -94,9 +96,20 @@ pub struct PhotoInfo {
     /// Location.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gps: Option<Gps>,
+    /// Where the picture is inside the photo (uniform margins trimmed); `None` when unknown.
+    #[serde(skip)]
+    pub content_box: Option<crate::core::content_box::ContentBox>,
 }
 
 impl PhotoInfo {
+    /// Pixels of the picture itself: the photo's area less any uniform margins (a frame,
+    /// padding, letterbox bars) around it.
+    pub fn picture_pixels(&self) -> f64 {
+        f64::from(self.width)
+            * f64::from(self.height)
+            * crate::core::content_box::area_share(self.content_box)
+    }
+
     /// Whether the file carries camera EXIF (a capture time or a camera).
     pub fn has_camera_data(&self) -> bool {
         self.taken.is_some() || self.camera.is_some()
@@ -184,6 +197,19 @@ fn blob_to_vec(b: &[u8]) -> Vec<f32> {
         .collect()
 }
 
+fn box_to_blob(b: crate::core::content_box::ContentBox) -> Vec<u8> {
+    b.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn box_from_blob(b: Option<Vec<u8>>) -> Option<crate::core::content_box::ContentBox> {
+    let b = b?;
+    if b.len() != 8 {
+        return None;
+    }
+    let v = |i: usize| u16::from_le_bytes([b[2 * i], b[2 * i + 1]]);
+    Some([v(0), v(1), v(2), v(3)])
+}
+
 fn hash_from_blob(b: Option<Vec<u8>>) -> Option<[u8; 32]> {
     b.and_then(|v| v.try_into().ok())
 }
@@ -243,6 +269,7 @@ impl Catalog {
                 format TEXT NOT NULL DEFAULT '',
                 error TEXT,
                 signature BLOB,
+                content_box BLOB,
                 taken_local TEXT,
                 taken_offset INTEGER,
                 taken_ms INTEGER,
@@ -447,12 +474,13 @@ impl Catalog {
         {
             let mut up = tx
                 .prepare_cached(
-                    "INSERT INTO photos(path,size,mtime_ns,hash,width,height,orientation,format,error,signature)
-                     VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
+                    "INSERT INTO photos(path,size,mtime_ns,hash,width,height,orientation,format,error,signature,content_box)
+                     VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)
                      ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,
                        hash=excluded.hash, width=excluded.width, height=excluded.height,
                        orientation=excluded.orientation, format=excluded.format,
-                       error=excluded.error, signature=excluded.signature, meta_version=0
+                       error=excluded.error, signature=excluded.signature,
+                       content_box=excluded.content_box, meta_version=0
                      RETURNING id",
                 )
                 .map_err(err)?;
@@ -477,7 +505,8 @@ impl Catalog {
                             r.orientation,
                             r.format,
                             r.error,
-                            r.signature
+                            r.signature,
+                            r.content_box.map(box_to_blob)
                         ],
                         |row| row.get(0),
                     )
@@ -519,7 +548,7 @@ impl Catalog {
         let row = self
             .conn
             .query_row(
-                "SELECT id, width, height, orientation, format, signature FROM photos
+                "SELECT id, width, height, orientation, format, signature, content_box FROM photos
                  WHERE hash=?1 AND error IS NULL LIMIT 1",
                 [hash.to_vec()],
                 |r| {
@@ -530,12 +559,13 @@ impl Catalog {
                         r.get::<_, u8>(3)?,
                         r.get::<_, String>(4)?,
                         r.get::<_, Option<Vec<u8>>>(5)?,
+                        box_from_blob(r.get(6)?),
                     ))
                 },
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        let Some((id, width, height, orientation, format, signature)) = row else {
+        let Some((id, width, height, orientation, format, signature, content_box)) = row else {
             return Ok(None);
         };
         let mut st = self
@@ -555,6 +585,7 @@ impl Catalog {
         let capture = capture::read(&self.conn, id).map_err(|e| self.err(e))?;
         Ok(Some(PhotoRecord {
             capture,
+            content_box,
             hash: Some(*hash),
             width,
             height,
@@ -651,7 +682,7 @@ impl Catalog {
         self.conn
             .query_row(
                 "SELECT id, path, size, width, height, format, mtime_ns, taken_local, taken_offset,
-                 taken_ms, make, model, lens, gps_lat, gps_lon FROM photos WHERE id=?1",
+                 taken_ms, make, model, lens, gps_lat, gps_lon, content_box FROM photos WHERE id=?1",
                 [id],
                 row_to_info,
             )
@@ -696,7 +727,7 @@ impl Catalog {
             .conn
             .prepare(
                 "SELECT id, path, size, width, height, format, mtime_ns, taken_local, taken_offset,
-                 taken_ms, make, model, lens, gps_lat, gps_lon FROM photos
+                 taken_ms, make, model, lens, gps_lat, gps_lon, content_box FROM photos
                  WHERE error IS NULL ORDER BY path",
             )
             .map_err(|e| self.err(e))?;
@@ -797,6 +828,7 @@ fn row_to_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<PhotoInfo> {
             (Some(lat), Some(lon)) => Some(Gps { lat, lon }),
             _ => None,
         },
+        content_box: box_from_blob(r.get(15)?),
     })
 }
 

@@ -3,7 +3,8 @@
 //! Before any criterion: photos in reference folders are kept, and a camera RAW (or a photo
 //! whose RAW lies beside it) always wins over photos without one: a RAW is never offered for
 //! removal because its own JPEG has more pixels or a larger file. Then the reorderable rule,
-//! by default: highest resolution, then the camera's capture data (a copy that lost its EXIF to
+//! by default: highest resolution (of the picture, not the canvas: uniform margins a copy added
+//! do not count), then the camera's capture data (a copy that lost its EXIF to
 //! a messaging app never wins over one that has it), then the original format (HEIC, AVIF, JPEG
 //! XL or RAW over a re-encode; else the format of the photo taken first), then the larger file,
 //! then the photo taken first (capture time, else the file's date).
@@ -172,6 +173,16 @@ impl KeepRule {
                         format!("the RAW original ({})", kept.format.to_uppercase())
                     }
                     Decider::Raw => "its RAW original lies beside it".to_string(),
+                    Decider::Criterion(Criterion::Resolution)
+                        if u64::from(kept.width) * u64::from(kept.height)
+                            < u64::from(photos[j].info.width)
+                                * u64::from(photos[j].info.height) =>
+                    {
+                        format!(
+                            "largest picture ({}×{}; the larger copy only adds borders)",
+                            kept.width, kept.height
+                        )
+                    }
                     Decider::Criterion(c) => reason_for(c, kept),
                     Decider::Path => "identical: the shortest path".to_string(),
                 }
@@ -184,8 +195,24 @@ impl KeepRule {
 /// How `a` compares with `b` on one criterion (Greater: `a` is better).
 fn criterion(c: Criterion, a: &PhotoInfo, b: &PhotoInfo, original_format: &str) -> Ordering {
     match c {
-        Criterion::Resolution => (u64::from(a.width) * u64::from(a.height))
-            .cmp(&(u64::from(b.width) * u64::from(b.height))),
+        // The picture's pixels, not the canvas's: a copy padded with a frame or borders does not
+        // gain by them. Within 3 % counts as the same size (margins are found to a pixel or
+        // two of the decoded photo, and a re-encode may round a side).
+        Criterion::Resolution => {
+            let (pa, pb) = (a.picture_pixels(), b.picture_pixels());
+            if (pa - pb).abs() > 0.03 * pa.max(pb) {
+                pa.total_cmp(&pb)
+            } else {
+                // The same picture: the copy that did not add borders around it wins.
+                let share = |p: &PhotoInfo| crate::core::content_box::area_share(p.content_box);
+                let (sa, sb) = (share(a), share(b));
+                if (sa - sb).abs() > 0.01 {
+                    sa.total_cmp(&sb)
+                } else {
+                    Ordering::Equal
+                }
+            }
+        }
         Criterion::CameraData => a.has_camera_data().cmp(&b.has_camera_data()),
         Criterion::OriginalFormat => {
             let score = |p: &PhotoInfo| {

@@ -327,6 +327,70 @@ pub fn groups(
     out
 }
 
+/// Only the members of `groups` that pass `filter`: a group keeps its matching members and is
+/// dropped when fewer than two match (members outside the filter are neither listed nor
+/// trashed). A group whose kept photo no longer matches gets a new one from the keep rule, among
+/// the matching members; largest savings first, as [`groups`] orders them.
+pub fn filter_groups(
+    groups: Vec<DupeGroup>,
+    filter: &crate::core::filter::PhotoFilter,
+    settings: &DupeSettings,
+) -> Vec<DupeGroup> {
+    if filter.is_empty() {
+        return groups;
+    }
+    let m = filter.matcher();
+    let mut out: Vec<DupeGroup> = groups
+        .into_iter()
+        .filter_map(|g| {
+            let kept_id = g.kept().photo.id;
+            let members: Vec<GroupMember> = g
+                .members
+                .into_iter()
+                .filter(|member| m.matches(&member.photo))
+                .collect();
+            if members.len() < 2 {
+                return None;
+            }
+            // The loosest relation left (relations are to the group's centre).
+            let tier = members.iter().map(|x| x.relation).max().unwrap_or(g.tier);
+            if let Some(keep) = members.iter().position(|x| x.photo.id == kept_id) {
+                return Some(DupeGroup {
+                    tier,
+                    members,
+                    keep,
+                    keep_reason: g.keep_reason,
+                });
+            }
+            let entries: Vec<PhotoEntry> = members
+                .iter()
+                .map(|x| PhotoEntry {
+                    info: x.photo.clone(),
+                    hash: x.hash,
+                })
+                .collect();
+            let refs: Vec<&PhotoEntry> = entries.iter().collect();
+            let raw_backed: Vec<bool> = members.iter().map(GroupMember::raw_backed).collect();
+            let choice =
+                settings
+                    .keep_rule
+                    .choose_with(&refs, &raw_backed, &settings.reference_folders)?;
+            Some(DupeGroup {
+                tier,
+                members,
+                keep: choice.index,
+                keep_reason: choice.reason,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.reclaimable_bytes()
+            .cmp(&a.reclaimable_bytes())
+            .then(a.kept().photo.path.cmp(&b.kept().photo.path))
+    });
+    out
+}
+
 /// Move the removable photos of `groups` (never a group's keeper or a protected photo) to the
 /// trash through the one journaled trash path ([`Library::trash`]).
 pub fn trash_groups(

@@ -204,9 +204,11 @@ fn prepare(
         add(&clocks.thumbs, t);
     }
     let t = Instant::now();
+    // Embedders and the signature see the picture without the frame or padding a copy added.
+    let (picture, content_box) = crate::core::content_box::picture_of(&decoded.image);
     let mut inputs = Vec::with_capacity(embedders.len());
     for e in embedders {
-        let prepared = crate::core::guard::catch_any(|| e.prepare(&decoded.image));
+        let prepared = crate::core::guard::catch_any(|| e.prepare(&picture));
         match prepared {
             Ok(Ok(p)) => inputs.push(p),
             Ok(Err(err)) => {
@@ -225,7 +227,8 @@ fn prepare(
             }
         }
     }
-    let signature = signature_of(&decoded.image);
+    let signature = signature_of(&picture);
+    drop(picture);
     add(&clocks.prepare, t);
     Outcome::Prepared {
         record: Box::new(PhotoRecord {
@@ -241,6 +244,7 @@ fn prepare(
             signature: Some(signature),
             embeddings: Vec::new(),
             capture: Some(capture),
+            content_box: Some(content_box),
         }),
         inputs,
     }
