@@ -335,8 +335,18 @@ fn worker_pauses_answers_queries_while_indexing_and_cancels() {
         Event::IndexFinished(_) => panic!("indexing ended before the pause took effect"),
         _ => None,
     });
-    // While paused, nothing advances, and queries are answered from what is indexed so far.
+    // The first paused report may be the last sampled one; the indexer then reports where it
+    // really stopped (the photos already in flight finish). After that, nothing advances.
     std::thread::sleep(Duration::from_millis(400));
+    let mut paused_at = paused_at;
+    while let Some(ev) = worker.try_recv() {
+        match ev {
+            Event::Progress(p) if p.paused => paused_at = paused_at.max(p.done),
+            Event::IndexFinished(_) => panic!("indexing ended while paused"),
+            _ => {}
+        }
+    }
+    // While paused, nothing advances, and queries are answered from what is indexed so far.
     worker
         .send(Command::Query {
             id: 7,
