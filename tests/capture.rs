@@ -9,10 +9,6 @@ use common::*;
 use serde_json::Value;
 use std::path::Path;
 
-fn json(data: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(lookalike_ok(data, args).trim()).expect("json")
-}
-
 fn by_name<'a>(hits: &'a [Value], name: &str) -> &'a Value {
     hits.iter()
         .find(|h| h["path"].as_str().is_some_and(|p| p.ends_with(name)))
@@ -50,17 +46,9 @@ fn capture_metadata_reaches_status_query_and_dupes_json() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (lib, data) = (tmp.path().join("lib"), tmp.path().join("data"));
     library(&lib);
-    lookalike_ok(
-        &data,
-        &[
-            "index",
-            lib.to_str().expect("utf8"),
-            "--model",
-            "descriptor",
-        ],
-    );
+    index_descriptor(&data, &lib);
 
-    let status = json(&data, &["status", "--json"]);
+    let status = lookalike_json(&data, &["status", "--json"]);
     assert_eq!(status["photos"], 3);
     assert_eq!(status["capture"]["with_date"], 2, "{status}");
     assert_eq!(status["capture"]["with_camera"], 2);
@@ -69,7 +57,7 @@ fn capture_metadata_reaches_status_query_and_dupes_json() {
 
     let query = tmp.path().join("query.jpg");
     save_jpeg(&scene(1, 640, 480), &query, 85);
-    let hits = json(
+    let hits = lookalike_json(
         &data,
         &["query", query.to_str().expect("utf8"), "-k", "3", "--json"],
     );
@@ -88,7 +76,7 @@ fn capture_metadata_reaches_status_query_and_dupes_json() {
     assert!(copy.get("taken").is_none(), "{copy}");
     assert!(copy.get("camera").is_none());
 
-    let dupes = json(&data, &["dupes", "--json"]);
+    let dupes = lookalike_json(&data, &["dupes", "--json"]);
     let photos: Vec<&Value> = dupes["groups"]
         .as_array()
         .expect("groups")
@@ -111,15 +99,7 @@ fn a_catalog_indexed_before_capture_metadata_gets_it_without_re_embedding() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (lib, data) = (tmp.path().join("lib"), tmp.path().join("data"));
     library(&lib);
-    lookalike_ok(
-        &data,
-        &[
-            "index",
-            lib.to_str().expect("utf8"),
-            "--model",
-            "descriptor",
-        ],
-    );
+    index_descriptor(&data, &lib);
     // Make it the catalog an older Lookalike wrote: no capture columns at all.
     {
         let db = rusqlite::Connection::open(data.join("catalog.sqlite")).expect("open");
@@ -140,11 +120,11 @@ fn a_catalog_indexed_before_capture_metadata_gets_it_without_re_embedding() {
                 .expect("drop column");
         }
     }
-    let status = json(&data, &["status", "--json"]);
+    let status = lookalike_json(&data, &["status", "--json"]);
     assert_eq!(status["capture"]["with_date"], 0);
     assert_eq!(status["capture"]["pending"], 3, "{status}");
 
-    let report = json(
+    let report = lookalike_json(
         &data,
         &[
             "index",
@@ -156,12 +136,12 @@ fn a_catalog_indexed_before_capture_metadata_gets_it_without_re_embedding() {
     );
     assert_eq!(report["embedded"], 0, "nothing is embedded again: {report}");
     assert_eq!(report["metadata_read"], 3, "{report}");
-    let status = json(&data, &["status", "--json"]);
+    let status = lookalike_json(&data, &["status", "--json"]);
     assert_eq!(status["capture"]["with_date"], 2, "{status}");
     assert_eq!(status["capture"]["pending"], 0);
 
     // A third run has nothing left to read.
-    let report = json(
+    let report = lookalike_json(
         &data,
         &[
             "index",
@@ -234,7 +214,7 @@ fn after_an_upgrade_heic_it_could_not_read_and_raws_it_read_from_thumbnails_are_
     .expect("heic");
     write_library(&lib, 2);
     let index = || {
-        json(
+        lookalike_json(
             &data,
             &[
                 "index",
@@ -264,7 +244,7 @@ fn after_an_upgrade_heic_it_could_not_read_and_raws_it_read_from_thumbnails_are_
         report["embedded"], 2,
         "the HEIC and the NEF are read again: {report}"
     );
-    let status = json(&data, &["status", "--json"]);
+    let status = lookalike_json(&data, &["status", "--json"]);
     assert_eq!(status["failed"], 0, "{status}");
     assert_eq!(status["formats"]["heic"], 1, "{status}");
     assert_eq!(status["formats"]["nef"], 1, "{status}");

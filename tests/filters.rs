@@ -118,15 +118,7 @@ impl Fixture {
         let tmp = tempfile::tempdir().expect("tmp");
         let (lib, data) = (tmp.path().join("lib"), tmp.path().join("data"));
         library(&lib);
-        lookalike_ok(
-            &data,
-            &[
-                "index",
-                lib.to_str().expect("utf8"),
-                "--model",
-                "descriptor",
-            ],
-        );
+        index_descriptor(&data, &lib);
         // The example photo is outside the library: a re-encode of the located X100V photo.
         let query = tmp.path().join("example.jpg");
         save_jpeg(&scene(1, 640, 480), &query, 80);

@@ -15,18 +15,6 @@ use lookalike::core::progress::{CancelFlag, NoProgress};
 use lookalike::core::trash::FolderTrash;
 use std::path::{Path, PathBuf};
 
-fn index(data: &Path, lib: &Path) {
-    lookalike_ok(
-        data,
-        &[
-            "index",
-            lib.to_str().expect("utf8"),
-            "--model",
-            "descriptor",
-        ],
-    );
-}
-
 fn groups(data: &Path) -> Vec<dupes::DupeGroup> {
     let lib = Library::open(Some(data.to_path_buf())).expect("open");
     let graph = dupes::scan(
@@ -93,7 +81,7 @@ fn a_raw_and_its_own_jpeg_are_one_item_and_the_raw_is_never_offered_for_removal(
         &exports.join("DSC_0001 edit.jpg"),
         95,
     );
-    index(&data, &lib);
+    index_descriptor(&data, &lib);
 
     let gs = groups(&data);
     assert_eq!(gs.len(), 1, "only shot 1 has a duplicate: {gs:#?}");
@@ -140,7 +128,7 @@ fn trashing_a_photo_moves_its_pair_and_sidecars_in_one_batch_and_undo_brings_all
     std::fs::create_dir_all(&lib_dir).expect("mkdir");
     raw_and_jpeg_shot(&lib_dir, "DSC_0005", 5);
     save_jpeg(&scene(6, 640, 480), &lib_dir.join("other.jpg"), 90);
-    index(&data, &lib_dir);
+    index_descriptor(&data, &lib_dir);
     let mut lib = Library::open(Some(data.clone())).expect("open");
     let jpg = lib
         .catalog
@@ -282,7 +270,7 @@ fn a_heic_original_and_its_smaller_stripped_jpeg_copy_group_and_the_heic_is_kept
         75,
     );
     write_library(&lib, 3);
-    index(&data, &lib);
+    index_descriptor(&data, &lib);
     let gs = groups(&data);
     assert_eq!(gs.len(), 1, "{gs:#?}");
     let g = &gs[0];
@@ -305,7 +293,7 @@ fn a_copy_padded_with_a_frame_never_beats_its_source() {
     image::imageops::overlay(&mut framed, &picture, 150, 150);
     save_jpeg(&framed, &lib.join("prints/IMG_4100 framed.jpg"), 95);
     write_library(&lib, 3);
-    index(&data, &lib);
+    index_descriptor(&data, &lib);
     let gs = groups(&data);
     let g = gs
         .iter()

@@ -30,6 +30,18 @@ enum Layout {
     Raf,
 }
 
+/// Every container the builders write: the TIFF-based RAWs, CR3 and RAF.
+const EVERY_LAYOUT: [Layout; 8] = [
+    Layout::Tiff(TiffRaw::Nef),
+    Layout::Tiff(TiffRaw::Cr2),
+    Layout::Tiff(TiffRaw::Dng),
+    Layout::Tiff(TiffRaw::Arw),
+    Layout::Cr3,
+    Layout::Raf,
+    Layout::Tiff(TiffRaw::Orf),
+    Layout::Tiff(TiffRaw::Rw2),
+];
+
 fn write_raw(dir: &Path, name: &str, layout: Layout, seed: u32, orientation: u16) -> Sample {
     let preview_img = scene(seed, 1600, 1067);
     // The thumbnail is another picture: a RAW indexed from it would not be found.
@@ -153,10 +165,6 @@ fn write_hostile(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn json(data: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(lookalike_ok(data, args).trim()).expect("json")
-}
-
 fn file_name(v: &Value) -> String {
     Path::new(v["path"].as_str().expect("path"))
         .file_name()
@@ -171,19 +179,7 @@ fn raws_are_indexed_from_their_preview_and_hostile_ones_fail_with_a_reason() {
     let (lib, data) = (tmp.path().join("lib"), tmp.path().join("data"));
     write_library(&lib, 6);
     let mut samples = Vec::new();
-    for (i, layout) in [
-        Layout::Tiff(TiffRaw::Nef),
-        Layout::Tiff(TiffRaw::Cr2),
-        Layout::Tiff(TiffRaw::Dng),
-        Layout::Tiff(TiffRaw::Arw),
-        Layout::Cr3,
-        Layout::Raf,
-        Layout::Tiff(TiffRaw::Orf),
-        Layout::Tiff(TiffRaw::Rw2),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, layout) in EVERY_LAYOUT.into_iter().enumerate() {
         samples.push(write_raw(
             &lib,
             &format!("raw{i}"),
@@ -204,7 +200,7 @@ fn raws_are_indexed_from_their_preview_and_hostile_ones_fail_with_a_reason() {
     let hostile = write_hostile(&lib);
 
     let started = std::time::Instant::now();
-    let report = json(
+    let report = lookalike_json(
         &data,
         &[
             "index",
@@ -223,7 +219,7 @@ fn raws_are_indexed_from_their_preview_and_hostile_ones_fail_with_a_reason() {
     assert!(took.as_secs() < 45, "indexing took {took:?}");
 
     // Every hostile file is a failure with a one-line reason.
-    let status = json(&data, &["status", "--json"]);
+    let status = lookalike_json(&data, &["status", "--json"]);
     let failures = status["failures"].as_array().expect("failures");
     assert_eq!(failures.len(), hostile.len(), "{status}");
     let reason = |name: &str| -> String {
@@ -258,7 +254,7 @@ fn raws_are_indexed_from_their_preview_and_hostile_ones_fail_with_a_reason() {
     for s in &samples {
         let q = tmp.path().join("query.jpg");
         save_jpeg(&s.picture, &q, 92);
-        let hits = json(
+        let hits = lookalike_json(
             &data,
             &["query", q.to_str().expect("utf8"), "-k", "3", "--json"],
         );
@@ -293,19 +289,7 @@ fn synthetic_raws_are_read_by_exiftool_as_camera_files() {
     }
     let tmp = tempfile::tempdir().expect("tmp");
     let mut files = Vec::new();
-    for (i, layout) in [
-        Layout::Tiff(TiffRaw::Nef),
-        Layout::Tiff(TiffRaw::Cr2),
-        Layout::Tiff(TiffRaw::Dng),
-        Layout::Tiff(TiffRaw::Arw),
-        Layout::Cr3,
-        Layout::Raf,
-        Layout::Tiff(TiffRaw::Orf),
-        Layout::Tiff(TiffRaw::Rw2),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, layout) in EVERY_LAYOUT.into_iter().enumerate() {
         files.push(write_raw(
             tmp.path(),
             &format!("x{i}"),

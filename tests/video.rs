@@ -5,7 +5,6 @@
 use crate::common;
 
 use common::*;
-use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
@@ -31,10 +30,6 @@ fn clip_of(still: &Path, out: &Path) {
     assert!(ok.success(), "ffmpeg failed");
 }
 
-fn json(data: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(lookalike_ok(data, args).trim()).expect("json")
-}
-
 #[test]
 fn a_video_is_indexed_from_a_frame_and_found_by_its_photo() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -44,21 +39,13 @@ fn a_video_is_indexed_from_a_frame_and_found_by_its_photo() {
     scene(7, 640, 480).save(&still).expect("png");
     clip_of(&still, &lib.join("clip.mp4"));
     write_library(&lib, 4);
-    lookalike_ok(
-        &data,
-        &[
-            "index",
-            lib.to_str().expect("utf8"),
-            "--model",
-            "descriptor",
-        ],
-    );
-    let status = json(&data, &["status", "--json"]);
+    index_descriptor(&data, &lib);
+    let status = lookalike_json(&data, &["status", "--json"]);
     assert_eq!(status["photos"], 5, "{status}");
     assert_eq!(status["formats"]["mp4"], 1, "{status}");
     let query = tmp.path().join("query.jpg");
     save_jpeg(&scene(7, 640, 480), &query, 90);
-    let hits = json(
+    let hits = lookalike_json(
         &data,
         &["query", query.to_str().expect("utf8"), "-k", "2", "--json"],
     );
@@ -99,7 +86,7 @@ fn without_ffmpeg_videos_are_listed_with_what_to_do() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let status = json(&data, &["status", "--json"]);
+    let status = lookalike_json(&data, &["status", "--json"]);
     assert_eq!(status["photos"], 2);
     let failures = status["failures"].as_array().expect("failures");
     assert_eq!(failures.len(), 1, "{status}");
@@ -114,16 +101,8 @@ fn without_ffmpeg_videos_are_listed_with_what_to_do() {
     );
 
     // With ffmpeg back on the PATH, the next run picks the video up.
-    lookalike_ok(
-        &data,
-        &[
-            "index",
-            lib.to_str().expect("utf8"),
-            "--model",
-            "descriptor",
-        ],
-    );
-    let status = json(&data, &["status", "--json"]);
+    index_descriptor(&data, &lib);
+    let status = lookalike_json(&data, &["status", "--json"]);
     assert_eq!(status["photos"], 3, "{status}");
     assert_eq!(status["failed"], 0);
 }
@@ -137,19 +116,11 @@ fn a_live_photo_and_its_video_are_one_item_not_duplicates() {
     save_jpeg(&img, &lib.join("IMG_0200.JPG"), 92);
     clip_of(&lib.join("IMG_0200.JPG"), &lib.join("IMG_0200.MOV"));
     write_library(&lib, 2);
-    lookalike_ok(
-        &data,
-        &[
-            "index",
-            lib.to_str().expect("utf8"),
-            "--model",
-            "descriptor",
-        ],
-    );
-    let status = json(&data, &["status", "--json"]);
+    index_descriptor(&data, &lib);
+    let status = lookalike_json(&data, &["status", "--json"]);
     assert_eq!(status["photos"], 4, "{status}");
     // They look alike (so without pairing they would be a duplicate group)...
-    let hits = json(
+    let hits = lookalike_json(
         &data,
         &[
             "query",
@@ -167,7 +138,7 @@ fn a_live_photo_and_its_video_are_one_item_not_duplicates() {
     );
     assert!(hits[0]["score"].as_f64().expect("score") > 0.9, "{hits:#}");
     // ...but review shows them as one item.
-    let dupes = json(&data, &["dupes", "--json", "--tier", "similar"]);
+    let dupes = lookalike_json(&data, &["dupes", "--json", "--tier", "similar"]);
     let groups = dupes["groups"].as_array().expect("groups");
     for g in groups {
         let names: Vec<&str> = g["photos"]

@@ -56,12 +56,8 @@ pub fn photo_date(info: &crate::core::catalog::PhotoInfo) -> String {
                 .take(16)
                 .collect::<String>()
                 .replace('T', " ");
-            match t.offset_minutes {
-                Some(m) => {
-                    let sign = if m < 0 { '-' } else { '+' };
-                    let a = m.unsigned_abs();
-                    format!("taken {local} {sign}{:02}:{:02}", a / 60, a % 60)
-                }
+            match t.offset_text() {
+                Some(o) => format!("taken {local} {o}"),
                 None => format!("taken {local}"),
             }
         }

@@ -164,6 +164,24 @@ pub fn lookalike_ok(data_dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Run the CLI, require success, and parse what it printed as JSON.
+pub fn lookalike_json(data_dir: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(lookalike_ok(data_dir, args).trim()).expect("json output")
+}
+
+/// Index `lib` with the model-free descriptor (fast: what most tests need); returns stdout.
+pub fn index_descriptor(data_dir: &Path, lib: &Path) -> String {
+    lookalike_ok(
+        data_dir,
+        &[
+            "index",
+            lib.to_str().expect("utf8"),
+            "--model",
+            "descriptor",
+        ],
+    )
+}
+
 /// A library of `n` distinct scenes (JPEG, 480x360) in `dir`.
 pub fn write_library(dir: &Path, n: u32) -> Vec<PathBuf> {
     std::fs::create_dir_all(dir).expect("mkdir");

@@ -71,27 +71,39 @@ pub(super) fn read(conn: &Connection, id: i64) -> rusqlite::Result<Option<Captur
             if r.get::<_, i64>(8)? < METADATA_VERSION {
                 return Ok(None);
             }
-            Ok(Some(CaptureInfo {
-                taken: match (r.get::<_, Option<String>>(0)?, r.get::<_, Option<i64>>(2)?) {
-                    (Some(local), Some(unix_ms)) => Some(CaptureTime {
-                        local,
-                        offset_minutes: r.get(1)?,
-                        unix_ms,
-                    }),
-                    _ => None,
-                },
-                make: r.get(3)?,
-                model: r.get(4)?,
-                lens: r.get(5)?,
-                gps: match (r.get::<_, Option<f64>>(6)?, r.get::<_, Option<f64>>(7)?) {
-                    (Some(lat), Some(lon)) => Some(Gps { lat, lon }),
-                    _ => None,
-                },
-            }))
+            from_row(r, 0).map(Some)
         },
     )
     .optional()
     .map(Option::flatten)
+}
+
+/// The capture columns of a row, selected in [`COLUMNS`]' order from column `at` on:
+/// taken_local, taken_offset, taken_ms, make, model, lens, gps_lat, gps_lon.
+pub(super) fn from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<CaptureInfo> {
+    Ok(CaptureInfo {
+        taken: match (
+            r.get::<_, Option<String>>(at)?,
+            r.get::<_, Option<i64>>(at + 2)?,
+        ) {
+            (Some(local), Some(unix_ms)) => Some(CaptureTime {
+                local,
+                offset_minutes: r.get(at + 1)?,
+                unix_ms,
+            }),
+            _ => None,
+        },
+        make: r.get(at + 3)?,
+        model: r.get(at + 4)?,
+        lens: r.get(at + 5)?,
+        gps: match (
+            r.get::<_, Option<f64>>(at + 6)?,
+            r.get::<_, Option<f64>>(at + 7)?,
+        ) {
+            (Some(lat), Some(lon)) => Some(Gps { lat, lon }),
+            _ => None,
+        },
+    })
 }
 
 /// How many indexed photos have each kind of capture metadata.

@@ -803,6 +803,7 @@ impl Catalog {
 }
 
 fn row_to_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<PhotoInfo> {
+    let capture = capture::from_row(r, 7)?;
     Ok(PhotoInfo {
         id: r.get(0)?,
         path: path_from_bytes(&r.get::<_, Vec<u8>>(1)?),
@@ -811,23 +812,10 @@ fn row_to_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<PhotoInfo> {
         height: r.get(4)?,
         format: r.get(5)?,
         mtime_ns: r.get(6)?,
-        taken: match (r.get::<_, Option<String>>(7)?, r.get::<_, Option<i64>>(9)?) {
-            (Some(local), Some(unix_ms)) => Some(CaptureTime {
-                local,
-                offset_minutes: r.get(8)?,
-                unix_ms,
-            }),
-            _ => None,
-        },
-        camera: crate::core::metadata::camera_name(
-            r.get::<_, Option<String>>(10)?.as_deref(),
-            r.get::<_, Option<String>>(11)?.as_deref(),
-        ),
-        lens: r.get(12)?,
-        gps: match (r.get::<_, Option<f64>>(13)?, r.get::<_, Option<f64>>(14)?) {
-            (Some(lat), Some(lon)) => Some(Gps { lat, lon }),
-            _ => None,
-        },
+        camera: capture.camera(),
+        taken: capture.taken,
+        lens: capture.lens,
+        gps: capture.gps,
         content_box: box_from_blob(r.get(15)?),
     })
 }

@@ -298,33 +298,46 @@ pub fn groups(
                 // duplicates of each other.
                 return None;
             }
-            let entries: Vec<PhotoEntry> = members
-                .iter()
-                .map(|m| PhotoEntry {
-                    info: m.photo.clone(),
-                    hash: m.hash,
-                })
-                .collect();
-            let refs: Vec<&PhotoEntry> = entries.iter().collect();
-            let raw_backed: Vec<bool> = members.iter().map(GroupMember::raw_backed).collect();
-            let choice =
-                settings
-                    .keep_rule
-                    .choose_with(&refs, &raw_backed, &settings.reference_folders)?;
-            Some(DupeGroup {
-                tier: g.tier,
-                members,
-                keep: choice.index,
-                keep_reason: choice.reason,
-            })
+            with_keeper(g.tier, members, settings)
         })
         .collect();
-    out.sort_by(|a, b| {
+    sort_by_savings(&mut out);
+    out
+}
+
+/// A group of `members` with the keeper the keep rule chooses (and why).
+fn with_keeper(
+    tier: Tier,
+    members: Vec<GroupMember>,
+    settings: &DupeSettings,
+) -> Option<DupeGroup> {
+    let entries: Vec<PhotoEntry> = members
+        .iter()
+        .map(|m| PhotoEntry {
+            info: m.photo.clone(),
+            hash: m.hash,
+        })
+        .collect();
+    let refs: Vec<&PhotoEntry> = entries.iter().collect();
+    let raw_backed: Vec<bool> = members.iter().map(GroupMember::raw_backed).collect();
+    let choice = settings
+        .keep_rule
+        .choose_with(&refs, &raw_backed, &settings.reference_folders)?;
+    Some(DupeGroup {
+        tier,
+        members,
+        keep: choice.index,
+        keep_reason: choice.reason,
+    })
+}
+
+/// Largest savings first; ties by the kept photo's path.
+fn sort_by_savings(groups: &mut [DupeGroup]) {
+    groups.sort_by(|a, b| {
         b.reclaimable_bytes()
             .cmp(&a.reclaimable_bytes())
             .then(a.kept().photo.path.cmp(&b.kept().photo.path))
     });
-    out
 }
 
 /// Only the members of `groups` that pass `filter`: a group keeps its matching members and is
@@ -362,32 +375,10 @@ pub fn filter_groups(
                     keep_reason: g.keep_reason,
                 });
             }
-            let entries: Vec<PhotoEntry> = members
-                .iter()
-                .map(|x| PhotoEntry {
-                    info: x.photo.clone(),
-                    hash: x.hash,
-                })
-                .collect();
-            let refs: Vec<&PhotoEntry> = entries.iter().collect();
-            let raw_backed: Vec<bool> = members.iter().map(GroupMember::raw_backed).collect();
-            let choice =
-                settings
-                    .keep_rule
-                    .choose_with(&refs, &raw_backed, &settings.reference_folders)?;
-            Some(DupeGroup {
-                tier,
-                members,
-                keep: choice.index,
-                keep_reason: choice.reason,
-            })
+            with_keeper(tier, members, settings)
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.reclaimable_bytes()
-            .cmp(&a.reclaimable_bytes())
-            .then(a.kept().photo.path.cmp(&b.kept().photo.path))
-    });
+    sort_by_savings(&mut out);
     out
 }
 

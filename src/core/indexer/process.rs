@@ -71,13 +71,7 @@ pub(super) fn process_file(
     let bytes = match image_io::read_file(&file.path) {
         Ok(b) => b,
         Err(_) if std::fs::symlink_metadata(&file.path).is_err() => return Outcome::Vanished,
-        Err(e) => {
-            return Outcome::Failed {
-                file: file.clone(),
-                hash: None,
-                reason: e.to_string(),
-            };
-        }
+        Err(e) => return failed(file, None, e),
     };
     let hash: [u8; 32] = *blake3::hash(&bytes).as_bytes();
     add(&clocks.read, t);
@@ -86,11 +80,7 @@ pub(super) fn process_file(
         if !looks_like_photo_name(&file.path) && !matches!(reason, DecodeError::Unsupported(_)) {
             return Outcome::Ignored;
         }
-        return Outcome::Failed {
-            file: file.clone(),
-            hash: Some(hash),
-            reason: reason.to_string(),
-        };
+        return failed(file, Some(hash), reason);
     };
     if known_hashes.contains(&hash) {
         return Outcome::Known {
@@ -106,11 +96,16 @@ pub(super) fn process_file(
     add(&clocks.decode, t);
     match decoded {
         Ok(d) => prepare(file, hash, d, capture, embedders, thumbs_dir, clocks),
-        Err(e) => Outcome::Failed {
-            file: file.clone(),
-            hash: Some(hash),
-            reason: e.to_string(),
-        },
+        Err(e) => failed(file, Some(hash), e),
+    }
+}
+
+/// The outcome of a file that could not be indexed, with the reason a person reads.
+fn failed(file: &FoundFile, hash: Option<[u8; 32]>, reason: impl ToString) -> Outcome {
+    Outcome::Failed {
+        file: file.clone(),
+        hash,
+        reason: reason.to_string(),
     }
 }
 
@@ -131,21 +126,11 @@ fn process_video(
     let hash = match video::content_hash(&file.path) {
         Ok(h) => h,
         Err(_) if std::fs::symlink_metadata(&file.path).is_err() => return Outcome::Vanished,
-        Err(e) => {
-            return Outcome::Failed {
-                file: file.clone(),
-                hash: None,
-                reason: format!("cannot read file: {e}"),
-            };
-        }
+        Err(e) => return failed(file, None, format!("cannot read file: {e}")),
     };
     add(&clocks.read, t);
     let Some(tools) = video::tools() else {
-        return Outcome::Failed {
-            file: file.clone(),
-            hash: Some(hash),
-            reason: NO_FFMPEG.to_string(),
-        };
+        return failed(file, Some(hash), NO_FFMPEG);
     };
     if known_hashes.contains(&hash) {
         return Outcome::Known {
@@ -154,18 +139,19 @@ fn process_video(
         };
     }
     let t = Instant::now();
-    let capture = video::probe(tools, &file.path, VIDEO_TIMEOUT)
-        .map(|p| video_capture(&p))
-        .unwrap_or_default();
-    let decoded = video::representative_frame(tools, &file.path, min_side, VIDEO_TIMEOUT);
+    let decoded = video::representative_frame_and_probe(tools, &file.path, min_side, VIDEO_TIMEOUT);
     add(&clocks.decode, t);
     match decoded {
-        Ok(d) => prepare(file, hash, d, capture, embedders, thumbs_dir, clocks),
-        Err(e) => Outcome::Failed {
-            file: file.clone(),
-            hash: Some(hash),
-            reason: e.to_string(),
-        },
+        Ok((d, probe)) => prepare(
+            file,
+            hash,
+            d,
+            video_capture(&probe),
+            embedders,
+            thumbs_dir,
+            clocks,
+        ),
+        Err(e) => failed(file, Some(hash), e),
     }
 }
 
@@ -211,20 +197,8 @@ fn prepare(
         let prepared = crate::core::guard::catch_any(|| e.prepare(&picture));
         match prepared {
             Ok(Ok(p)) => inputs.push(p),
-            Ok(Err(err)) => {
-                return Outcome::Failed {
-                    file: file.clone(),
-                    hash: Some(hash),
-                    reason: err.to_string(),
-                };
-            }
-            Err(_) => {
-                return Outcome::Failed {
-                    file: file.clone(),
-                    hash: Some(hash),
-                    reason: "preprocessing crashed on this image".into(),
-                };
-            }
+            Ok(Err(err)) => return failed(file, Some(hash), err),
+            Err(_) => return failed(file, Some(hash), "preprocessing crashed on this image"),
         }
     }
     let signature = signature_of(&picture);

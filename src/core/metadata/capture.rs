@@ -16,15 +16,20 @@ pub struct CaptureTime {
 impl CaptureTime {
     /// ISO 8601, with the offset when known: "2019-07-04T18:22:31+02:00".
     pub fn iso(&self) -> String {
-        match self.offset_minutes {
-            Some(0) => format!("{}Z", self.local),
-            Some(m) => {
-                let sign = if m < 0 { '-' } else { '+' };
-                let a = m.unsigned_abs();
-                format!("{}{sign}{:02}:{:02}", self.local, a / 60, a % 60)
-            }
-            None => self.local.clone(),
+        match (self.offset_minutes, self.offset_text()) {
+            (Some(0), _) => format!("{}Z", self.local),
+            (_, Some(o)) => format!("{}{o}", self.local),
+            _ => self.local.clone(),
         }
+    }
+
+    /// The offset from UTC as "+02:00" / "-05:30", when the camera recorded one.
+    pub fn offset_text(&self) -> Option<String> {
+        self.offset_minutes.map(|m| {
+            let sign = if m < 0 { '-' } else { '+' };
+            let a = m.unsigned_abs();
+            format!("{sign}{:02}:{:02}", a / 60, a % 60)
+        })
     }
 
     /// Parse an ISO 8601 date-time as containers write it: "2019-07-04T18:22:31+0200",

@@ -32,6 +32,17 @@ pub fn representative_frame(
     min_side_px: u32,
     timeout: Duration,
 ) -> Result<Decoded, DecodeError> {
+    representative_frame_and_probe(tools, path, min_side_px, timeout).map(|(d, _)| d)
+}
+
+/// [`representative_frame`], with what ffprobe said about the video (read once for both:
+/// the indexer keeps its capture time, camera and location).
+pub fn representative_frame_and_probe(
+    tools: &VideoTools,
+    path: &Path,
+    min_side_px: u32,
+    timeout: Duration,
+) -> Result<(Decoded, super::VideoProbe), DecodeError> {
     let deadline = Instant::now() + timeout;
     let probed = probe_stream(tools, path, timeout)?;
     let info = &probed.info;
@@ -74,13 +85,16 @@ pub fn representative_frame(
         }
     }
     match best {
-        Some((_, image)) => Ok(Decoded {
-            image,
-            width: info.width,
-            height: info.height,
-            format: info.container,
-            orientation: 1,
-        }),
+        Some((_, image)) => Ok((
+            Decoded {
+                image,
+                width: info.width,
+                height: info.height,
+                format: info.container,
+                orientation: 1,
+            },
+            probed.info,
+        )),
         None => Err(first_error.unwrap_or_else(|| DecodeError::Corrupt {
             format: info.container.to_string(),
             reason: "ffmpeg found no picture in this video".into(),

@@ -12,7 +12,7 @@ mod runner;
 #[cfg(test)]
 mod tests;
 
-pub use frame::representative_frame;
+pub use frame::{representative_frame, representative_frame_and_probe};
 pub use probe::{VideoProbe, probe};
 
 use crate::core::image_io::{DecodeError, Decoded};
