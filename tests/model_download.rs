@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use lookalike::core::models::{self, ModelError};
+use lookalike::core::progress::CancelFlag;
 use resnet_support::{weights, without, write_safetensors};
 use sha2::{Digest, Sha256};
 
@@ -32,8 +33,14 @@ fn download_from_loopback_hub() {
     let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
     let data = tempfile::tempdir().expect("tempdir");
     let last = Cell::new((0u64, None));
-    let path = models::download("resnet18", data.path(), &hub.base, &|d, t| last.set((d, t)))
-        .expect("download");
+    let path = models::download(
+        "resnet18",
+        data.path(),
+        &hub.base,
+        &|d, t| last.set((d, t)),
+        &CancelFlag::new(),
+    )
+    .expect("download");
     assert_eq!(
         path,
         data.path().join("models").join("resnet18.safetensors")
@@ -57,8 +64,14 @@ fn download_checksum_mismatch_is_rejected() {
     let body = resnet18_file_bytes();
     let hub = resnet_support::hub::serve(body, "0".repeat(64));
     let data = tempfile::tempdir().expect("tempdir");
-    let err =
-        models::download("resnet18", data.path(), &hub.base, &|_, _| {}).expect_err("must fail");
+    let err = models::download(
+        "resnet18",
+        data.path(),
+        &hub.base,
+        &|_, _| {},
+        &CancelFlag::new(),
+    )
+    .expect_err("must fail");
     assert!(matches!(err, ModelError::Checksum { .. }), "{err}");
     let left = std::fs::read_dir(data.path().join("models"))
         .expect("dir")
@@ -74,8 +87,14 @@ fn download_of_wrong_network_is_rejected() {
     let body = std::fs::read(&path).expect("read");
     let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
     let data = tempfile::tempdir().expect("tempdir");
-    let err =
-        models::download("resnet18", data.path(), &hub.base, &|_, _| {}).expect_err("must fail");
+    let err = models::download(
+        "resnet18",
+        data.path(),
+        &hub.base,
+        &|_, _| {},
+        &CancelFlag::new(),
+    )
+    .expect_err("must fail");
     assert!(err.to_string().contains("layer4.1.conv2.weight"), "{err}");
     assert_eq!(
         std::fs::read_dir(data.path().join("models"))
@@ -89,8 +108,14 @@ fn download_of_wrong_network_is_rejected() {
 fn offline_download_fails_fast_and_says_what_to_do() {
     let data = tempfile::tempdir().expect("tempdir");
     let start = Instant::now();
-    let err = models::download("resnet50", data.path(), "http://127.0.0.1:1", &|_, _| {})
-        .expect_err("must fail");
+    let err = models::download(
+        "resnet50",
+        data.path(),
+        "http://127.0.0.1:1",
+        &|_, _| {},
+        &CancelFlag::new(),
+    )
+    .expect_err("must fail");
     let took = start.elapsed();
     let msg = err.to_string();
     println!("{msg} ({took:?})");
@@ -147,7 +172,15 @@ fn model_names_parse_and_list() {
     );
     let err = "resnet51".parse::<ModelSpec>().expect_err("typo");
     assert!(err.to_string().contains("resnet51"), "{err}");
-    for name in ["descriptor", "lite0", "resnet18", "resnet34", "resnet50"] {
+    for name in [
+        "descriptor",
+        "lite0",
+        "resnet18",
+        "resnet34",
+        "resnet50",
+        "clip",
+        "clip-large",
+    ] {
         assert_eq!(name.parse::<ModelSpec>().expect("name").to_string(), name);
     }
 
@@ -159,11 +192,139 @@ fn model_names_parse_and_list() {
     let names: Vec<&str> = list.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
         names,
-        ["descriptor", "lite0", "resnet18", "resnet34", "resnet50"]
+        [
+            "descriptor",
+            "lite0",
+            "resnet18",
+            "resnet34",
+            "resnet50",
+            "clip",
+            "clip-large"
+        ]
     );
+    assert_eq!(
+        "CLIP-ViT-B32".parse::<ModelSpec>().ok(),
+        Some(ModelSpec::Clip { large: false })
+    );
+    assert!(list[5].downloadable && !list[5].available && list[5].dim == 512);
+    assert_eq!(list[6].dim, 768);
     let r = &list[2];
     assert!(r.available && r.downloadable && r.dim == 512);
     assert_eq!(r.file.as_deref(), Some(r18.as_path()));
     assert!(list[0].available && !list[0].downloadable);
     assert_eq!(list[4].dim, 2048);
+}
+
+#[test]
+fn a_cut_download_resumes_where_it_stopped() {
+    let body = resnet18_file_bytes();
+    let cut = body.len() / 3;
+    let hub = resnet_support::hub::serve_with(
+        body.clone(),
+        hex_sha256(&body),
+        resnet_support::hub::Behaviour {
+            cut_first_after: Some(cut),
+        },
+    );
+    let data = tempfile::tempdir().expect("tempdir");
+    let err = models::download(
+        "resnet18",
+        data.path(),
+        &hub.base,
+        &|_, _| {},
+        &CancelFlag::new(),
+    )
+    .expect_err("the first transfer is cut");
+    assert!(matches!(err, ModelError::Download { .. }), "{err}");
+    assert!(err.to_string().contains("resume"), "{err}");
+    let partial = data
+        .path()
+        .join("models")
+        .join("resnet18.safetensors.download.tmp");
+    assert_eq!(
+        std::fs::metadata(&partial).expect("partial kept").len(),
+        cut as u64
+    );
+    assert!(!data.path().join("models/resnet18.safetensors").exists());
+
+    let first = Cell::new(None);
+    let path = models::download(
+        "resnet18",
+        data.path(),
+        &hub.base,
+        &|d, t| {
+            if first.get().is_none() {
+                first.set(Some((d, t)));
+            }
+        },
+        &CancelFlag::new(),
+    )
+    .expect("resumed download");
+    assert_eq!(std::fs::read(&path).expect("read"), body);
+    assert_eq!(
+        *hub.ranges.lock().expect("ranges"),
+        vec![format!("bytes={cut}-"); 2],
+        "both requests of the second attempt (resolve, cdn) asked for the rest only"
+    );
+    // Progress starts from the bytes already there, out of the whole file.
+    assert_eq!(first.get(), Some((cut as u64, Some(body.len() as u64))));
+    assert!(!partial.exists());
+}
+
+#[test]
+fn a_cancelled_download_stops_and_resumes_later() {
+    let body = resnet18_file_bytes();
+    let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
+    let data = tempfile::tempdir().expect("tempdir");
+    let cancel = CancelFlag::new();
+    let err = models::download(
+        "resnet18",
+        data.path(),
+        &hub.base,
+        &|done, _| {
+            if done > 0 {
+                cancel.cancel();
+            }
+        },
+        &cancel,
+    )
+    .expect_err("cancelled");
+    assert!(matches!(err, ModelError::Cancelled { .. }), "{err}");
+    let partial = data
+        .path()
+        .join("models")
+        .join("resnet18.safetensors.download.tmp");
+    let kept = std::fs::metadata(&partial).expect("partial kept").len();
+    assert!(kept > 0 && kept < body.len() as u64, "{kept}");
+    let path = models::download(
+        "resnet18",
+        data.path(),
+        &hub.base,
+        &|_, _| {},
+        &CancelFlag::new(),
+    )
+    .expect("resumed");
+    assert_eq!(std::fs::read(&path).expect("read"), body);
+}
+
+#[test]
+fn a_corrupt_partial_file_is_not_kept() {
+    // A checksum mismatch deletes the partial file: the next attempt starts from zero.
+    let body = resnet18_file_bytes();
+    let hub = resnet_support::hub::serve(body, "1".repeat(64));
+    let data = tempfile::tempdir().expect("tempdir");
+    models::download(
+        "resnet18",
+        data.path(),
+        &hub.base,
+        &|_, _| {},
+        &CancelFlag::new(),
+    )
+    .expect_err("mismatch");
+    assert!(
+        !data
+            .path()
+            .join("models/resnet18.safetensors.download.tmp")
+            .exists()
+    );
 }

@@ -2,22 +2,29 @@
 //! layout), so the app is linked once instead of once per file. Run one area with
 //! `cargo test --test tests gui::`, one test with its full name.
 
+mod clip_support;
 mod common;
 mod resnet_support;
 
 mod capture;
 mod cli;
+mod clip_parity;
+mod clip_tokenizer;
 mod corpus;
 mod dupes;
 mod filters;
 mod formats;
 mod gui;
 mod gui_dupes;
+mod gui_words;
+mod instance;
 mod lite0;
 mod model_download;
+mod packaging;
 mod pairs;
 mod raw;
 mod reliability;
 mod resnet_parity;
+mod text_search;
 mod use_cases;
 mod video;

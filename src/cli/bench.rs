@@ -22,10 +22,13 @@ pub fn run(
             bail!("give a folder of photos to benchmark, or --synthetic N / --dupes N");
         }
         if synthetic > 0 {
-            let dim = registry::build(model, &std::env::temp_dir(), device)?
-                .primary()
-                .dim();
-            synthetic_queries(synthetic, dim);
+            let root = crate::core::datadir::DataDir::default_path()
+                .unwrap_or_else(|_| std::env::temp_dir());
+            let active = registry::build(model, &root, device)?;
+            synthetic_queries(synthetic, active.primary().dim());
+            if active.clip().is_some() {
+                text_queries(&active, &root, synthetic)?;
+            }
         }
         if dupes > 0 {
             super::bench_dupes::run(dupes)?;
@@ -105,6 +108,9 @@ pub fn run(
         if synthetic > 0 {
             synthetic_queries(synthetic, active.primary().dim());
         }
+        if active.clip().is_some() {
+            text_queries(&active, lib.data_dir.root(), synthetic)?;
+        }
         if dupes > 0 {
             super::bench_dupes::run(dupes)?;
         }
@@ -114,8 +120,78 @@ pub fn run(
     result
 }
 
-/// Clustered random unit vectors: build time, query p50/p99 and recall@10 vs brute force.
-fn synthetic_queries(n: usize, dim: usize) {
+/// Phrases a person types; the text tower's cost depends on their token count.
+const PHRASES: &[&str] = &[
+    "a dog on the beach",
+    "receipt",
+    "whiteboard with diagrams",
+    "passport",
+    "birthday cake with candles",
+    "snow covered mountains at sunset",
+    "screenshot of a chat",
+    "my car in the parking lot",
+    "children playing in a garden in summer",
+    "a plate of food in a restaurant",
+];
+
+/// Search by words: loading the text tower, encoding phrases (p50/p99), and a whole text query
+/// (encode + search) against `synthetic` clustered CLIP-sized vectors when asked.
+fn text_queries(
+    active: &registry::ActiveEmbedders,
+    data_dir: &Path,
+    synthetic: usize,
+) -> Result<()> {
+    use crate::core::text_search::WordsEncoder;
+    let Some(clip) = active.clip() else {
+        return Ok(());
+    };
+    let t = Instant::now();
+    let mut words = WordsEncoder::load(active, data_dir)?;
+    println!(
+        "text: {} text tower loaded in {:.0} ms",
+        clip.label(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    let index = (synthetic > 0).then(|| synthetic_vectors(synthetic, clip.dim()).0);
+    let mut encode = Vec::new();
+    let mut whole = Vec::new();
+    for round in 0..20 {
+        for p in PHRASES {
+            // A different phrase every time: the encoder's cache must not answer.
+            let phrase = format!("{p} {round}");
+            let t = Instant::now();
+            let v = words.encode(&phrase)?;
+            encode.push(t.elapsed().as_secs_f64() * 1e3);
+            if let Some(idx) = &index {
+                let hits = idx.search(&v, 20);
+                std::hint::black_box(hits);
+                whole.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    let pct = |v: &mut Vec<f64>, q: f64| {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() as f64 - 1.0) * q).round() as usize]
+    };
+    println!(
+        "text: encode a phrase p50 {:.1} ms, p99 {:.1} ms ({} phrases)",
+        pct(&mut encode, 0.5),
+        pct(&mut encode, 0.99),
+        encode.len()
+    );
+    if !whole.is_empty() {
+        println!(
+            "text: whole query (encode + search {synthetic} x {}-d) p50 {:.1} ms, p99 {:.1} ms",
+            clip.dim(),
+            pct(&mut whole, 0.5),
+            pct(&mut whole, 0.99)
+        );
+    }
+    Ok(())
+}
+
+/// `n` clustered random unit vectors of `dim` and their HNSW index.
+fn synthetic_vectors(n: usize, dim: usize) -> (VectorIndex, Vec<(i64, Vec<f32>)>) {
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let mut rnd = move || {
         seed ^= seed << 13;
@@ -134,8 +210,14 @@ fn synthetic_queries(n: usize, dim: usize) {
             (i as i64, v)
         })
         .collect();
-    let t = Instant::now();
     let idx = VectorIndex::build("synthetic", dim, &vecs);
+    (idx, vecs)
+}
+
+/// Clustered random unit vectors: build time, query p50/p99 and recall@10 vs brute force.
+fn synthetic_queries(n: usize, dim: usize) {
+    let t = Instant::now();
+    let (idx, vecs) = synthetic_vectors(n, dim);
     println!(
         "synthetic: built {n} x {dim}-d in {:.1} s",
         t.elapsed().as_secs_f64()

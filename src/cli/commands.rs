@@ -7,7 +7,8 @@ use crate::core::dupes;
 use crate::core::embed::registry;
 use crate::core::filter::PhotoFilter;
 use crate::core::progress::CancelFlag;
-use crate::core::query::{self, QuerySource};
+use crate::core::query::{self, Hit, QuerySource};
+use crate::core::text_search::{TextQuery, WordsEncoder};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
@@ -22,11 +23,29 @@ pub fn run(cli: Cli) -> Result<()> {
         }) => index(cli.data_dir, &libraries, model.as_deref(), &device, json),
         Some(Command::Query {
             image,
+            text,
+            not,
+            text_weight,
             k,
             json,
             device,
             filter,
-        }) => query(cli.data_dir, &image, k, json, &device, &filter.to_filter()?),
+        }) => {
+            let filter = filter.to_filter()?;
+            if text.is_some() || !not.is_empty() {
+                let q = TextQuery {
+                    words: text.unwrap_or_default(),
+                    not,
+                    image: image.map(|p| QuerySource::File(absolute(&p))),
+                    text_weight,
+                };
+                query_text(cli.data_dir, &q, k, json, &device, &filter)
+            } else {
+                let image =
+                    image.ok_or_else(|| anyhow::anyhow!("give an IMAGE or --text WORDS"))?;
+                query(cli.data_dir, &image, k, json, &device, &filter)
+            }
+        }
         Some(Command::Status { json }) => status(cli.data_dir, json),
         Some(Command::Embed {
             image,
@@ -67,7 +86,8 @@ pub fn run(cli: Cli) -> Result<()> {
             super::trash::undo(&lib, &crate::core::trash::SystemTrash, json)
         }
         Some(Command::Gui { library, query }) => crate::ui::run(cli.data_dir, library, query),
-        None => crate::ui::run(cli.data_dir, None, None),
+        Some(Command::Generate { what }) => super::generate::run(what),
+        None => crate::ui::windowed::open_path(cli.data_dir, cli.open),
     }
 }
 
@@ -91,6 +111,29 @@ fn index(
         }
     }
     let mut lib = open_library(data_dir)?;
+    let libraries: Vec<PathBuf> = if libraries.is_empty() {
+        let roots = lib.catalog.roots()?;
+        if roots.is_empty() {
+            bail!("no library yet: give the folder that holds your photos (`lookalike index DIR`)");
+        }
+        let (here, away): (Vec<PathBuf>, Vec<PathBuf>) =
+            roots.into_iter().partition(|r| r.is_dir());
+        for r in &away {
+            eprintln!(
+                "lookalike: {} is not there now (unplugged?); its photos are kept",
+                r.display()
+            );
+        }
+        if here.is_empty() {
+            bail!(
+                "none of the library's folders is there now: plug the drive in, or give a folder"
+            );
+        }
+        here
+    } else {
+        libraries.to_vec()
+    };
+    let libraries = libraries.as_slice();
     let spec = match model {
         Some(m) => m.to_string(),
         None => lib
@@ -169,10 +212,21 @@ fn index(
         report.removed,
         report.failed
     );
+    if report.topped_up > 0 {
+        let added: Vec<String> = active.list.iter().skip(1).map(|e| e.label()).collect();
+        println!(
+            "Added vectors of a new model ({}) to {} photos already indexed; their other vectors were kept.",
+            added.join(", "),
+            report.topped_up
+        );
+    }
     println!(
         "Library: {photos} photos indexed with {}, {failed} files could not be read (see `lookalike status`).",
         active.label()
     );
+    if let Some(clip) = active.clip() {
+        println!("Search by words: {}", clip.label());
+    }
     if report.cancelled {
         bail!(
             "indexing was interrupted; all work so far is saved; run the same command to continue"
@@ -221,6 +275,67 @@ fn query(
     Ok(())
 }
 
+fn query_text(
+    data_dir: Option<PathBuf>,
+    q: &TextQuery,
+    k: usize,
+    json: bool,
+    device: &str,
+    filter: &PhotoFilter,
+) -> Result<()> {
+    if let Some(QuerySource::File(p)) = &q.image
+        && !p.is_file()
+    {
+        bail!("query image {} does not exist", p.display());
+    }
+    let lib = open_reader(data_dir)?;
+    let active = lib.query_embedders(device)?;
+    let mut encoder = WordsEncoder::load(&active, lib.data_dir.root())?;
+    let hits = lib.query_text(&active, &mut encoder, q, k, filter)?;
+    if let Some(clip) = active.clip() {
+        let (with, photos) = crate::core::text_search::coverage(&lib.catalog, clip.id())?;
+        if with < photos {
+            eprintln!(
+                "note: {with} of {photos} photos have CLIP vectors so far; run `lookalike index` \
+                 to add the rest"
+            );
+        }
+    }
+    print_hits(&hits, json, filter, &format!("Search: {}", q.describe()))
+}
+
+/// Results as JSON, or one `score  path` line each, after `heading` (and the filter).
+fn print_hits(hits: &[Hit], json: bool, filter: &PhotoFilter, heading: &str) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(hits)?);
+        return Ok(());
+    }
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if !heading.is_empty() {
+        writeln!(out, "{heading}")?;
+    }
+    if !filter.is_empty() {
+        writeln!(out, "Filter: {}", filter.describe())?;
+    }
+    if hits.is_empty() {
+        if filter.is_empty() {
+            writeln!(out, "No photos found.")?;
+        } else {
+            writeln!(out, "No photo passes the filter.")?;
+        }
+    }
+    for h in hits {
+        write!(out, "{:.4}  ", h.score)?;
+        out.write_all(&crate::core::catalog::path_to_bytes(&h.info.path))?;
+        if h.missing {
+            write!(out, "  (missing: moved, deleted or on an unplugged drive)")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
 fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {
     let lib = open_reader(data_dir)?;
     let st = lib.status()?;
@@ -230,6 +345,15 @@ fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {
         .iter()
         .map(|(e, n)| serde_json::json!({"embedder": e, "vectors": n}))
         .collect();
+    // Search by words: the CLIP file in use and how many photos have its vectors.
+    let clip_file = crate::core::models::find_clip(lib.data_dir.root());
+    let clip_vectors: u64 = st
+        .embeddings
+        .iter()
+        .filter(|(e, _)| e.starts_with("clip-"))
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0);
     if json {
         let v = serde_json::json!({
             "photos": st.photos,
@@ -242,6 +366,10 @@ fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {
             "data_dir": st.data_dir.to_string_lossy(),
             "formats": st.formats.iter().map(|(f, n)| (f.clone(), serde_json::Value::from(*n))).collect::<serde_json::Map<String, serde_json::Value>>(),
             "capture": st.capture,
+            "text_search": {
+                "model_file": clip_file.as_ref().map(|p| p.to_string_lossy()),
+                "photos_with_vectors": clip_vectors,
+            },
             "failures": failures.iter().map(|(p, r)| serde_json::json!({"path": p.to_string_lossy(), "reason": r})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
@@ -259,6 +387,19 @@ fn status(data_dir: Option<PathBuf>, json: bool) -> Result<()> {
     );
     for (e, n) in &st.embeddings {
         println!("Index:     {e}: {n} vectors");
+    }
+    match &clip_file {
+        Some(f) if clip_vectors < st.photos => println!(
+            "Words:     {} of {} photos searchable by words ({}); run index to add the rest",
+            clip_vectors,
+            st.photos,
+            f.display()
+        ),
+        Some(f) => println!(
+            "Words:     every photo searchable by words ({})",
+            f.display()
+        ),
+        None => println!("Words:     off (`lookalike models download clip` to search by words)"),
     }
     if !st.formats.is_empty() {
         let list: Vec<String> = st.formats.iter().map(|(f, n)| format!("{n} {f}")).collect();

@@ -5,6 +5,7 @@ mod bench;
 pub mod bench_dupes;
 mod commands;
 mod dupes;
+pub mod generate;
 mod models;
 mod open;
 mod progress_bar;
@@ -21,6 +22,10 @@ pub struct Cli {
     /// Data directory (catalog, index, thumbnails, models). Default: the platform data dir.
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Open the window with this photo as the query, or this folder added to the library (the
+    /// file manager's "Open with Lookalike"). A window already open for the data dir takes it.
+    #[arg(value_name = "PHOTO_OR_FOLDER")]
+    pub open: Option<PathBuf>,
     /// What to do; without a command the GUI opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -29,12 +34,14 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan a photo folder and add it to the index (incremental).
+    /// Scan a photo folder and add it to the index (incremental); without a folder, re-scan
+    /// the library's folders (and add vectors of a newly downloaded model such as CLIP).
     Index {
-        /// Folder(s) with photos.
-        #[arg(required = true, value_name = "LIBRARY_DIR")]
+        /// Folder(s) with photos (default: the library's folders).
+        #[arg(value_name = "LIBRARY_DIR")]
         libraries: Vec<PathBuf>,
-        /// Embedding model: descriptor, lite0, resnet18, resnet34, resnet50, or a weights file.
+        /// Embedding model: lite0 (default), descriptor, resnet18, resnet34, resnet50, clip,
+        /// clip-large, or a weights file. A downloaded CLIP also runs beside the chosen model.
         #[arg(long, value_name = "MODEL")]
         model: Option<String>,
         /// Compute device: auto, cpu, cuda or metal.
@@ -44,10 +51,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Find the photos most similar to IMAGE (which need not be in the library).
+    /// Find the photos most similar to IMAGE (which need not be in the library), or matching
+    /// words (`--text`, needs the CLIP model), or both: "like this photo, but …".
     Query {
         /// The example photo.
-        image: PathBuf,
+        #[arg(required_unless_present = "text")]
+        image: Option<PathBuf>,
+        /// Search by words ("a dog on the beach"); with IMAGE: photos like it, as the words say.
+        #[arg(long, value_name = "WORDS")]
+        text: Option<String>,
+        /// Results should not look like WORDS ("screenshot"); may be repeated. Needs --text or
+        /// an IMAGE searched with CLIP.
+        #[arg(long = "not", value_name = "WORDS")]
+        not: Vec<String>,
+        /// With IMAGE and --text: how much the words count against the photo.
+        #[arg(long, value_name = "W", default_value_t = crate::core::text_search::DEFAULT_TEXT_WEIGHT)]
+        text_weight: f32,
         /// How many results.
         #[arg(short, default_value_t = 20)]
         k: usize,
@@ -143,6 +162,13 @@ pub enum Command {
         /// Also time duplicate grouping on this many synthetic photos (0 = skip).
         #[arg(long, default_value_t = 0)]
         dupes: usize,
+    },
+    /// Write the man pages or shell completions (for packagers).
+    #[command(hide = true)]
+    Generate {
+        /// What to write.
+        #[command(subcommand)]
+        what: generate::Generate,
     },
 }
 
@@ -252,7 +278,9 @@ pub enum ModelsAction {
         #[arg(long)]
         json: bool,
     },
-    /// Download ResNet weights (resnet18, resnet34, resnet50) into the data dir.
+    /// Download model weights into the data dir: clip (CLIP ViT-B/32, ~605 MB: search by
+    /// words), clip-large (ViT-L/14, ~1.7 GB), resnet18, resnet34, resnet50. An interrupted
+    /// download resumes when run again.
     Download {
         /// Model name.
         name: String,
@@ -263,6 +291,18 @@ pub enum ModelsAction {
 pub fn main() -> ExitCode {
     crate::core::guard::install_quiet_hook();
     let cli = Cli::parse();
+    if let (Some(path), Some(_)) = (&cli.open, &cli.command) {
+        use clap::CommandFactory;
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "give a photo or folder to open, or a command, not both ({})",
+                    path.display()
+                ),
+            )
+            .exit();
+    }
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -60,10 +60,23 @@ pub fn run(data_dir: Option<PathBuf>, action: ModelsAction) -> Result<()> {
                 }
                 bar.set_position(done);
             };
-            let path = models::download(&name, dd.root(), &models::hub_base_url(), &progress);
+            let cancel = crate::core::progress::CancelFlag::new();
+            let path = models::download(
+                &name,
+                dd.root(),
+                &models::hub_base_url(),
+                &progress,
+                &cancel,
+            );
             bar.finish_and_clear();
             let path = path?;
             println!("Saved {} to {}", name, path.display());
+            if models::known_model(&name).is_some_and(|m| m.kind == models::KnownKind::Clip) {
+                println!(
+                    "Next: `lookalike index` adds its vectors to your library (the other models' \
+                     vectors are kept), then `lookalike query --text \"a dog on the beach\"`."
+                );
+            }
             Ok(())
         }
     }

@@ -14,6 +14,7 @@ use crate::core::index_set::IndexSet;
 use crate::core::indexer::{IndexOptions, IndexReport, run_index};
 use crate::core::progress::{CancelFlag, Progress};
 use crate::core::query::{Hit, QuerySource, QueryVectors, Searchers, rank};
+use crate::core::text_search::{self, TextQuery, WordsEncoder};
 use std::path::PathBuf;
 
 /// Catalog meta key: the model spec the library was indexed with ("descriptor", "lite0"...).
@@ -164,6 +165,42 @@ impl Library {
         let mut hits = self.query(active, source, filter.query_candidates(k, photos))?;
         let m = filter.matcher();
         hits.retain(|h| m.matches(&h.info));
+        hits.truncate(k);
+        Ok(hits)
+    }
+
+    /// The `k` photos that best match `q` (words, an example photo with words, negative
+    /// phrases; see [`crate::core::text_search`]) and pass `filter`, best first, from the CLIP
+    /// vectors saved on disk. Fails with what to do when no CLIP model is there or no photo
+    /// has CLIP vectors yet; photos not embedded with CLIP yet are simply not found (see
+    /// [`crate::core::text_search::coverage`]).
+    pub fn query_text(
+        &self,
+        active: &ActiveEmbedders,
+        encoder: &mut WordsEncoder,
+        q: &TextQuery,
+        k: usize,
+        filter: &PhotoFilter,
+    ) -> Result<Vec<Hit>> {
+        let clip = active
+            .clip()
+            .ok_or_else(|| Error::Other(crate::core::models::clip_hint(self.data_dir.root())))?;
+        let (with_clip, photos) = text_search::coverage(&self.catalog, clip.id())?;
+        if with_clip == 0 && photos > 0 {
+            return Err(Error::Other(format!(
+                "none of the {photos} photos has CLIP vectors yet: run `lookalike index` (or \
+                 open the window) to add them"
+            )));
+        }
+        let vector = text_search::query_vector(q, encoder, active, &self.catalog)?;
+        let own_id = q.image.as_ref().and_then(|s| s.own_id(&self.catalog));
+        let search = self.open_query_index(clip)?;
+        let want = filter.query_candidates(k, usize::try_from(photos).unwrap_or(usize::MAX));
+        let mut hits = text_search::rank_text(&self.catalog, &*search, vector, want, own_id)?;
+        if !filter.is_empty() {
+            let m = filter.matcher();
+            hits.retain(|h| m.matches(&h.info));
+        }
         hits.truncate(k);
         Ok(hits)
     }

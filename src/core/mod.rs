@@ -26,6 +26,7 @@ pub mod progress;
 pub mod query;
 pub mod scan;
 pub mod signature;
+pub mod text_search;
 pub mod thumb_cache;
 pub mod timeline;
 pub mod trash;

@@ -1,16 +1,19 @@
-//! Model names (`--model descriptor|lite0|resnet18|resnet34|resnet50|<path>`), where their
-//! weight files are looked up, and fetching ResNet weights from the Hugging Face hub.
+//! Model names (`--model descriptor|lite0|resnet18|resnet34|resnet50|clip|clip-large|<path>`),
+//! where their weight files are looked up, and fetching ResNet and CLIP weights from the Hugging
+//! Face hub.
 //!
 //! Named weights are searched, in order, in `<data_dir>/models/`, the project's `models/`
 //! folder (as built) and `models/` next to the executable. See `models/README.md`.
 
 mod download;
+mod known;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub use download::{HUB_URL_ENV, default_hub_url, download, hub_base_url};
+pub use known::{KNOWN_MODELS, KnownKind, KnownModel, downloadable_names, hub_url, known_model};
 
 /// Which embedder to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +28,14 @@ pub enum ModelSpec {
         /// 18, 34 or 50.
         depth: u8,
     },
-    /// A weights file given by path (a ResNet; depth detected from its tensors).
+    /// OpenAI CLIP (ViT-B/32, or ViT-L/14 when `large`), weights looked up by name: text search,
+    /// and image similarity in the same space.
+    Clip {
+        /// ViT-L/14 instead of ViT-B/32.
+        large: bool,
+    },
+    /// A weights file given by path (a ResNet or a CLIP checkpoint, told apart by its tensors;
+    /// a ResNet's depth is detected from them).
     File(PathBuf),
 }
 
@@ -36,6 +46,8 @@ impl ModelSpec {
             ModelSpec::Descriptor => "descriptor".into(),
             ModelSpec::Lite0 => "lite0".into(),
             ModelSpec::ResNet { depth } => format!("resnet{depth}"),
+            ModelSpec::Clip { large: false } => "clip".into(),
+            ModelSpec::Clip { large: true } => "clip-large".into(),
             ModelSpec::File(p) => p.display().to_string(),
         }
     }
@@ -60,6 +72,12 @@ impl FromStr for ModelSpec {
             "resnet18" | "resnet-18" => return Ok(ModelSpec::ResNet { depth: 18 }),
             "resnet34" | "resnet-34" => return Ok(ModelSpec::ResNet { depth: 34 }),
             "resnet50" | "resnet-50" => return Ok(ModelSpec::ResNet { depth: 50 }),
+            "clip" | "clip-b32" | "clip-vit-b32" | "clip-vit-base-patch32" => {
+                return Ok(ModelSpec::Clip { large: false });
+            }
+            "clip-large" | "clip-l14" | "clip-vit-l14" | "clip-vit-large-patch14" => {
+                return Ok(ModelSpec::Clip { large: true });
+            }
             _ => {}
         }
         let path = PathBuf::from(s);
@@ -72,80 +90,13 @@ impl FromStr for ModelSpec {
     }
 }
 
-/// A model that can be fetched from the hub.
-#[derive(Debug, Clone, Copy)]
-pub struct KnownModel {
-    /// Name on the command line, e.g. `resnet50`.
-    pub name: &'static str,
-    /// ResNet depth.
-    pub depth: u8,
-    /// Hugging Face repository, e.g. `timm/resnet50.a1_in1k`.
-    pub hub_repo: &'static str,
-    /// File inside the repository.
-    pub hub_file: &'static str,
-    /// File name it gets in `<data_dir>/models/`.
-    pub local_file: &'static str,
-    /// Pinned SHA-256 of the file, when known. Otherwise the hub's `X-Linked-Etag` (the
-    /// SHA-256 of the LFS object) is checked, and the file must load as the expected ResNet.
-    pub sha256: Option<&'static str>,
-    /// Approximate size in MB, for messages.
-    pub approx_mb: u32,
-}
-
-/// The ResNets `lookalike models download` knows (timm's ImageNet-1k weights).
-pub const KNOWN_MODELS: &[KnownModel] = &[
-    KnownModel {
-        name: "resnet18",
-        depth: 18,
-        hub_repo: "timm/resnet18.a1_in1k",
-        hub_file: "model.safetensors",
-        local_file: "resnet18.safetensors",
-        sha256: None,
-        approx_mb: 47,
-    },
-    KnownModel {
-        name: "resnet34",
-        depth: 34,
-        hub_repo: "timm/resnet34.a1_in1k",
-        hub_file: "model.safetensors",
-        local_file: "resnet34.safetensors",
-        sha256: None,
-        approx_mb: 88,
-    },
-    KnownModel {
-        name: "resnet50",
-        depth: 50,
-        hub_repo: "timm/resnet50.a1_in1k",
-        hub_file: "model.safetensors",
-        local_file: "resnet50.safetensors",
-        sha256: None,
-        approx_mb: 103,
-    },
-];
-
-/// The downloadable model called `name` (`resnet18`, `resnet34`, `resnet50`).
-pub fn known_model(name: &str) -> Option<&'static KnownModel> {
-    let lower = name.trim().to_ascii_lowercase().replace('-', "");
-    KNOWN_MODELS.iter().find(|m| m.name == lower)
-}
-
-/// The URL a known model is fetched from, under hub base `base` (e.g. `https://huggingface.co`).
-pub fn hub_url(model: &KnownModel, base: &str) -> String {
-    format!(
-        "{}/{}/resolve/main/{}",
-        base.trim_end_matches('/'),
-        model.hub_repo,
-        model.hub_file
-    )
-}
-
 /// Why a model could not be resolved or fetched. Messages say where we looked and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// Not a model name, and not a path either.
     #[error(
-        "unknown model `{name}`: expected descriptor, lite0, resnet18, resnet34, resnet50 or the \
-         path of a weights file (.safetensors, .pth)"
+        "unknown model `{name}`: expected descriptor, lite0, resnet18, resnet34, resnet50, clip, \
+         clip-large or the path of a weights file (.safetensors, .pth)"
     )]
     UnknownModel {
         /// What the user typed.
@@ -174,7 +125,10 @@ pub enum ModelError {
         path: PathBuf,
     },
     /// The name is not one `models download` knows.
-    #[error("cannot download `{name}`: known downloads are resnet18, resnet34 and resnet50")]
+    #[error(
+        "cannot download `{name}`: known downloads are resnet18, resnet34, resnet50, clip and \
+         clip-large"
+    )]
     NotDownloadable {
         /// The name given.
         name: String,
@@ -192,6 +146,12 @@ pub enum ModelError {
         /// What went wrong.
         reason: String,
     },
+    /// The user stopped the download; the partial file is kept for the next attempt.
+    #[error("download of {name} cancelled; start it again to resume")]
+    Cancelled {
+        /// The model name.
+        name: String,
+    },
     /// The downloaded bytes do not have the expected SHA-256.
     #[error("download of {url} is corrupt: SHA-256 {found}, expected {expected}; try again")]
     Checksum {
@@ -203,12 +163,14 @@ pub enum ModelError {
         found: String,
     },
     /// The downloaded file is not the expected network.
-    #[error("download of {url} is not a usable ResNet: {source}")]
+    #[error("download of {url} is not a usable {what}: {source}")]
     Invalid {
         /// The URL requested.
         url: String,
+        /// What it should have been ("ResNet-50", "CLIP checkpoint").
+        what: String,
         /// The loader's complaint.
-        source: crate::core::embed::error::EmbedError,
+        source: Box<crate::core::embed::error::EmbedError>,
     },
     /// A local file operation failed.
     #[error("{action} {path}: {source}")]
@@ -248,6 +210,20 @@ pub fn candidate_names(spec: &ModelSpec) -> Vec<PathBuf> {
             };
             v.extend(tv.iter().map(PathBuf::from));
             v
+        }
+        ModelSpec::Clip { large } => {
+            let stem = if *large {
+                "clip-vit-large-patch14"
+            } else {
+                "clip-vit-base-patch32"
+            };
+            [
+                format!("{stem}.safetensors"),
+                format!("{stem}/model.safetensors"),
+            ]
+            .into_iter()
+            .map(PathBuf::from)
+            .collect()
         }
         ModelSpec::Lite0 => [
             "efficientnet-lite0.safetensors",
@@ -336,7 +312,7 @@ pub fn resolve_in(
         ModelSpec::Lite0 => {
             find_in(spec, dirs).ok_or_else(|| ModelError::NoWeights { name: spec.name() })
         }
-        ModelSpec::ResNet { .. } => {
+        ModelSpec::ResNet { .. } | ModelSpec::Clip { .. } => {
             find_in(spec, dirs).ok_or_else(|| not_found(spec, dirs, data_dir))
         }
     }
@@ -414,15 +390,53 @@ pub fn list_models(data_dir: &Path) -> Vec<ModelStatus> {
         downloadable: false,
     });
     for m in KNOWN_MODELS {
-        let file = find_in(&ModelSpec::ResNet { depth: m.depth }, &dirs);
+        let spec = match m.kind {
+            KnownKind::ResNet { depth } => ModelSpec::ResNet { depth },
+            KnownKind::Clip => ModelSpec::Clip {
+                large: m.name != "clip",
+            },
+        };
+        let file = find_in(&spec, &dirs);
         out.push(ModelStatus {
             name: m.name.into(),
-            description: format!("ResNet-{} (ImageNet, {})", m.depth, m.hub_repo),
-            dim: if m.depth >= 50 { 2048 } else { 512 },
+            description: m.description.into(),
+            dim: m.dim,
             available: file.is_some(),
             file,
             downloadable: true,
         });
     }
     out
+}
+
+/// The CLIP checkpoint that answers searches by words when the model spec names none: the most
+/// recently saved of the known CLIP files in [`search_dirs`] (what `models download clip` or
+/// `clip-large` wrote last), if any.
+pub fn find_clip(data_dir: &Path) -> Option<PathBuf> {
+    let dirs = search_dirs(data_dir);
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = [false, true]
+        .into_iter()
+        .filter_map(|large| find_in(&ModelSpec::Clip { large }, &dirs))
+        .map(|p| {
+            let modified = std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
+            (modified, p)
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, p)| p)
+}
+
+/// What to tell a person who searched by words without a CLIP model.
+pub fn clip_hint(data_dir: &Path) -> String {
+    let target = crate::core::datadir::DataDir::at(data_dir)
+        .models_dir()
+        .join("clip-vit-base-patch32.safetensors");
+    format!(
+        "searching by words needs the CLIP model (~605 MB, once): run `lookalike models download \
+         clip`, or save a CLIP safetensors file as {}, then `lookalike index` to add it to your \
+         library",
+        target.display()
+    )
 }

@@ -17,6 +17,7 @@ use super::status_bar::FailuresWindow;
 use super::textures::TextureCache;
 use super::toasts::Toasts;
 use super::trash::TrashFlow;
+use super::words_box::WordsBox;
 use super::{ListKind, View};
 use crate::core::catalog::PhotoInfo;
 use crate::core::indexer::IndexReport;
@@ -55,6 +56,10 @@ pub struct App {
     pub(super) last_report: Option<IndexReport>,
     pub(super) view: View,
     pub(super) query: Option<QueryState>,
+    /// The search box (words).
+    pub(super) words: WordsBox,
+    /// The view a search by words started from (an emptied box goes back to it).
+    pub(super) words_return_view: Option<View>,
     next_query_id: u64,
     pub(super) browse: BrowseState,
     pub(super) dupes: DupesView,
@@ -118,6 +123,8 @@ impl App {
             indexing: false,
             last_report: None,
             view: View::Results,
+            words: WordsBox::default(),
+            words_return_view: None,
             query: None,
             next_query_id: 0,
             browse: BrowseState::default(),
@@ -217,6 +224,24 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// The words of the current query (a search by words, or a photo refined by words).
+    pub fn query_words(&self) -> Option<&str> {
+        self.query
+            .as_ref()
+            .map(|q| q.words.as_str())
+            .filter(|w| !w.is_empty())
+    }
+
+    /// Why the current query failed, if it did.
+    pub fn query_error(&self) -> Option<&str> {
+        self.query.as_ref().and_then(|q| q.error.as_deref())
+    }
+
+    /// Whether the current query has an example photo.
+    pub fn query_has_photo(&self) -> bool {
+        self.query.as_ref().is_some_and(|q| q.source.is_some())
+    }
+
     /// Whether the current query is waiting for its answer.
     pub fn query_pending(&self) -> bool {
         self.query.as_ref().is_some_and(|q| q.pending)
@@ -275,6 +300,12 @@ impl App {
             self.on_dialog(r);
         }
         self.refresh_partial_results(ctx);
+        if let Some(text) = self.words.due() {
+            self.start_words_query(&text);
+        }
+        if let Some(wait) = self.words.wake_in() {
+            ctx.request_repaint_after(wait);
+        }
         if self.applied_theme.is_none() {
             // Take the keyboard at start (matters where no window manager gives focus, e.g. Xvfb).
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);

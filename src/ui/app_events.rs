@@ -107,11 +107,30 @@ impl App {
             }
             Event::Models(m) => self.settings_window.models = Some(m),
             Event::DownloadProgress { name, done, total } => {
-                self.settings_window.download = Some(DownloadState { name, done, total });
+                let state = DownloadState { name, done, total };
+                if is_clip(&state.name) {
+                    self.words.download = Some(state.clone());
+                }
+                self.settings_window.download = Some(state);
             }
             Event::DownloadFinished { name, error } => {
                 self.settings_window.download = None;
+                self.words.download = None;
                 match error {
+                    None if is_clip(&name) => {
+                        // The embedders are rebuilt with CLIP beside the model in use, and the
+                        // library is read again for CLIP's vectors only.
+                        self.toasts.info(format!(
+                            "Downloaded {name}: adding its vectors to the library, then you \
+                             can search by words"
+                        ));
+                        let spec = self
+                            .status
+                            .as_ref()
+                            .map_or_else(|| self.settings.model.clone(), |s| s.model_spec.clone());
+                        let device = self.settings.device.clone();
+                        self.send(Command::SetModel { spec, device });
+                    }
                     None => self
                         .toasts
                         .info(format!("Downloaded {name}; choose Apply to use it")),
@@ -135,4 +154,10 @@ impl App {
             self.send(Command::ListPhotos);
         }
     }
+}
+
+/// Whether a download is a CLIP model (search by words).
+fn is_clip(name: &str) -> bool {
+    crate::core::models::known_model(name)
+        .is_some_and(|m| m.kind == crate::core::models::KnownKind::Clip)
 }

@@ -65,6 +65,7 @@ impl App {
                 (cmd, Key::Num1, UiAction::SetView(View::Results)),
                 (cmd, Key::Num2, UiAction::SetView(View::Browse)),
                 (cmd, Key::Num3, UiAction::SetView(View::Duplicates)),
+                (cmd, Key::F, UiAction::FocusWords),
             ];
             for (m, k, a) in table {
                 if i.consume_key(m, k) {
@@ -148,7 +149,34 @@ impl App {
                 self.failures.show();
                 self.send(Command::ListFailures);
             }
-            UiAction::ClearQuery => self.query = None,
+            UiAction::ClearQuery => {
+                self.query = None;
+                self.words.reset();
+            }
+            UiAction::DownloadClip => {
+                self.words.download = Some(crate::ui::settings_window::DownloadState {
+                    name: crate::ui::words_box::CLIP_DOWNLOAD.into(),
+                    done: 0,
+                    total: None,
+                });
+                self.send(Command::DownloadModel(
+                    crate::ui::words_box::CLIP_DOWNLOAD.into(),
+                ));
+            }
+            UiAction::CancelDownload => {
+                self.send(Command::CancelDownload);
+            }
+            UiAction::FocusWords => {
+                if self
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| s.words_model.is_some())
+                {
+                    self.words.focus = true;
+                } else {
+                    self.words.offer_open = true;
+                }
+            }
             UiAction::RefreshBrowse => {
                 self.browse.requested = true;
                 self.send(Command::ListPhotos);

@@ -13,6 +13,7 @@ use super::status_bar::{self, FailuresWindow};
 use super::textures::TextureCache;
 use super::top_bar;
 use super::trash::TrashFlow;
+use super::words_box::WordsBox;
 use super::{ListKind, View};
 use crate::core::indexer::IndexReport;
 use crate::worker::IndexProgress;
@@ -28,6 +29,8 @@ pub(super) struct Panels<'a> {
     pub(super) last_report: Option<&'a IndexReport>,
     /// The results view's query.
     pub(super) query: &'a mut Option<QueryState>,
+    /// The search box.
+    pub(super) words: &'a mut WordsBox,
     /// The browse view.
     pub(super) browse: &'a mut BrowseState,
     /// The duplicates view.
@@ -51,7 +54,7 @@ pub(super) fn panels_ui(ui: &mut Ui, p: Panels<'_>, cx: &mut ViewContext<'_>) {
     let ctx = ui.ctx().clone();
     Panel::top("top_bar").show(ui, |ui| {
         ui.add_space(2.0);
-        top_bar::top_bar_ui(ui, p.view, cx);
+        top_bar::top_bar_ui(ui, p.view, p.words, cx);
         ui.add_space(2.0);
     });
     Panel::bottom("status_bar").show(ui, |ui| {
@@ -69,6 +72,7 @@ pub(super) fn panels_ui(ui: &mut Ui, p: Panels<'_>, cx: &mut ViewContext<'_>) {
     preview::preview_window(&ctx, p.preview, p.query, p.browse, cx);
     cx.wanted.rotate_left(grids);
     p.settings.ui(&ctx, cx);
+    super::words_box::clip_offer_ui(&ctx, p.words, cx.actions);
     p.failures.ui(&ctx);
     if let Some(plan) = p.dupes.state.confirm.take() {
         p.trash.ask(plan);

@@ -16,6 +16,7 @@ pub mod duplicates;
 pub mod filter_bar;
 pub mod format;
 pub mod frame_stats;
+pub mod instance;
 mod layout;
 pub mod lists;
 pub mod preview;
@@ -29,6 +30,8 @@ pub mod toasts;
 pub mod top_bar;
 pub mod trash;
 pub mod welcome;
+pub mod windowed;
+pub mod words_box;
 
 pub use app::{App, AppConfig};
 
@@ -85,20 +88,37 @@ pub enum UiAction {
     RefreshBrowse,
     /// Act on a photo of a list.
     Tile(ListKind, TileAction),
+    /// Download the CLIP model (search by words).
+    DownloadClip,
+    /// Stop the model download in progress.
+    CancelDownload,
+    /// Put the keyboard in the search box.
+    FocusWords,
 }
 
 /// The window icon (PNG).
 const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
 
-/// Open the window. `library` is added and scanned; `query` is searched for at once.
+/// The application id: the desktop file, AppStream metainfo and Wayland app id.
+pub const APP_ID: &str = "org.lookalike.Lookalike";
+
+/// Open the window. `library` is added and scanned; `query` is searched for at once. When a
+/// window is already open for the data dir, it gets them instead (single instance).
 pub fn run(
     data_dir: Option<PathBuf>,
     library: Option<PathBuf>,
     query: Option<PathBuf>,
 ) -> anyhow::Result<()> {
+    let server = match windowed::claim(data_dir.as_deref(), library.as_deref(), query.as_deref())? {
+        instance::Claim::Delivered => return Ok(()),
+        instance::Claim::Primary(server) => Some(server),
+        instance::Claim::Alone(_) => None,
+    };
+    let window_ctx = std::sync::Arc::new(std::sync::OnceLock::new());
+    let inbox = windowed::serve(server, window_ctx.clone());
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Lookalike")
-        .with_app_id("lookalike")
+        .with_app_id(APP_ID)
         .with_inner_size([1280.0, 800.0])
         .with_min_inner_size([640.0, 420.0]);
     if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
@@ -107,6 +127,8 @@ pub fn run(
     let options = eframe::NativeOptions {
         viewport,
         renderer: eframe::Renderer::Glow,
+        // Where window sizes were kept before the app id was APP_ID.
+        persistence_path: eframe::storage_dir("lookalike").map(|d| d.join("app.ron")),
         ..Default::default()
     };
     let config = AppConfig {
@@ -119,6 +141,7 @@ pub fn run(
         "Lookalike",
         options,
         Box::new(move |cc| {
+            let _ = window_ctx.set(cc.egui_ctx.clone());
             let ctx = cc.egui_ctx.clone();
             let waker = Box::new(move || ctx.request_repaint());
             let mut app = App::new(config, waker);
@@ -128,7 +151,7 @@ pub fn run(
                 Ok("browse") => app.set_view(View::Browse),
                 _ => {}
             }
-            Ok(Box::new(app))
+            Ok(Box::new(windowed::Windowed::new(app, inbox)))
         }),
     )
     .map_err(|e| {

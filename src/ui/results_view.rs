@@ -1,4 +1,4 @@
-//! Query by example: the query photo beside its nearest photos, best first.
+//! Query by example, by words, or both: the query beside its nearest photos, best first.
 
 use super::context::ViewContext;
 use super::results_grid::{self, GridState, Section};
@@ -12,8 +12,10 @@ use egui::{Color32, Stroke, TextureHandle, Ui, Vec2};
 pub struct QueryState {
     /// Id of the last request sent for this query.
     pub id: u64,
-    /// What the query is.
-    pub source: QuerySource,
+    /// The example photo (none for a search by words only).
+    pub source: Option<QuerySource>,
+    /// The words searched for ("" for a query by example only).
+    pub words: String,
     /// Short name shown to the user.
     pub name: String,
     /// Results, best first.
@@ -46,7 +48,7 @@ pub fn results_view_ui(ui: &mut Ui, query: &mut Option<QueryState>, cx: &mut Vie
     } else if cx.status.is_none() {
         ui.centered_and_justified(|ui| ui.spinner());
     } else if cx.library_empty() && !cx.indexing {
-        welcome::welcome_ui(ui, cx.hovering, cx.actions);
+        welcome::welcome_ui(ui, cx);
     } else {
         drop_zone_ui(ui, cx.hovering, cx.actions);
     }
@@ -104,7 +106,7 @@ pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>)
             let side = 200.0;
             let tex = match (&query.pasted, &query.source) {
                 (Some(t), _) => Some(t.clone()),
-                (None, QuerySource::File(p) | QuerySource::Photo { path: p, .. }) => {
+                (None, Some(QuerySource::File(p) | QuerySource::Photo { path: p, .. })) => {
                     let key = ThumbKey::thumb(p);
                     match cx.textures.get(&key) {
                         TexState::Ready(t) => Some(t.clone()),
@@ -121,6 +123,7 @@ pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>)
                 _ => None,
             };
             match tex {
+                _ if query.source.is_none() => {}
                 Some(t) => {
                     let s = t.size_vec2();
                     let scale = (side / s.x).min(side / s.y);
@@ -133,8 +136,18 @@ pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>)
                     ui.add_sized([side, side * 0.66], egui::Spinner::new());
                 }
             }
-            ui.label(&query.name);
-            if let QuerySource::File(p) | QuerySource::Photo { path: p, .. } = &query.source {
+            if query.source.is_some() {
+                ui.label(&query.name);
+            }
+            if !query.words.trim().is_empty() {
+                let prefix = if query.source.is_some() { "but " } else { "" };
+                ui.label(
+                    egui::RichText::new(format!("{prefix}“{}”", query.words.trim()))
+                        .size(16.0)
+                        .strong(),
+                );
+            }
+            if let Some(QuerySource::File(p) | QuerySource::Photo { path: p, .. }) = &query.source {
                 ui.weak(
                     p.parent()
                         .map_or_else(String::new, |d| d.display().to_string()),
@@ -149,7 +162,15 @@ pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>)
             } else if let Some(e) = &query.error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             } else {
-                ui.label(format!("{} similar photos", query.hits.len()));
+                ui.label(format!(
+                    "{} {} photos",
+                    query.hits.len(),
+                    if query.words.trim().is_empty() {
+                        "similar"
+                    } else {
+                        "matching"
+                    }
+                ));
                 if query.partial {
                     ui.weak("Indexing is still running: results will be refreshed when it ends.");
                 }
@@ -161,7 +182,9 @@ pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>)
         });
     egui::CentralPanel::default().show(ui, |ui| {
         if query.hits.is_empty() {
-            if !query.pending && query.error.is_none() {
+            if cx.library_empty() && !cx.indexing {
+                welcome::empty_library_ui(ui, cx);
+            } else if !query.pending && query.error.is_none() {
                 ui.label(
                     "No similar photos yet: the library may still be indexing, or it is empty.",
                 );

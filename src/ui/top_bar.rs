@@ -1,13 +1,16 @@
-//! The toolbar: query inputs, view tabs, thumbnail size, rescan and settings.
+//! The toolbar: query inputs (open, paste, words), view tabs, thumbnail size, rescan and
+//! settings.
 
 use super::context::ViewContext;
 use super::settings::THUMB_RANGE;
+use super::words_box::WordsBox;
 use super::{UiAction, View};
 use egui::Ui;
 
 /// Draw the top bar; `view` is the one shown.
-pub fn top_bar_ui(ui: &mut Ui, view: View, cx: &mut ViewContext<'_>) {
+pub fn top_bar_ui(ui: &mut Ui, view: View, words: &mut WordsBox, cx: &mut ViewContext<'_>) {
     let (settings, indexing, actions) = (&mut *cx.settings, cx.indexing, &mut *cx.actions);
+    let status = cx.status;
     ui.horizontal(|ui| {
         ui.strong("Lookalike");
         ui.separator();
@@ -25,6 +28,7 @@ pub fn top_bar_ui(ui: &mut Ui, view: View, cx: &mut ViewContext<'_>) {
         {
             actions.push(UiAction::Paste);
         }
+        super::words_box::words_box_ui(ui, words, status, actions);
         ui.separator();
         for (v, label, key) in [
             (View::Results, "Results", "Ctrl+1"),

@@ -13,6 +13,7 @@ use super::tasks::{list_models, spawn_download, status_of, write_file};
 use super::{Command, Control, Event, EventSink, LibraryStatus, QuerySource, WorkerConfig};
 use crate::core::embed::registry::{self, ActiveEmbedders};
 use crate::core::library::Library;
+use crate::core::progress::CancelFlag;
 use crate::core::timeline;
 use crossbeam_channel::{Receiver, Sender};
 use std::collections::VecDeque;
@@ -62,6 +63,8 @@ pub(crate) fn run(
             model_spec: config.model.clone(),
             roots: lib.catalog.roots().unwrap_or_default(),
             data_dir: lib.data_dir.root().to_path_buf(),
+            words_model: None,
+            words_error: None,
         }));
     }
     let active = match registry::build(&config.model, lib.data_dir.root(), &config.device) {
@@ -99,6 +102,7 @@ pub(crate) fn run(
         ended_tx,
         ended_rx,
         trash_dir: config.trash_dir.clone(),
+        download_cancel: CancelFlag::new(),
     };
     let mut added = false;
     for root in &config.add_roots {
@@ -145,6 +149,8 @@ pub(super) struct Job {
     ended_rx: Receiver<RunEnded>,
     /// A plain folder to move trashed photos into instead of the system trash (tests).
     pub(super) trash_dir: Option<PathBuf>,
+    /// Stops the model download in progress.
+    download_cancel: CancelFlag,
 }
 
 impl Job {
@@ -223,6 +229,17 @@ impl Job {
                 }
             }
             Command::Query { id, source, k } => self.query(id, &source, k),
+            Command::TextQuery { id, query, k } => {
+                let partial = self.run.is_some();
+                timeline::mark(format_args!("text query {id} taken"));
+                let result = self
+                    .indexes
+                    .text_query(&self.lib, &self.active, &query, k, partial);
+                self.sink.send(match result {
+                    Ok(hits) => Event::QueryResults { id, hits, partial },
+                    Err(message) => Event::QueryFailed { id, message },
+                });
+            }
             Command::ListPhotos => {
                 let ev = match self.lib.catalog.photos() {
                     Ok(p) => Event::Photos(p),
@@ -241,11 +258,17 @@ impl Job {
                 self.sink
                     .send(Event::Models(list_models(self.lib.data_dir.root())));
             }
-            Command::DownloadModel(name) => spawn_download(
-                name,
-                self.lib.data_dir.root().to_path_buf(),
-                self.sink.clone(),
-            ),
+            Command::DownloadModel(name) => {
+                // A new flag per download, so cancelling one never stops the next.
+                self.download_cancel = CancelFlag::new();
+                spawn_download(
+                    name,
+                    self.lib.data_dir.root().to_path_buf(),
+                    self.sink.clone(),
+                    self.download_cancel.clone(),
+                );
+            }
+            Command::CancelDownload => self.download_cancel.cancel(),
             Command::WriteFile { path, contents } => write_file(&self.sink, &path, &contents),
             // Read-only: the compare view works while indexing too.
             Command::Dupes(c @ super::dupes::DupesCommand::Diff { .. }) => {

@@ -16,6 +16,7 @@ mod tasks;
 pub mod thumbnails;
 
 pub use crate::core::query::{Hit, QuerySource};
+pub use crate::core::text_search::TextQuery;
 
 use crate::core::catalog::PhotoInfo;
 use crate::core::dupes::DupeGroup;
@@ -61,6 +62,16 @@ pub enum Command {
         /// How many results.
         k: usize,
     },
+    /// Find the `k` photos that best match words, or a photo and words ("like this, but …");
+    /// answered with [`Event::QueryResults`] (or [`Event::QueryFailed`], e.g. without CLIP).
+    TextQuery {
+        /// Chosen by the UI to match the answer with the request.
+        id: u64,
+        /// The words, negative phrases and example photo.
+        query: TextQuery,
+        /// How many results.
+        k: usize,
+    },
     /// List every indexed photo; answered with [`Event::Photos`].
     ListPhotos,
     /// List files that could not be indexed; answered with [`Event::Failures`].
@@ -76,6 +87,8 @@ pub enum Command {
     ListModels,
     /// Download a model's weights into the data dir (on its own thread).
     DownloadModel(String),
+    /// Stop the download in progress (its partial file is kept: the next download resumes it).
+    CancelDownload,
     /// Move catalog photos (by id) to the trash, journaled first, and drop them from the
     /// catalog and index (Results, Browse); answered with [`Event::Trashed`].
     Trash(Vec<i64>),
@@ -132,6 +145,10 @@ pub struct LibraryStatus {
     pub roots: Vec<PathBuf>,
     /// The data directory.
     pub data_dir: PathBuf,
+    /// The CLIP model that answers searches by words, when there is one.
+    pub words_model: Option<String>,
+    /// Why a CLIP file that is there could not be used.
+    pub words_error: Option<String>,
 }
 
 /// A model the user can choose in the settings.

@@ -10,6 +10,7 @@ use crate::core::flat_index::FlatIndex;
 use crate::core::index::{Neighbor, NeighbourSearch, VectorIndex};
 use crate::core::library::Library;
 use crate::core::query::{self, CatalogScan, Hit, QuerySource, QueryVectors, Searchers};
+use crate::core::text_search::{self, TextQuery, WordsEncoder};
 use std::sync::{Arc, Mutex};
 
 /// One embedder's vectors, searched the fastest way that is current.
@@ -63,6 +64,10 @@ impl NeighbourSearch for Search<'_> {
 pub(super) struct QueryIndexes {
     primary: EmbedderIndex,
     descriptor: Option<EmbedderIndex>,
+    /// The CLIP image vectors, searched by words (when CLIP is not the primary embedder).
+    clip: Option<EmbedderIndex>,
+    /// The CLIP text tower, loaded on the first search by words.
+    words: Option<WordsEncoder>,
     /// The last query's vectors (refreshing partial results does not embed the photo again).
     cache: Mutex<Option<(String, QueryVectors)>>,
 }
@@ -73,6 +78,11 @@ impl QueryIndexes {
         Self {
             primary: EmbedderIndex::new(lib, active.primary()),
             descriptor: (active.primary != 0).then(|| EmbedderIndex::new(lib, active.descriptor())),
+            clip: active
+                .text
+                .filter(|&t| t != active.primary)
+                .map(|t| EmbedderIndex::new(lib, active.list[t].as_ref())),
+            words: None,
             cache: Mutex::new(None),
         }
     }
@@ -80,8 +90,8 @@ impl QueryIndexes {
     /// Forget the loaded graphs (the catalog changed under them: indexing, removed folders).
     pub(super) fn drop_graphs(&mut self) {
         self.primary.graph = None;
-        if let Some(d) = &mut self.descriptor {
-            d.graph = None;
+        for ix in [&mut self.descriptor, &mut self.clip].into_iter().flatten() {
+            ix.graph = None;
         }
     }
 
@@ -89,6 +99,7 @@ impl QueryIndexes {
     pub(super) fn remove_photos(&mut self, ids: &[i64]) {
         let graphs = std::iter::once(&mut self.primary)
             .chain(self.descriptor.as_mut())
+            .chain(self.clip.as_mut())
             .filter_map(|ix| ix.graph.as_mut());
         for graph in graphs {
             for id in ids {
@@ -158,6 +169,52 @@ impl QueryIndexes {
             .as_ref()
             .map(|d| unsettled(d, active.descriptor()));
         rank(catalog, primary, descriptor, &vectors, source, k)
+    }
+}
+
+impl QueryIndexes {
+    /// Answer a search by words (or a photo and words) from the CLIP vectors: settled like
+    /// [`Self::query`], or from the snapshot or a catalog scan while `indexing`.
+    pub(super) fn text_query(
+        &mut self,
+        lib: &Library,
+        active: &ActiveEmbedders,
+        q: &TextQuery,
+        k: usize,
+        indexing: bool,
+    ) -> Result<Vec<Hit>, String> {
+        let Some(clip) = active.clip() else {
+            return Err(match &active.clip_error {
+                Some(why) => format!("The CLIP model could not be loaded: {why}"),
+                None => "Searching by words needs the CLIP model: download it from the search \
+                         box or in Settings"
+                    .to_string(),
+            });
+        };
+        if self.words.is_none() {
+            let encoder =
+                WordsEncoder::load(active, lib.data_dir.root()).map_err(|e| e.to_string())?;
+            self.words = Some(encoder);
+        }
+        let Some(words) = self.words.as_mut() else {
+            return Err("internal: no text model".into());
+        };
+        let vector =
+            text_search::query_vector(q, words, active, &lib.catalog).map_err(|e| e.to_string())?;
+        let ix = match self.clip.as_mut() {
+            Some(ix) => ix,
+            None => &mut self.primary,
+        };
+        let search = if indexing {
+            match ix.snapshot.current(&lib.catalog) {
+                Some(flat) => Search::Flat(flat),
+                None => Search::Scan(CatalogScan::new(&lib.catalog, clip.id())),
+            }
+        } else {
+            settled(ix, lib, clip)?
+        };
+        let own_id = q.image.as_ref().and_then(|s| s.own_id(&lib.catalog));
+        text_search::rank_text(&lib.catalog, &search, vector, k, own_id).map_err(|e| e.to_string())
     }
 }
 

@@ -21,6 +21,8 @@ pub(super) fn status_of(lib: &Library, active: &ActiveEmbedders) -> Option<Libra
         model_spec: active.spec.clone(),
         roots: lib.catalog.roots().unwrap_or_default(),
         data_dir: lib.data_dir.root().to_path_buf(),
+        words_model: active.clip().map(|c| c.label()),
+        words_error: active.clip_error.clone(),
     })
 }
 
@@ -46,7 +48,12 @@ pub(super) fn list_models(data_dir: &Path) -> Vec<ModelChoice> {
 }
 
 /// Download a model on its own thread (minutes), reporting progress about every 200 ms.
-pub(super) fn spawn_download(name: String, data_dir: PathBuf, sink: EventSink) {
+pub(super) fn spawn_download(
+    name: String,
+    data_dir: PathBuf,
+    sink: EventSink,
+    cancel: crate::core::progress::CancelFlag,
+) {
     let thread_sink = sink.clone();
     let thread_name = name.clone();
     let spawned = std::thread::Builder::new()
@@ -65,7 +72,13 @@ pub(super) fn spawn_download(name: String, data_dir: PathBuf, sink: EventSink) {
                     });
                 }
             };
-            let result = models::download(&name, &data_dir, &models::hub_base_url(), &progress);
+            let result = models::download(
+                &name,
+                &data_dir,
+                &models::hub_base_url(),
+                &progress,
+                &cancel,
+            );
             sink.send(Event::DownloadFinished {
                 name,
                 error: result.err().map(|e| e.to_string()),

@@ -5,6 +5,7 @@
 //! [`Embedder::prepare`] runs per photo on the decoder threads (resize, normalise, or the whole
 //! descriptor), [`Embedder::embed_batch`] runs batched on the inference thread.
 
+pub mod clip;
 pub mod descriptor;
 pub mod efficientnet;
 pub mod error;

@@ -67,8 +67,11 @@ pub struct IndexReport {
     pub scanned: usize,
     /// Files skipped as unchanged.
     pub unchanged: usize,
-    /// Photos embedded (new or changed).
+    /// Photos embedded (new or changed; also those of [`Self::topped_up`]).
     pub embedded: usize,
+    /// Unchanged photos that only got the vectors of a model added since they were indexed
+    /// (e.g. CLIP after its download): only that model ran for them.
+    pub topped_up: usize,
     /// Photos whose embeddings were reused because their content was already known.
     pub reused: usize,
     /// Photos detected as moved or renamed.
@@ -166,10 +169,26 @@ pub fn run_index(
     };
     let seen: HashSet<&Path> = scanned.files.iter().map(|f| f.path.as_path()).collect();
     let mut work: Vec<FoundFile> = Vec::new();
+    // Unchanged photos that lack only some embedders' vectors (a model added to an indexed
+    // library): which embedders they already have. Only the missing ones run for them.
+    let mut top_up: HashMap<PathBuf, Vec<bool>> = HashMap::new();
     for f in &scanned.files {
         match known.get(&f.path) {
             Some(k) if k.size == f.size && k.mtime_ns == f.mtime_ns && complete(&f.path, k) => {
                 report.unchanged += 1;
+            }
+            Some(k)
+                if k.size == f.size
+                    && k.mtime_ns == f.mtime_ns
+                    && !k.failed
+                    && !(decoders_changed && is_raw(&f.path))
+                    && needed.iter().any(|n| k.embedders.contains(n)) =>
+            {
+                top_up.insert(
+                    f.path.clone(),
+                    needed.iter().map(|n| k.embedders.contains(n)).collect(),
+                );
+                work.push(f.clone());
             }
             _ => work.push(f.clone()),
         }
@@ -226,7 +245,8 @@ pub fn run_index(
     std::thread::scope(|s| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (work, next, clocks, known_hashes) = (&work, &next, &clocks, &known_hashes);
+            let (work, next, clocks, known_hashes, top_up) =
+                (&work, &next, &clocks, &known_hashes, &top_up);
             s.spawn(move || {
                 loop {
                     if cancel.is_cancelled() {
@@ -237,6 +257,7 @@ pub fn run_index(
                     let outcome = process_file(
                         file,
                         embedders,
+                        top_up.get(&file.path).map(Vec::as_slice),
                         min_side,
                         known_hashes,
                         opts.thumbs_dir.as_deref(),
@@ -440,26 +461,42 @@ impl Writer<'_> {
         let mut ok = vec![true; pending.len()];
         let mut vectors: Vec<Vec<Vec<f32>>> = Vec::with_capacity(self.embedders.len());
         for (ei, e) in self.embedders.iter().enumerate() {
-            if pending.is_empty() {
-                vectors.push(Vec::new());
-                continue;
+            // An empty input: the photo already has this embedder's vector (a top-up).
+            let (todo, inputs): (Vec<usize>, Vec<Prepared>) = pending
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, p))| !p[ei].data.is_empty())
+                .map(|(j, (_, p))| (j, p[ei].clone()))
+                .unzip();
+            let mut column = vec![Vec::new(); pending.len()];
+            if !inputs.is_empty() {
+                let out = e.embed_batch(&inputs)?;
+                if out.len() != inputs.len() {
+                    return Err(Error::Other(format!("{} returned a wrong batch", e.id())));
+                }
+                for (j, v) in todo.into_iter().zip(out) {
+                    column[j] = v;
+                }
             }
-            let inputs: Vec<Prepared> = pending.iter().map(|(_, p)| p[ei].clone()).collect();
-            let out = e.embed_batch(&inputs)?;
-            if out.len() != inputs.len() {
-                return Err(Error::Other(format!("{} returned a wrong batch", e.id())));
-            }
-            for (j, v) in out.iter().enumerate() {
-                if !crate::core::index::valid_vector(v, e.dim()) {
+            for (j, (rec, _)) in pending.iter().enumerate() {
+                if column[j].is_empty()
+                    && let Some(id) = self.catalog.photo_id(&rec.path)?
+                {
+                    column[j] = self.catalog.vector(id, e.id())?.unwrap_or_default();
+                }
+                if !crate::core::index::valid_vector(&column[j], e.dim()) {
                     ok[j] = false;
                 }
             }
-            vectors.push(out);
+            vectors.push(column);
         }
         self.embed_time += t.elapsed();
         let t = Instant::now();
         let mut records: Vec<PhotoRecord> = Vec::with_capacity(pending.len() + failed.len());
-        for (j, (mut rec, _)) in pending.drain(..).enumerate() {
+        for (j, (mut rec, inputs)) in pending.drain(..).enumerate() {
+            if ok[j] && inputs.iter().any(|p| p.data.is_empty()) {
+                report.topped_up += 1;
+            }
             if ok[j] {
                 rec.embeddings = self
                     .embedders

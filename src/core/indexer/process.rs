@@ -56,16 +56,27 @@ pub(super) fn add(clock: &AtomicU64, since: Instant) {
     clock.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
 }
 
+/// `have[i]`: the photo is unchanged and already has embedder `i`'s vector (a top-up run adds
+/// the others); its prepared input for `i` is left empty and its thumbnail is not redone.
 pub(super) fn process_file(
     file: &FoundFile,
     embedders: &[&dyn Embedder],
+    have: Option<&[bool]>,
     min_side: u32,
     known_hashes: &HashSet<[u8; 32]>,
     thumbs_dir: Option<&Path>,
     clocks: &Clocks,
 ) -> Outcome {
     if video::is_video_path(&file.path) {
-        return process_video(file, embedders, min_side, known_hashes, thumbs_dir, clocks);
+        return process_video(
+            file,
+            embedders,
+            have,
+            min_side,
+            known_hashes,
+            thumbs_dir,
+            clocks,
+        );
     }
     let t = Instant::now();
     let bytes = match image_io::read_file(&file.path) {
@@ -95,7 +106,7 @@ pub(super) fn process_file(
     let decoded = image_io::decode_bounded_as(bytes, format, min_side, image_io::DECODE_TIMEOUT);
     add(&clocks.decode, t);
     match decoded {
-        Ok(d) => prepare(file, hash, d, capture, embedders, thumbs_dir, clocks),
+        Ok(d) => prepare(file, hash, d, capture, embedders, have, thumbs_dir, clocks),
         Err(e) => failed(file, Some(hash), e),
     }
 }
@@ -117,6 +128,7 @@ pub(super) const NO_FFMPEG: &str = "video: install ffmpeg to include videos";
 fn process_video(
     file: &FoundFile,
     embedders: &[&dyn Embedder],
+    have: Option<&[bool]>,
     min_side: u32,
     known_hashes: &HashSet<[u8; 32]>,
     thumbs_dir: Option<&Path>,
@@ -148,6 +160,7 @@ fn process_video(
             d,
             video_capture(&probe),
             embedders,
+            have,
             thumbs_dir,
             clocks,
         ),
@@ -175,16 +188,18 @@ fn video_capture(p: &video::VideoProbe) -> CaptureInfo {
 }
 
 /// Thumbnail, per-embedder preparation and the pixel signature of a decoded photo.
+#[allow(clippy::too_many_arguments)]
 fn prepare(
     file: &FoundFile,
     hash: [u8; 32],
     decoded: Decoded,
     capture: CaptureInfo,
     embedders: &[&dyn Embedder],
+    have: Option<&[bool]>,
     thumbs_dir: Option<&Path>,
     clocks: &Clocks,
 ) -> Outcome {
-    if let Some(dir) = thumbs_dir {
+    if let Some(dir) = thumbs_dir.filter(|_| have.is_none()) {
         let t = Instant::now();
         thumb_cache::store_from_decoded(dir, &file.path, file.size, file.mtime_ns, &decoded);
         add(&clocks.thumbs, t);
@@ -193,7 +208,11 @@ fn prepare(
     // Embedders and the signature see the picture without the frame or padding a copy added.
     let (picture, content_box) = crate::core::content_box::picture_of(&decoded.image);
     let mut inputs = Vec::with_capacity(embedders.len());
-    for e in embedders {
+    for (i, e) in embedders.iter().enumerate() {
+        if have.is_some_and(|h| h.get(i).copied().unwrap_or(false)) {
+            inputs.push(Prepared::default());
+            continue;
+        }
         let prepared = crate::core::guard::catch_any(|| e.prepare(&picture));
         match prepared {
             Ok(Ok(p)) => inputs.push(p),

@@ -1,18 +1,21 @@
-//! Fetching ResNet weights from the Hugging Face hub layout
+//! Fetching ResNet and CLIP weights from the Hugging Face hub layout
 //! (`{base}/{repo}/resolve/main/{file}`) into `<data_dir>/models/`.
 //!
-//! The file is streamed to a temporary file next to the target, hashed on the way, fsynced,
-//! checked (SHA-256, then loaded as the expected ResNet) and only then renamed into place, so a
-//! half-finished download never looks like a model.
+//! The file is streamed to `<name>.download.tmp` next to the target, fsynced, checked (SHA-256,
+//! then loaded as the expected network) and only then renamed into place, so a half-finished
+//! download never looks like a model. An interrupted or cancelled download keeps its partial
+//! file and the next attempt resumes it with an HTTP `Range` request (a server that ignores the
+//! range sends the whole file again, which is fine); a corrupt one is deleted.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::{KnownModel, ModelError, hub_url, known_model};
+use super::{KnownKind, KnownModel, ModelError, hub_url, known_model};
+use crate::core::progress::CancelFlag;
 
 /// Environment variable overriding the hub base URL (e.g. a mirror, or a test server).
 pub const HUB_URL_ENV: &str = "LOOKALIKE_HUB_URL";
@@ -38,14 +41,17 @@ pub fn hub_base_url() -> String {
         .unwrap_or_else(|| default_hub_url().to_string())
 }
 
-/// Downloads model `name` (`resnet18`, `resnet34`, `resnet50`) from hub `hub_base_url` into
+/// Downloads model `name` (see [`super::KNOWN_MODELS`]) from hub `hub_base_url` into
 /// `<data_dir>/models/` and returns the final path. `progress(done, total)` is called as bytes
-/// arrive (`total` from `Content-Length` when the server sends it).
+/// arrive (`total` from `Content-Length` when the server sends it; resumed bytes count as done).
+/// `cancel` stops the transfer at the next chunk ([`ModelError::Cancelled`]); the partial file
+/// stays for the next attempt to resume.
 pub fn download(
     name: &str,
     data_dir: &Path,
     hub_base_url: &str,
     progress: &dyn Fn(u64, Option<u64>),
+    cancel: &CancelFlag,
 ) -> Result<PathBuf, ModelError> {
     let model =
         known_model(name).ok_or_else(|| ModelError::NotDownloadable { name: name.into() })?;
@@ -58,9 +64,14 @@ pub fn download(
     let target = dir.join(model.local_file);
     let tmp = dir.join(format!("{}.download.tmp", model.local_file));
     let url = hub_url(model, hub_base_url);
-    let result = fetch_verified(model, &url, &target, &tmp, progress);
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let result = fetch_verified(model, &url, &target, &tmp, progress, cancel);
+    match &result {
+        // Transfer problems keep the partial file: the next attempt resumes it.
+        Err(ModelError::Download { .. } | ModelError::Cancelled { .. }) => {}
+        Err(_) => {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        Ok(()) => {}
     }
     result?;
     std::fs::rename(&tmp, &target).map_err(|source| ModelError::Io {
@@ -75,64 +86,118 @@ pub fn download(
     Ok(target)
 }
 
-/// Streams `url` into `tmp` and checks it; leaves `tmp` in place on success.
+/// The bytes already in `tmp` (a previous attempt) and their running hash.
+fn resume_state(tmp: &Path) -> (u64, Sha256) {
+    let mut hasher = Sha256::new();
+    let Ok(mut f) = File::open(tmp) else {
+        return (0, hasher);
+    };
+    let mut buf = vec![0u8; 1 << 20];
+    let mut have = 0u64;
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => return (have, hasher),
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                have += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return (0, Sha256::new()),
+        }
+    }
+}
+
+/// Streams `url` into `tmp` (resuming what is there) and checks it; leaves `tmp` in place on
+/// success.
 fn fetch_verified(
     model: &KnownModel,
     url: &str,
     target: &Path,
     tmp: &Path,
     progress: &dyn Fn(u64, Option<u64>),
+    cancel: &CancelFlag,
 ) -> Result<(), ModelError> {
     let dl_err = |reason: String| ModelError::Download {
         url: url.to_string(),
         target: target.to_path_buf(),
         reason,
     };
-    let (response, linked_etag) = get_following_redirects(url).map_err(&dl_err)?;
+    let (mut have, mut hasher) = resume_state(tmp);
+    let (response, linked_etag) = get_following_redirects(url, have).map_err(&dl_err)?;
     let expected = model
         .sha256
         .map(str::to_string)
         .or(linked_etag)
         .map(|s| s.to_ascii_lowercase());
-
+    // 206 with our offset continues the partial file; anything else starts from zero.
+    let resumed = have > 0
+        && response.status().as_u16() == 206
+        && response
+            .headers()
+            .get("content-range")
+            .and_then(|v| v.to_str().ok())
+            .and_then(content_range_start)
+            == Some(have);
+    if !resumed {
+        have = 0;
+        hasher = Sha256::new();
+    }
     let mut body = response.into_body();
-    let total = body.content_length();
+    let total = body.content_length().map(|n| n + have);
     let mut reader = body.as_reader();
-    let file = File::create(tmp).map_err(|source| ModelError::Io {
-        action: "cannot create",
-        path: tmp.to_path_buf(),
-        source,
-    })?;
+    let file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(resumed)
+        .truncate(!resumed)
+        .open(tmp)
+        .map_err(|source| ModelError::Io {
+            action: "cannot create",
+            path: tmp.to_path_buf(),
+            source,
+        })?;
     let write_err = |source| ModelError::Io {
         action: "cannot write",
         path: tmp.to_path_buf(),
         source,
     };
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
-    let mut done: u64 = 0;
-    progress(0, total);
+    let mut done: u64 = have;
+    progress(done, total);
     loop {
+        if cancel.is_cancelled() {
+            out.flush().map_err(write_err)?;
+            return Err(ModelError::Cancelled {
+                name: model.name.to_string(),
+            });
+        }
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(dl_err(format!("transfer interrupted: {e}"))),
+            Err(e) => {
+                out.flush().map_err(write_err)?;
+                return Err(dl_err(format!(
+                    "transfer interrupted after {done} bytes ({e}); run it again to resume"
+                )));
+            }
         };
         hasher.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(write_err)?;
         done += n as u64;
         progress(done, total);
     }
-    if let Some(t) = total
-        && t != done
-    {
-        return Err(dl_err(format!("received {done} of {t} bytes")));
-    }
     let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;
     file.sync_all().map_err(write_err)?;
     drop(file);
+    if let Some(t) = total
+        && t != done
+    {
+        return Err(dl_err(format!(
+            "received {done} of {t} bytes; run it again to resume"
+        )));
+    }
 
     let found: String = hasher
         .finalize()
@@ -148,22 +213,62 @@ fn fetch_verified(
             found,
         });
     }
-    crate::core::embed::resnet::ResNetEmbedder::load_with_depth(
-        tmp,
-        model.depth,
-        &candle_core::Device::Cpu,
-    )
-    .map_err(|source| ModelError::Invalid {
+    validate(model, tmp).map_err(|(what, source)| ModelError::Invalid {
         url: url.to_string(),
-        source,
-    })?;
-    Ok(())
+        what,
+        source: Box::new(source),
+    })
 }
 
-/// GETs `url`, following redirects by hand so the hub's `X-Linked-Etag` (the SHA-256 of an
-/// LFS file, sent on the redirect) is seen. Returns the final 2xx response and that digest.
+/// The downloaded file loads as the network `model` names.
+fn validate(
+    model: &KnownModel,
+    path: &Path,
+) -> Result<(), (String, crate::core::embed::EmbedError)> {
+    match model.kind {
+        KnownKind::ResNet { depth } => crate::core::embed::resnet::ResNetEmbedder::load_with_depth(
+            path,
+            depth,
+            &candle_core::Device::Cpu,
+        )
+        .map(drop)
+        .map_err(|e| (format!("ResNet-{depth}"), e)),
+        KnownKind::Clip => {
+            let what = || "CLIP checkpoint".to_string();
+            let shape = crate::core::embed::clip::model::inspect(path).map_err(|e| (what(), e))?;
+            if shape.embed_dim != model.dim {
+                return Err((
+                    what(),
+                    crate::core::embed::EmbedError::BadInput(format!(
+                        "{} makes {}-d vectors, expected {}",
+                        path.display(),
+                        shape.embed_dim,
+                        model.dim
+                    )),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The first byte position of a `Content-Range: bytes START-END/TOTAL` value.
+fn content_range_start(v: &str) -> Option<u64> {
+    v.trim()
+        .strip_prefix("bytes ")?
+        .split('-')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// GETs `url` (from byte `from` when it is not 0), following redirects by hand so the hub's
+/// `X-Linked-Etag` (the SHA-256 of an LFS file, sent on the redirect) is seen. Returns the final
+/// 2xx response and that digest.
 fn get_following_redirects(
     url: &str,
+    from: u64,
 ) -> Result<(ureq::http::Response<ureq::Body>, Option<String>), String> {
     let config = ureq::Agent::config_builder()
         .timeout_resolve(Some(CONNECT_TIMEOUT))
@@ -176,8 +281,13 @@ fn get_following_redirects(
     let agent = ureq::Agent::new_with_config(config);
     let mut current = url.to_string();
     let mut linked_etag = None;
-    for _ in 0..=MAX_REDIRECTS {
-        let response = agent.get(&current).call().map_err(|e| e.to_string())?;
+    let mut from = from;
+    for _ in 0..=MAX_REDIRECTS + 1 {
+        let mut request = agent.get(&current);
+        if from > 0 {
+            request = request.header("Range", format!("bytes={from}-"));
+        }
+        let response = request.call().map_err(|e| e.to_string())?;
         let header = |name: &str| {
             response
                 .headers()
@@ -193,6 +303,12 @@ fn get_following_redirects(
             let location =
                 header("location").ok_or_else(|| format!("HTTP {status} without a Location"))?;
             current = join_location(&current, &location);
+            continue;
+        }
+        if status.as_u16() == 416 && from > 0 {
+            // The partial file is not a prefix the server can continue: start again.
+            from = 0;
+            current = url.to_string();
             continue;
         }
         if !status.is_success() {
@@ -246,6 +362,13 @@ mod tests {
         assert_eq!(sha256_from_etag(&format!("\"{h}\"")), Some(h.clone()));
         assert_eq!(sha256_from_etag(&format!("W/\"{h}\"")), Some(h));
         assert_eq!(sha256_from_etag("\"123-abc\""), None);
+    }
+
+    #[test]
+    fn content_range() {
+        assert_eq!(content_range_start("bytes 100-199/200"), Some(100));
+        assert_eq!(content_range_start("bytes */200"), None);
+        assert_eq!(content_range_start("items 1-2/3"), None);
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! Query by example: sending a query, asking again, refreshing partial results while indexing.
+//! Query by example and by words: sending a query, asking again, refreshing partial results
+//! while indexing.
 
 use super::App;
+use crate::core::text_search::{TextQuery, split_negatives};
 use crate::ui::View;
 use crate::ui::results_view::QueryState;
 use crate::worker::{Command, QuerySource};
@@ -23,6 +25,9 @@ impl App {
         let id = self.next_query_id;
         let k = self.settings.results;
         crate::core::timeline::mark(format_args!("query {id} sent"));
+        // A new photo replaces the words (typing then refines this photo).
+        self.words.reset();
+        self.words_return_view = None;
         if !self.send(Command::Query {
             id,
             source: source.clone(),
@@ -33,7 +38,68 @@ impl App {
         self.query = Some(QueryState {
             id,
             name: source.display_name(),
-            source,
+            source: Some(source),
+            words: String::new(),
+            hits: Vec::new(),
+            pending: true,
+            partial: false,
+            error: None,
+            pasted,
+            grid: Default::default(),
+            sent_at: Instant::now(),
+            refresh_every: PARTIAL_REFRESH,
+        });
+        self.view = View::Results;
+        self.preview = None;
+    }
+
+    /// Search by the words typed in the search box; with a query photo shown, for photos like
+    /// it as the words say ("like this, but at night"). `-word` or `-"two words"` asks for
+    /// photos that do not look like that. An empty box returns to the photo's own results, or
+    /// to the view the search started from.
+    pub(in crate::ui) fn start_words_query(&mut self, text: &str) {
+        let (words, not) = split_negatives(text);
+        let image = self.query.as_ref().and_then(|q| q.source.clone());
+        let pasted = self.query.as_ref().and_then(|q| q.pasted.clone());
+        if words.is_empty() && not.is_empty() {
+            match image {
+                Some(source) => self.start_query(source, pasted),
+                None => {
+                    self.query = None;
+                    if let Some(v) = self.words_return_view.take() {
+                        self.view = v;
+                    }
+                }
+            }
+            return;
+        }
+        if words.is_empty() && image.is_none() {
+            // Only negative words: nothing to search for yet.
+            return;
+        }
+        if self.view != View::Results && self.words_return_view.is_none() {
+            self.words_return_view = Some(self.view);
+        }
+        self.next_query_id += 1;
+        let id = self.next_query_id;
+        let k = self.settings.results;
+        let query = TextQuery {
+            words: words.clone(),
+            not,
+            image: image.clone(),
+            ..TextQuery::default()
+        };
+        crate::core::timeline::mark(format_args!("text query {id} sent"));
+        if !self.send(Command::TextQuery { id, query, k }) {
+            return;
+        }
+        self.query = Some(QueryState {
+            id,
+            name: image
+                .as_ref()
+                .map_or_else(|| format!("“{words}”"), QuerySource::display_name),
+            source: image,
+            words: text.trim().to_string(),
             hits: Vec::new(),
             pending: true,
             partial: false,
@@ -49,13 +115,33 @@ impl App {
 
     /// Ask again (after indexing), keeping the current results until the answer comes.
     pub(in crate::ui) fn rerun_query(&mut self) {
-        let Some(source) = self.query.as_ref().map(|q| q.source.clone()) else {
+        let Some((source, words)) = self
+            .query
+            .as_ref()
+            .map(|q| (q.source.clone(), q.words.clone()))
+        else {
             return;
         };
         self.next_query_id += 1;
         let id = self.next_query_id;
         let k = self.settings.results;
-        if self.send(Command::Query { id, source, k })
+        let command = if words.trim().is_empty() {
+            let Some(source) = source else { return };
+            Command::Query { id, source, k }
+        } else {
+            let (words, not) = split_negatives(&words);
+            Command::TextQuery {
+                id,
+                query: TextQuery {
+                    words,
+                    not,
+                    image: source,
+                    ..TextQuery::default()
+                },
+                k,
+            }
+        };
+        if self.send(command)
             && let Some(q) = &mut self.query
         {
             q.id = id;

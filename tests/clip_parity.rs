@@ -1,0 +1,457 @@
+//! CLIP parity with Hugging Face `transformers` (`CLIPModel`, `CLIPImageProcessorPil`), offline.
+//!
+//! `tests/fixtures/clip/make_reference.py` built a small CLIP with OpenAI-style shapes from a
+//! deterministic weight formula, ran it in float64 and stored the results in `clip_small.json`.
+//! These tests rebuild the same weights bit for bit, write them as a `.safetensors` file with
+//! Hugging Face's tensor names, load it through the real loaders ([`ClipImageEmbedder::load`],
+//! [`ClipTextEncoder::load`]) and compare: preprocessing (cropped pixels), image embeddings,
+//! text embeddings. Also: F16/BF16 files, the full-size ViT-B/32 layout (names and shapes of
+//! `CLIPConfig()`), damaged files, and a cross-check against `candle_transformers`' CLIP.
+
+#[path = "clip_support/bench.rs"]
+mod bench;
+use crate::clip_support as support;
+
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use lookalike::core::embed::clip::model::{
+    ClipImageEmbedder, ClipShape, ClipTextEncoder, inspect, is_clip_file,
+};
+use lookalike::core::embed::clip::vision::{preprocess, resize_and_crop};
+use lookalike::core::embed::{EmbedError, Embedder, Prepared};
+
+use crate::resnet_support::cosine;
+use support::{Entry, reference, small_entries, write_checkpoint, write_small};
+
+/// The bar for f32 against the float64 reference.
+const F32_BAR: f64 = 0.99999;
+
+fn load_both(path: &Path) -> (ClipImageEmbedder, ClipTextEncoder) {
+    let img = ClipImageEmbedder::load(path, &Device::Cpu).expect("image tower");
+    let txt = ClipTextEncoder::load(path, &Device::Cpu).expect("text tower");
+    (img, txt)
+}
+
+/// Cosines of every reference image (end to end from the formula photo) and text.
+fn cosines(img: &ClipImageEmbedder, txt: &ClipTextEncoder) -> (Vec<f64>, Vec<f64>) {
+    let r = reference();
+    let prepared: Vec<Prepared> = r
+        .images
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            img.prepare(&support::make_photo(n as u32, i.width, i.height))
+                .expect("prepare")
+        })
+        .collect();
+    let vecs = img.embed_batch(&prepared).expect("embed");
+    let ic = vecs
+        .iter()
+        .zip(&r.images)
+        .map(|(v, i)| cosine(v, &i.embedding))
+        .collect();
+    let tc = r
+        .texts
+        .iter()
+        .map(|t| cosine(&txt.embed_ids(&t.ids).expect("text"), &t.embedding))
+        .collect();
+    (ic, tc)
+}
+
+#[test]
+fn preprocessing_matches_clip_image_processor() {
+    let r = reference();
+    for (n, ri) in r.images.iter().enumerate() {
+        let photo = support::make_photo(n as u32, ri.width, ri.height);
+        let sum: u64 = photo.as_raw().iter().map(|&b| u64::from(b)).sum();
+        assert_eq!(sum, ri.pixel_sum, "photo {n} formula");
+        let crop = resize_and_crop(&photo, r.image_size).expect("crop");
+        let diffs: Vec<i32> = crop
+            .as_raw()
+            .iter()
+            .zip(&ri.crop)
+            .map(|(&a, &b)| (i32::from(a) - i32::from(b)).abs())
+            .collect();
+        let max = diffs.iter().copied().max().unwrap_or(0);
+        let off = diffs.iter().filter(|&&d| d != 0).count();
+        println!(
+            "photo {n} {}x{}: {off} of {} bytes differ from PIL, max {max}",
+            ri.width,
+            ri.height,
+            diffs.len()
+        );
+        assert_eq!(crop.as_raw().len(), ri.crop.len());
+        assert!(
+            max <= 1 && off * 100 <= diffs.len(),
+            "photo {n}: bicubic differs from PIL"
+        );
+        let data = preprocess(&photo, r.image_size).expect("preprocess");
+        for (k, want) in ri.samples.iter().enumerate() {
+            let got = data[(k * ri.sample_step) % data.len()];
+            assert!(
+                (got - want).abs() <= 0.03,
+                "photo {n} sample {k}: {got} vs {want}"
+            );
+        }
+    }
+}
+
+#[test]
+fn small_model_matches_transformers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = write_small(dir.path(), "clip-small.safetensors");
+    let (img, txt) = load_both(&path);
+    let r = reference();
+    // The network alone, on transformers' own preprocessed pixels (the stored PIL crops).
+    for (n, ri) in r.images.iter().enumerate() {
+        let crop =
+            image::RgbImage::from_raw(r.image_size, r.image_size, ri.crop.clone()).expect("crop");
+        let v = lookalike::core::embed::embed_one(&img, &crop).expect("embed");
+        let c = cosine(&v, &ri.embedding);
+        println!("image {n} (PIL crop): cosine {c:.9}");
+        assert!(c >= F32_BAR, "image {n}: cosine {c}");
+    }
+    let (ic, tc) = cosines(&img, &txt);
+    println!("images end to end: {ic:.9?}\ntexts: {tc:.9?}");
+    for (n, c) in ic.iter().enumerate() {
+        assert!(*c >= 0.9999, "image {n} end to end: cosine {c}");
+    }
+    for (n, c) in tc.iter().enumerate() {
+        assert!(*c >= F32_BAR, "text {n}: cosine {c}");
+    }
+    // Words through the bundled tokenizer: reference text 1 is "a photo of a cat".
+    assert_eq!(r.texts[1].ids, [49406, 320, 1125, 539, 320, 2368, 49407]);
+    let words = txt.embed_text("A photo of a cat").expect("embed_text");
+    assert!(cosine(&words, &r.texts[1].embedding) >= F32_BAR);
+}
+
+#[test]
+fn towers_share_id_and_describe_the_checkpoint() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = write_small(dir.path(), "clip-small.safetensors");
+    let (img, txt) = load_both(&path);
+    assert_eq!(img.id(), txt.id());
+    let (prefix, hex) = img.id().rsplit_once('-').expect("id");
+    assert_eq!(prefix, "clip-vit-128w2l-p16-64");
+    assert!(
+        hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{}",
+        img.id()
+    );
+    assert_eq!(
+        img.label(),
+        "CLIP ViT-128x2/16@64px (clip-small.safetensors)"
+    );
+    assert_eq!(
+        (img.dim(), txt.dim(), img.min_input_side_px()),
+        (64, 64, 64)
+    );
+    let want = ClipShape {
+        image_size: 64,
+        patch_size: 16,
+        vision_width: 128,
+        vision_layers: 2,
+        text_width: 128,
+        text_layers: 2,
+        embed_dim: 64,
+        vocab_size: 49408,
+        context_length: 77,
+    };
+    assert_eq!(*img.shape(), want);
+    assert_eq!(inspect(&path).expect("inspect"), want);
+    assert!(is_clip_file(&path));
+    // Same weights in another file: same id. Different weights: different id.
+    let copy = dir.path().join("copy.safetensors");
+    std::fs::copy(&path, &copy).expect("copy");
+    assert_eq!(
+        ClipTextEncoder::load(&copy, &Device::Cpu)
+            .expect("copy")
+            .id(),
+        img.id()
+    );
+    let mut other: Vec<Entry> = support::formula_entries(&reference().layout);
+    if let Some(e) = other
+        .iter_mut()
+        .find(|e| e.name == "text_projection.weight")
+    {
+        e.data[0] += 1.0;
+    }
+    let changed = dir.path().join("changed.safetensors");
+    write_checkpoint(&changed, &other, DType::F32, Vec::new());
+    assert_ne!(
+        ClipTextEncoder::load(&changed, &Device::Cpu)
+            .expect("changed")
+            .id(),
+        img.id()
+    );
+}
+
+#[test]
+fn half_precision_files_load() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (dtype, bar) in [(DType::F16, 0.99999), (DType::BF16, 0.9999)] {
+        let path = dir.path().join(format!("clip-{dtype:?}.safetensors"));
+        write_checkpoint(&path, small_entries(), dtype, Vec::new());
+        let (img, txt) = load_both(&path);
+        let (ic, tc) = cosines(&img, &txt);
+        println!("{dtype:?}: images {ic:.6?} texts {tc:.6?}");
+        assert!(
+            ic.iter().chain(&tc).all(|&c| c >= bar),
+            "{dtype:?}: {ic:?} {tc:?}"
+        );
+    }
+}
+
+#[test]
+fn extra_buffers_are_ignored() {
+    // Older transformers saved the int64 `position_ids` buffers; the towers must skip them.
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("with-buffers.safetensors");
+    let ids = |n: i64| {
+        Tensor::arange(0i64, n, &Device::Cpu)
+            .and_then(|t| t.unsqueeze(0))
+            .expect("ids")
+    };
+    let extra = vec![
+        ("text_model.embeddings.position_ids".to_string(), ids(77)),
+        ("vision_model.embeddings.position_ids".to_string(), ids(17)),
+    ];
+    write_checkpoint(&path, small_entries(), DType::F32, extra);
+    let (img, txt) = load_both(&path);
+    let (ic, tc) = cosines(&img, &txt);
+    assert!(ic.iter().all(|&c| c >= 0.9999) && tc.iter().all(|&c| c >= F32_BAR));
+}
+
+#[test]
+fn full_size_layout_is_vit_b32() {
+    let r = reference();
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("clip-vit-base-patch32.safetensors");
+    support::write_sparse(&path, &r.full_size_layout, |_| false);
+    let shape = inspect(&path).expect("inspect full size");
+    assert_eq!(
+        shape,
+        ClipShape {
+            image_size: 224,
+            patch_size: 32,
+            vision_width: 768,
+            vision_layers: 12,
+            text_width: 512,
+            text_layers: 12,
+            embed_dim: 512,
+            vocab_size: 49408,
+            context_length: 77,
+        }
+    );
+    assert_eq!(
+        (shape.variant().as_str(), shape.display_name().as_str()),
+        ("vit-b32", "ViT-B/32")
+    );
+    assert_eq!((shape.vision_heads(), shape.text_heads()), (12, 8));
+    assert!(is_clip_file(&path));
+    // The small model's layout is the full one with other numbers: same names, layers 0..2.
+    let small: Vec<&str> = r.layout.iter().map(|(n, _)| n.as_str()).collect();
+    for (name, _) in &r.full_size_layout {
+        let layer = name
+            .split(".layers.")
+            .nth(1)
+            .and_then(|s| s.split('.').next());
+        if layer.is_none_or(|l| l == "0" || l == "1") {
+            assert!(
+                small.contains(&name.as_str()),
+                "{name} missing from the small layout"
+            );
+        }
+    }
+}
+
+#[test]
+fn variant_names() {
+    let b32 = ClipShape {
+        image_size: 224,
+        patch_size: 32,
+        vision_width: 768,
+        vision_layers: 12,
+        text_width: 512,
+        text_layers: 12,
+        embed_dim: 512,
+        vocab_size: 49408,
+        context_length: 77,
+    };
+    let b16 = ClipShape {
+        patch_size: 16,
+        ..b32
+    };
+    let l14 = ClipShape {
+        patch_size: 14,
+        vision_width: 1024,
+        vision_layers: 24,
+        text_width: 768,
+        embed_dim: 768,
+        ..b32
+    };
+    let l336 = ClipShape {
+        image_size: 336,
+        ..l14
+    };
+    let names: Vec<(String, String)> = [b32, b16, l14, l336]
+        .iter()
+        .map(|s| (s.variant(), s.display_name()))
+        .collect();
+    let want = [
+        ("vit-b32", "ViT-B/32"),
+        ("vit-b16", "ViT-B/16"),
+        ("vit-l14", "ViT-L/14"),
+        ("vit-l14-336", "ViT-L/14@336px"),
+    ];
+    for ((v, d), (wv, wd)) in names.iter().zip(want) {
+        assert_eq!((v.as_str(), d.as_str()), (wv, wd));
+    }
+}
+
+/// Every way of loading `path` fails with an error that names the file; returns the message.
+fn expect_error(path: &Path) -> String {
+    let shown = path.display().to_string();
+    let errs: Vec<EmbedError> = vec![
+        inspect(path).expect_err("inspect"),
+        ClipImageEmbedder::load(path, &Device::Cpu).expect_err("image tower"),
+        ClipTextEncoder::load(path, &Device::Cpu).expect_err("text tower"),
+    ];
+    for e in &errs {
+        assert!(
+            e.to_string().contains(&shown),
+            "error does not name the file: {e}"
+        );
+    }
+    errs[0].to_string()
+}
+
+#[test]
+fn damaged_files_give_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let good = write_small(dir.path(), "good.safetensors");
+    let bytes = std::fs::read(&good).expect("read");
+    let write = |name: &str, data: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, data).expect("write");
+        p
+    };
+    let truncated = write("truncated.safetensors", &bytes[..bytes.len() / 2]);
+    let msg = expect_error(&truncated);
+    assert!(msg.contains("truncated"), "{msg}");
+    assert!(
+        is_clip_file(&truncated),
+        "a cut CLIP download is still routed to the CLIP loader"
+    );
+    let header_cut = write("header-cut.safetensors", &bytes[..100]);
+    assert!(expect_error(&header_cut).contains("not a .safetensors file"));
+    for (name, data) in [
+        ("empty.safetensors", &b""[..]),
+        ("text.safetensors", &b"hello, not a model at all"[..]),
+    ] {
+        let p = write(name, data);
+        assert!(expect_error(&p).contains("not a .safetensors file"));
+        assert!(!is_clip_file(&p));
+    }
+    let mut garbage = 40u64.to_le_bytes().to_vec();
+    garbage.extend_from_slice(&[b'x'; 40]);
+    assert!(expect_error(&write("garbage.safetensors", &garbage)).contains("JSON"));
+
+    let missing_name = "vision_model.encoder.layers.1.mlp.fc2.bias";
+    let missing: Vec<Entry> = support::formula_entries(&reference().layout)
+        .into_iter()
+        .filter(|e| e.name != missing_name)
+        .collect();
+    let p = dir.path().join("missing.safetensors");
+    write_checkpoint(&p, &missing, DType::F32, Vec::new());
+    assert!(
+        matches!(ClipImageEmbedder::load(&p, &Device::Cpu), Err(EmbedError::MissingTensor { tensor, .. }) if tensor == missing_name)
+    );
+    assert!(
+        ClipTextEncoder::load(&p, &Device::Cpu).is_ok(),
+        "the text tower does not need it"
+    );
+    assert!(inspect(&p).is_err());
+
+    let mut reshaped = support::formula_entries(&reference().layout);
+    let bad = "text_model.encoder.layers.0.self_attn.k_proj.weight";
+    if let Some(e) = reshaped.iter_mut().find(|e| e.name == bad) {
+        e.shape = vec![64, 256];
+    }
+    let p = dir.path().join("reshaped.safetensors");
+    write_checkpoint(&p, &reshaped, DType::F32, Vec::new());
+    assert!(
+        matches!(ClipTextEncoder::load(&p, &Device::Cpu), Err(EmbedError::ShapeMismatch { tensor, .. }) if tensor == bad)
+    );
+    assert!(
+        ClipImageEmbedder::load(&p, &Device::Cpu).is_ok(),
+        "the image tower does not need it"
+    );
+    let msg = inspect(&p).expect_err("inspect").to_string();
+    assert!(
+        msg.contains(bad) && msg.contains("reshaped.safetensors"),
+        "{msg}"
+    );
+
+    let resnet = dir.path().join("resnet18.safetensors");
+    crate::resnet_support::write_safetensors(crate::resnet_support::weights(18), &resnet);
+    let msg = expect_error(&resnet);
+    assert!(msg.contains("not a CLIP checkpoint"), "{msg}");
+    assert!(!is_clip_file(&resnet));
+    assert!(!is_clip_file(&dir.path().join("absent.safetensors")));
+    assert!(expect_error(&dir.path().join("absent.safetensors")).contains("absent"));
+}
+
+#[test]
+fn bad_inputs_give_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = write_small(dir.path(), "clip.safetensors");
+    let (img, txt) = load_both(&path);
+    assert!(matches!(txt.embed_ids(&[]), Err(EmbedError::BadInput(_))));
+    assert!(matches!(
+        txt.embed_ids(&[49406; 78]),
+        Err(EmbedError::BadInput(_))
+    ));
+    assert!(matches!(
+        txt.embed_ids(&[49406, 49408, 49407]),
+        Err(EmbedError::BadInput(_))
+    ));
+    assert!(img.prepare(&image::RgbImage::new(0, 10)).is_err());
+    assert!(
+        img.embed_batch(&[Prepared {
+            data: vec![0.0; 10]
+        }])
+        .is_err()
+    );
+    assert!(img.embed_batch(&[]).expect("empty batch").is_empty());
+    // Tiny and very thin photos still work (upscaled to 64 on the short side; the 1:20000 strip
+    // would be 1.28 million pixels long if it were resized whole).
+    for (w, h) in [(1, 1), (3, 200), (200, 3), (40_000, 2)] {
+        let v = lookalike::core::embed::embed_one(&img, &image::RgbImage::new(w, h)).expect("tiny");
+        assert_eq!(v.len(), 64);
+    }
+}
+
+#[test]
+fn text_tower_never_touches_vision_data() {
+    // Vision tensors full of NaN: the text tower still matches, the image tower reports it.
+    let dir = tempfile::tempdir().expect("tmp");
+    let poisoned: Vec<Entry> = support::formula_entries(&reference().layout)
+        .into_iter()
+        .map(|mut e| {
+            if e.name.starts_with("vision_model.") {
+                e.data.iter_mut().for_each(|v| *v = f32::NAN);
+            }
+            e
+        })
+        .collect();
+    let path = dir.path().join("poisoned.safetensors");
+    write_checkpoint(&path, &poisoned, DType::F32, Vec::new());
+    let (img, txt) = load_both(&path);
+    for t in &reference().texts {
+        assert!(cosine(&txt.embed_ids(&t.ids).expect("text"), &t.embedding) >= F32_BAR);
+    }
+    let photo = support::make_photo(0, 97, 61);
+    assert!(lookalike::core::embed::embed_one(&img, &photo).is_err());
+}
