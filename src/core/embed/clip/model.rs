@@ -112,7 +112,8 @@ pub fn inspect(path: &Path) -> Result<ClipShape, EmbedError> {
 }
 
 /// Cheap: `true` when `path` is a safetensors file whose header has CLIP's tensor names (both
-/// towers and both projections). Reads only the header.
+/// towers and both projections). Reads only the header; a truncated CLIP download still counts,
+/// so that its loader, not another model's, says what is wrong with it.
 pub fn is_clip_file(path: &Path) -> bool {
     Checkpoint::open_names_only(path).is_ok_and(|c| {
         [
@@ -323,7 +324,7 @@ pub(super) fn text_tensors(
     Ok(out)
 }
 
-/// Opens a checkpoint for one tower: header, shape, tower tensor list (checked), id and label.
+/// What both towers start from: the parsed header, the shape, the id and the label.
 pub(super) struct Opened {
     /// The parsed header.
     pub ckpt: Checkpoint,

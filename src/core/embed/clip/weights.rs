@@ -122,10 +122,20 @@ impl Checkpoint {
         let mut len_bytes = [0u8; 8];
         file.read_exact(&mut len_bytes).map_err(io)?;
         let n = u64::from_le_bytes(len_bytes);
-        if n == 0 || n > MAX_HEADER_BYTES || n > file_len - 8 {
+        if n == 0 || n > MAX_HEADER_BYTES {
             return Err(not_st(format!(
-                "its first 8 bytes announce a {n}-byte header in a {file_len}-byte file"
+                "its first 8 bytes announce a {n}-byte header"
             )));
+        }
+        if n > file_len - 8 {
+            return Err(weights_err(
+                path,
+                format!(
+                    "the file is truncated: its header alone needs {} bytes but the file has \
+                     only {file_len} (an interrupted download?); download it again",
+                    n + 8
+                ),
+            ));
         }
         let mut header = vec![0u8; n as usize];
         file.read_exact(&mut header).map_err(io)?;
@@ -161,15 +171,6 @@ impl Checkpoint {
                 ));
             }
             let (start, end) = (data_start.saturating_add(a), data_start.saturating_add(b));
-            if check_ranges && end > file_len {
-                return Err(weights_err(
-                    path,
-                    format!(
-                        "the file is truncated: tensor `{name}` ends at byte {end} but the file \
-                         has only {file_len} bytes (an interrupted download?); download it again"
-                    ),
-                ));
-            }
             entries.insert(
                 name,
                 Entry {
@@ -179,6 +180,16 @@ impl Checkpoint {
                     end,
                 },
             );
+        }
+        let needed = entries.values().map(|e| e.end).max().unwrap_or(data_start);
+        if check_ranges && needed > file_len {
+            return Err(weights_err(
+                path,
+                format!(
+                    "the file is truncated: its header describes {needed} bytes but the file has \
+                     only {file_len} (an interrupted download?); download it again"
+                ),
+            ));
         }
         Ok(Self {
             path: path.to_path_buf(),
