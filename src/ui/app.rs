@@ -141,6 +141,7 @@ impl App {
             show_debug: false,
             frame_start: None,
         };
+        app.send(Command::SetWatch(app.settings.watch));
         if let Some(q) = config.query {
             let q = q.canonicalize().unwrap_or(q);
             app.start_query(QuerySource::File(q), None);

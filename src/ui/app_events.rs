@@ -90,6 +90,11 @@ impl App {
             }
             Event::Photos(photos) => self.browse.set_photos(photos),
             Event::Failures(f) => self.failures.failures = Some(f),
+            Event::PhotoDetails { path, exposure } => {
+                if let Some((_, preview)) = &mut self.preview {
+                    preview.details = Some((path, exposure));
+                }
+            }
             Event::Trashed(report) => {
                 let ids = &report.moved_ids;
                 if let Some(q) = &mut self.query {

@@ -16,6 +16,7 @@ pub mod duplicates;
 pub mod filter_bar;
 pub mod format;
 pub mod frame_stats;
+pub mod info_panel;
 pub mod instance;
 mod layout;
 pub mod lists;

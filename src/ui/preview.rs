@@ -1,19 +1,24 @@
 //! The large preview: one photo over the window, with zoom, fit and next/previous.
 //!
 //! Keys: Left/Right previous/next, + and - zoom, 0 fit, 1 actual size, F find similar,
-//! O open with the default app, Escape or Space close.
+//! O open with the default app, I the photo info panel (with C copy coordinates, M open in
+//! map), Escape or Space close.
 
 use super::browse::BrowseState;
 use super::context::ViewContext;
 use super::format;
+use super::info_panel::{self, InfoAction};
 use super::lists::{self, Lists};
 use super::results_grid::TileAction;
 use super::results_view::QueryState;
 use super::textures::{TexState, TextureCache};
 use super::{ListKind, UiAction};
 use crate::core::catalog::PhotoInfo;
+use crate::core::metadata::Exposure;
+use crate::worker::Command;
 use crate::worker::thumbnails::ThumbKey;
 use egui::{Context, Id, Key, Modal, Modifiers, Vec2};
+use std::path::PathBuf;
 
 /// Which photo is previewed and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +29,15 @@ pub struct PreviewState {
     pub zoom: f32,
     /// Show at 100% (one image pixel per screen pixel) instead of `zoom`.
     pub actual_size: bool,
+    /// Show the photo info panel (kept in the settings across previews).
+    pub show_info: bool,
+    /// The exposure the worker read for a photo (the info panel's; see
+    /// [`Command::PhotoDetails`]).
+    pub details: Option<(PathBuf, Result<Exposure, String>)>,
+    /// The photo whose exposure was last asked for.
+    pub asked: Option<PathBuf>,
+    /// What the info panel asked for this frame.
+    pub info_action: Option<InfoAction>,
 }
 
 impl PreviewState {
@@ -33,6 +47,10 @@ impl PreviewState {
             index,
             zoom: 1.0,
             actual_size: false,
+            show_info: false,
+            details: None,
+            asked: None,
+            info_action: None,
         }
     }
 }
@@ -68,7 +86,10 @@ pub fn preview_window(
         *open = None;
         return;
     };
+    state.show_info = cx.settings.show_info;
     let action = preview_ui(ctx, &mut state, count, &info, score, cx.textures, cx.wanted);
+    cx.settings.show_info = state.show_info;
+    info_panel_requests(ctx, &mut state, &info, cx);
     // Prefetch the neighbours.
     for j in [state.index + 1, state.index.wrapping_sub(1)] {
         if let Some((n, _)) = shown.item(list, j) {
@@ -133,7 +154,15 @@ pub fn preview_ui(
         if i.consume_key(Modifiers::NONE, Key::O) {
             action = Some(PreviewAction::Tile(TileAction::OpenExternal(index)));
         }
+        if i.consume_key(Modifiers::NONE, Key::I) {
+            state.show_info = !state.show_info;
+        }
     });
+    if state.show_info
+        && let Some(a) = info_panel::info_keys(ctx, info)
+    {
+        state.info_action = Some(a);
+    }
     if state.index != index {
         // The caller shows the new photo next frame.
         return action;
@@ -164,6 +193,13 @@ pub fn preview_ui(
                 }
                 if ui.button("Find similar (F)").clicked() {
                     action = Some(PreviewAction::Tile(TileAction::FindSimilar(index)));
+                }
+                if ui
+                    .selectable_label(state.show_info, "Info (I)")
+                    .on_hover_text("Show or hide the photo info panel")
+                    .clicked()
+                {
+                    state.show_info = !state.show_info;
                 }
                 ui.separator();
                 if ui
@@ -221,6 +257,27 @@ pub fn preview_ui(
             ui.weak(capture.join(" · "));
         }
         ui.separator();
+        if state.show_info {
+            let exposure = state
+                .details
+                .as_ref()
+                .filter(|(p, _)| *p == info.path)
+                .map(|(_, e)| e);
+            let mut asked = None;
+            egui::Panel::right("preview_info")
+                .resizable(false)
+                .exact_size(320.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("preview_info_scroll")
+                        .show(ui, |ui| {
+                            asked = info_panel::info_panel_ui(ui, info, exposure)
+                        });
+                });
+            if asked.is_some() {
+                state.info_action = asked;
+            }
+        }
         let area = ui.available_size();
         let tex = match textures.get(&big) {
             TexState::Ready(t) => Some(t.clone()),
@@ -271,6 +328,32 @@ pub fn preview_ui(
         action = Some(PreviewAction::Close);
     }
     action
+}
+
+/// Ask the worker for the shown photo's exposure while the info panel is open, and carry out
+/// what the panel asked for (copy, open in map).
+fn info_panel_requests(
+    ctx: &Context,
+    state: &mut PreviewState,
+    info: &PhotoInfo,
+    cx: &mut ViewContext<'_>,
+) {
+    if state.show_info && state.asked.as_ref() != Some(&info.path) {
+        state.asked = Some(info.path.clone());
+        cx.send(Command::PhotoDetails(info.path.clone()));
+    }
+    match state.info_action.take() {
+        Some(InfoAction::Copy(text)) => {
+            cx.toasts.info(format!("Copied {text}"));
+            ctx.copy_text(text);
+        }
+        Some(InfoAction::OpenMap(url)) => {
+            if let Err(e) = super::actions::open_external(std::path::Path::new(&url)) {
+                cx.toasts.error(format!("Cannot open the map: {e}"));
+            }
+        }
+        None => {}
+    }
 }
 
 fn zoom_by(state: &mut PreviewState, factor: f32) {

@@ -32,6 +32,11 @@ pub struct Settings {
     pub results: usize,
     /// Browse's filter, as typed (kept across restarts).
     pub browse_filter: super::filter_bar::FilterFields,
+    /// Watch the library folders while the app is open and bring the library up to date after
+    /// changes (off: only at start and on Rescan).
+    pub watch: bool,
+    /// Show the photo info panel beside the preview (toggled with `I`).
+    pub show_info: bool,
 }
 
 impl Default for Settings {
@@ -43,6 +48,8 @@ impl Default for Settings {
             theme: ThemeChoice::Dark,
             results: 200,
             browse_filter: super::filter_bar::FilterFields::default(),
+            watch: true,
+            show_info: false,
         }
     }
 }

@@ -44,6 +44,7 @@ impl SettingsWindow {
         }
         let mut open = true;
         let mut acts = SettingsActions::default();
+        let watch = cx.settings.watch;
         egui::Window::new("Settings")
             .open(&mut open)
             .default_width(520.0)
@@ -55,6 +56,9 @@ impl SettingsWindow {
                 acts = settings_ui(ui, cx.settings, &mut self.draft, cx.status, info);
             });
         self.open = open;
+        if cx.settings.watch != watch {
+            cx.send(Command::SetWatch(cx.settings.watch));
+        }
         if acts.apply_model {
             cx.settings.model = self.draft.model.clone();
             cx.settings.device = self.draft.device.clone();
@@ -284,6 +288,11 @@ pub fn settings_ui(
             actions.rescan = true;
         }
     });
+    ui.checkbox(&mut settings.watch, "Watch library folders for changes")
+        .on_hover_text(
+            "While Lookalike is open, photos added, changed, moved or deleted in the library \
+             folders are indexed a moment later. Off: only at start and on Rescan (F5).",
+        );
     if let Some(s) = status {
         ui.separator();
         ui.weak(format!("Data folder: {}", s.data_dir.display()));

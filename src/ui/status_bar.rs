@@ -51,6 +51,9 @@ impl FailuresWindow {
 /// Draw the indexing progress line.
 pub fn progress_ui(ui: &mut Ui, p: &IndexProgress, actions: &mut Vec<UiAction>) {
     ui.horizontal(|ui| {
+        if !p.changes_in.is_empty() {
+            ui.label(changes_text(&p.changes_in));
+        }
         let fraction = match p.total {
             Some(t) if t > 0 => p.done as f32 / t as f32,
             _ => 0.0,
@@ -92,6 +95,21 @@ pub fn progress_ui(ui: &mut Ui, p: &IndexProgress, actions: &mut Vec<UiAction>) 
             ui.weak(name).on_hover_text(cur);
         }
     });
+}
+
+/// "Changes found in ~/Pictures: updating…" for a run the library watcher started.
+pub fn changes_text(folders: &[PathBuf]) -> String {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let names: Vec<String> = folders
+        .iter()
+        .map(
+            |f| match home.as_deref().and_then(|h| f.strip_prefix(h).ok()) {
+                Some(rel) if !rel.as_os_str().is_empty() => format!("~/{}", rel.display()),
+                _ => f.display().to_string(),
+            },
+        )
+        .collect();
+    format!("Changes found in {}: updating…", names.join(", "))
 }
 
 /// Draw the status line.

@@ -74,10 +74,12 @@ pub(super) struct IndexRun {
 
 impl IndexRun {
     /// Start indexing `roots` of the data dir `data_dir` with `active`; the outcome is sent
-    /// on `ended`.
+    /// on `ended`. `changes_in` (the folders where the watcher found changes) is shown with
+    /// the progress.
     pub(super) fn start(
         data_dir: PathBuf,
         roots: Vec<PathBuf>,
+        changes_in: Vec<PathBuf>,
         active: Arc<ActiveEmbedders>,
         sink: EventSink,
         control: Arc<Control>,
@@ -94,6 +96,7 @@ impl IndexRun {
                     control: &control,
                     gate: &thread_gate,
                     last: &thread_last,
+                    changes_in,
                     state: Mutex::new(SamplerState::new()),
                 };
                 let result = run(&data_dir, &roots, &active, &sink, &control, &progress);
@@ -177,6 +180,8 @@ struct Sampler<'a> {
     control: &'a Control,
     gate: &'a PauseGate,
     last: &'a Mutex<Option<IndexProgress>>,
+    /// The folders where the watcher found changes (see [`IndexProgress::changes_in`]).
+    changes_in: Vec<PathBuf>,
     state: Mutex<SamplerState>,
 }
 
@@ -207,6 +212,7 @@ impl Sampler<'_> {
             eta,
             current: u.current.clone(),
             paused,
+            changes_in: self.changes_in.clone(),
         };
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(p.clone());
         self.sink.offer(Event::Progress(p));

@@ -10,13 +10,14 @@
 use super::indexing::{IndexRun, RunEnded};
 use super::search::QueryIndexes;
 use super::tasks::{list_models, spawn_download, status_of, write_file};
+use super::watcher::{LibraryWatcher, WatchReport};
 use super::{Command, Control, Event, EventSink, LibraryStatus, QuerySource, WorkerConfig};
 use crate::core::embed::registry::{self, ActiveEmbedders};
 use crate::core::library::Library;
 use crate::core::progress::CancelFlag;
 use crate::core::timeline;
 use crossbeam_channel::{Receiver, Sender};
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -89,6 +90,7 @@ pub(crate) fn run(
     timeline::mark(format_args!("embedder {} ready", active.primary().id()));
     let indexes = QueryIndexes::new(&lib, &active);
     let (ended_tx, ended_rx) = crossbeam_channel::bounded(1);
+    let (watch_tx, watch_rx) = crossbeam_channel::unbounded();
     let mut job = Job {
         lib,
         active: Arc::new(active),
@@ -103,6 +105,10 @@ pub(crate) fn run(
         ended_rx,
         trash_dir: config.trash_dir.clone(),
         download_cancel: CancelFlag::new(),
+        watcher: None,
+        watch_tx,
+        watch_rx,
+        changed: BTreeSet::new(),
     };
     let mut added = false;
     for root in &config.add_roots {
@@ -142,15 +148,22 @@ pub(super) struct Job {
     pub(super) control: Arc<Control>,
     commands: Receiver<Command>,
     /// Commands that write, deferred while indexing.
-    pending: VecDeque<Command>,
+    pub(super) pending: VecDeque<Command>,
     /// The indexing run in progress.
-    run: Option<IndexRun>,
+    pub(super) run: Option<IndexRun>,
     ended_tx: Sender<RunEnded>,
     ended_rx: Receiver<RunEnded>,
     /// A plain folder to move trashed photos into instead of the system trash (tests).
     pub(super) trash_dir: Option<PathBuf>,
     /// Stops the model download in progress.
     download_cancel: CancelFlag,
+    /// Watches the library folders while watching is on.
+    pub(super) watcher: Option<LibraryWatcher>,
+    /// The watcher's reports (the sender is handed to each new watcher).
+    pub(super) watch_tx: Sender<WatchReport>,
+    watch_rx: Receiver<WatchReport>,
+    /// Library folders the watcher found changes in, scanned when no run is in progress.
+    pub(super) changed: BTreeSet<PathBuf>,
 }
 
 impl Job {
@@ -167,6 +180,10 @@ impl Job {
                 }
                 continue;
             }
+            if self.run.is_none() && !self.changed.is_empty() {
+                self.scan_changed();
+                continue;
+            }
             let tick = if self.run.is_some() {
                 STATUS_EVERY
             } else {
@@ -181,6 +198,11 @@ impl Job {
                     }
                     Err(_) => break,
                 },
+                recv(self.watch_rx) -> report => {
+                    if let Ok(report) = report {
+                        self.on_watch_report(report);
+                    }
+                }
                 recv(self.ended_rx) -> ended => {
                     if let Ok(ended) = ended {
                         self.run_ended(ended);
@@ -269,6 +291,11 @@ impl Job {
                 );
             }
             Command::CancelDownload => self.download_cancel.cancel(),
+            Command::SetWatch(on) => self.set_watch(on),
+            Command::PhotoDetails(path) => {
+                let exposure = crate::core::metadata::exposure::read_file(&path);
+                self.sink.send(Event::PhotoDetails { path, exposure });
+            }
             Command::WriteFile { path, contents } => write_file(&self.sink, &path, &contents),
             // Read-only: the compare view works while indexing too.
             Command::Dupes(c @ super::dupes::DupesCommand::Diff { .. }) => {
@@ -284,10 +311,14 @@ impl Job {
             Command::Rescan => self.scan(),
             Command::AddRoot(p) => {
                 if self.add_root(&p) {
+                    self.sync_watch();
                     self.scan();
                 }
             }
-            Command::RemoveRoot(p) => self.remove_root(&p),
+            Command::RemoveRoot(p) => {
+                self.remove_root(&p);
+                self.sync_watch();
+            }
             Command::SetModel { spec, device } => self.set_model(&spec, &device),
             Command::Trash(ids) => self.trash(&ids),
             Command::TrashGroups(groups) => self.trash_groups(&groups),
@@ -339,7 +370,14 @@ impl Job {
                 m.display()
             )));
         }
-        if reachable.is_empty() {
+        // A full scan covers what the watcher found in these folders.
+        self.changed.retain(|c| !reachable.contains(c));
+        self.start_run(reachable, Vec::new());
+    }
+
+    /// Index `roots` on the indexing thread; `changes_in` says the watcher asked for it.
+    pub(super) fn start_run(&mut self, roots: Vec<PathBuf>, changes_in: Vec<PathBuf>) {
+        if self.run.is_some() || roots.is_empty() {
             return;
         }
         self.control.cancel.reset();
@@ -347,7 +385,8 @@ impl Job {
         timeline::mark("rescan started");
         match IndexRun::start(
             self.lib.data_dir.root().to_path_buf(),
-            reachable,
+            roots,
+            changes_in,
             self.active.clone(),
             self.sink.clone(),
             self.control.clone(),

@@ -14,6 +14,7 @@ mod search;
 mod snapshot;
 mod tasks;
 pub mod thumbnails;
+mod watcher;
 
 pub use crate::core::query::{Hit, QuerySource};
 pub use crate::core::text_search::TextQuery;
@@ -21,6 +22,7 @@ pub use crate::core::text_search::TextQuery;
 use crate::core::catalog::PhotoInfo;
 use crate::core::dupes::DupeGroup;
 use crate::core::indexer::IndexReport;
+use crate::core::metadata::Exposure;
 use crate::core::progress::CancelFlag;
 use crate::core::trash::{TrashReport, UndoReport};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -47,6 +49,9 @@ pub enum Command {
     RemoveRoot(PathBuf),
     /// Scan every library folder for new, changed and removed files.
     Rescan,
+    /// Watch the library folders while the app is open and rescan a folder after changes in
+    /// it (on), or only when asked (off). The worker starts with watching off.
+    SetWatch(bool),
     /// Pause indexing (the writer lock stays held; queries still work).
     Pause,
     /// Resume a paused indexing run.
@@ -76,6 +81,9 @@ pub enum Command {
     ListPhotos,
     /// List files that could not be indexed; answered with [`Event::Failures`].
     ListFailures,
+    /// Read a photo's exposure from its EXIF (the info panel); answered with
+    /// [`Event::PhotoDetails`].
+    PhotoDetails(PathBuf),
     /// Switch the embedding model (re-embeds the library on the next scan, which starts at once).
     SetModel {
         /// Model spec: "descriptor", "lite0", "resnet50" or a weights file.
@@ -128,6 +136,9 @@ pub struct IndexProgress {
     pub current: Option<String>,
     /// Whether the run is paused.
     pub paused: bool,
+    /// The library folders whose changes the watcher found, when the run is the watcher's
+    /// answer to them (empty for a start-up scan or a rescan the user asked for).
+    pub changes_in: Vec<PathBuf>,
 }
 
 /// What the UI needs to know about the library.
@@ -199,6 +210,13 @@ pub enum Event {
     Photos(Vec<PhotoInfo>),
     /// Files that failed, with reasons (answer to [`Command::ListFailures`]).
     Failures(Vec<(PathBuf, String)>),
+    /// A photo's exposure (answer to [`Command::PhotoDetails`]).
+    PhotoDetails {
+        /// The photo asked about.
+        path: PathBuf,
+        /// Its exposure (empty without EXIF), or why the file could not be read.
+        exposure: Result<Exposure, String>,
+    },
     /// A trash action ended (any view): what moved (journaled first; undo with
     /// [`Command::UndoTrash`]) and what stayed.
     Trashed(TrashReport),

@@ -39,8 +39,50 @@ fn degrees(tag: Tag, d: i32) -> Field {
     }
 }
 
+/// How the camera exposed: f-number, exposure time and focal length as fractions.
+#[derive(Debug, Clone, Copy)]
+pub struct Shot {
+    pub f_number: (u32, u32),
+    pub exposure: (u32, u32),
+    pub iso: u16,
+    pub focal: (u32, u32),
+    pub focal_35mm: u16,
+}
+
+fn rational(tag: Tag, (n, d): (u32, u32)) -> Field {
+    Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value: Value::Rational(vec![Rational::from((n, d))]),
+    }
+}
+
+fn short(tag: Tag, v: u16) -> Field {
+    Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value: Value::Short(vec![v]),
+    }
+}
+
+/// The exposure fields of `shot`.
+pub fn shot_fields(shot: &Shot) -> Vec<Field> {
+    vec![
+        rational(Tag::FNumber, shot.f_number),
+        rational(Tag::ExposureTime, shot.exposure),
+        short(Tag::PhotographicSensitivity, shot.iso),
+        rational(Tag::FocalLength, shot.focal),
+        short(Tag::FocalLengthIn35mmFilm, shot.focal_35mm),
+    ]
+}
+
 /// A TIFF-structured EXIF stream (no "Exif\0\0" header) for `cam`.
 pub fn tiff_stream(cam: &Camera<'_>) -> Vec<u8> {
+    tiff_stream_with(cam, &[])
+}
+
+/// A TIFF-structured EXIF stream for `cam` with `extra` fields.
+pub fn tiff_stream_with(cam: &Camera<'_>, extra: &[Field]) -> Vec<u8> {
     let mut fields = vec![
         ascii(Tag::Make, cam.make),
         ascii(Tag::Model, cam.model),
@@ -58,6 +100,7 @@ pub fn tiff_stream(cam: &Camera<'_>) -> Vec<u8> {
         fields.push(ascii(Tag::GPSLongitudeRef, if lon < 0 { "W" } else { "E" }));
         fields.push(degrees(Tag::GPSLongitude, lon));
     }
+    fields.extend_from_slice(extra);
     let mut w = Writer::new();
     for f in &fields {
         w.push_field(f);
@@ -69,10 +112,16 @@ pub fn tiff_stream(cam: &Camera<'_>) -> Vec<u8> {
 
 /// Save `img` as a JPEG carrying `cam`'s EXIF.
 pub fn save_camera_jpeg(img: &RgbImage, path: &Path, cam: &Camera<'_>) {
+    save_camera_jpeg_with(img, path, cam, &[]);
+}
+
+/// Save `img` as a JPEG carrying `cam`'s EXIF and `extra` fields.
+pub fn save_camera_jpeg_with(img: &RgbImage, path: &Path, cam: &Camera<'_>, extra: &[Field]) {
     let f = std::fs::File::create(path).expect("create jpeg");
     let mut enc =
         image::codecs::jpeg::JpegEncoder::new_with_quality(std::io::BufWriter::new(f), 92);
-    enc.set_exif_metadata(tiff_stream(cam)).expect("exif");
+    enc.set_exif_metadata(tiff_stream_with(cam, extra))
+        .expect("exif");
     enc.write_image(
         img.as_raw(),
         img.width(),

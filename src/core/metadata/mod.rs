@@ -7,10 +7,12 @@
 mod backfill;
 mod capture;
 mod containers;
+pub mod exposure;
 mod fields;
 
 pub use backfill::backfill;
 pub use capture::{CaptureInfo, CaptureTime, Gps, camera_name};
+pub use exposure::Exposure;
 
 use crate::core::image_io::PhotoFormat;
 
