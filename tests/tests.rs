@@ -12,6 +12,7 @@ mod clip_parity;
 mod clip_tokenizer;
 mod corpus;
 mod dupes;
+mod dupes_captions;
 mod filters;
 mod formats;
 mod gui;

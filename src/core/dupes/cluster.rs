@@ -4,6 +4,7 @@
 
 use super::graph::CandidateGraph;
 use super::pixel_check::PixelMatch;
+use super::symmetry::{Symmetry, colour_agreement};
 use std::collections::HashMap;
 
 /// How closely photos in a group are related.
@@ -95,9 +96,17 @@ pub struct ClassGroup {
 type Members = Vec<(u32, Tier, f32)>;
 
 /// Star clustering: repeatedly take the unassigned node with the most unassigned neighbours as a
-/// centre and give it those neighbours. Returns `(centre, [(member, score)])` with members
-/// excluding the centre; nodes left alone are omitted.
-fn stars(n: usize, adj: &HashMap<u32, Vec<(u32, f32)>>) -> Vec<(u32, Vec<(u32, f32)>)> {
+/// centre and give it those neighbours, best score first, each only when it `fits` the centre
+/// (given the pair's score) and is `compatible` with every member taken before it (a neighbour
+/// that is not stays for a later star).
+/// Returns `(centre, [(member, score)])` with members excluding the centre; nodes left alone
+/// are omitted.
+fn stars(
+    n: usize,
+    adj: &HashMap<u32, Vec<(u32, f32)>>,
+    fits: &dyn Fn(u32, u32, f32) -> bool,
+    compatible: &dyn Fn(u32, u32) -> bool,
+) -> Vec<(u32, Vec<(u32, f32)>)> {
     let mut order: Vec<u32> = adj.keys().copied().collect();
     let weight = |c: u32| -> (usize, f32) {
         let list = &adj[&c];
@@ -114,11 +123,18 @@ fn stars(n: usize, adj: &HashMap<u32, Vec<(u32, f32)>>) -> Vec<(u32, Vec<(u32, f
         if taken[c as usize] {
             continue;
         }
-        let members: Vec<(u32, f32)> = adj[&c]
+        let mut candidates: Vec<(u32, f32)> = adj[&c]
             .iter()
             .filter(|(m, _)| !taken[*m as usize])
             .copied()
             .collect();
+        candidates.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        let mut members: Vec<(u32, f32)> = Vec::with_capacity(candidates.len());
+        for (m, s) in candidates {
+            if fits(c, m, s) && members.iter().all(|&(o, _)| compatible(o, m)) {
+                members.push((m, s));
+            }
+        }
         if members.is_empty() {
             continue;
         }
@@ -129,6 +145,26 @@ fn stars(n: usize, adj: &HashMap<u32, Vec<(u32, f32)>>) -> Vec<(u32, Vec<(u32, f
         out.push((c, members));
     }
     out
+}
+
+/// Whether the colour layouts of classes `a` and `b` agree, or cannot be compared (a nearly
+/// colourless photo, no descriptor). With mirror search on, under the best of the symmetries.
+fn colours_agree(graph: &CandidateGraph, a: u32, b: u32) -> bool {
+    let (Some(Some(x)), Some(Some(y))) = (
+        graph.class_vectors.get(a as usize),
+        graph.class_vectors.get(b as usize),
+    ) else {
+        return true;
+    };
+    let best = if graph.mirror {
+        Symmetry::all()
+            .into_iter()
+            .filter_map(|s| colour_agreement(&s.apply_descriptor(x)?, y))
+            .reduce(f32::max)
+    } else {
+        colour_agreement(x, y)
+    };
+    best.is_none_or(|c| c >= MIN_COLOUR_AGREEMENT)
 }
 
 fn add_edge(adj: &mut HashMap<u32, Vec<(u32, f32)>>, a: u32, b: u32, score: f32) {
@@ -187,7 +223,19 @@ pub fn group_classes(
     }
     let mut unit_of: Vec<u32> = (0..n as u32).collect(); // unit = its centre class
     let mut units: HashMap<u32, Members> = HashMap::new();
-    for (center, members) in stars(n, &near_adj) {
+    // A grayscale copy matches both of two designs that differ only in colour (its pixel check
+    // sees no hue, and it has no colour to veto with), as does a twin that shares its links: a
+    // near group never holds two photos whose colour layouts disagree, and a colourless photo
+    // joins a centre only when none of its closer matches has other colours than that centre.
+    let same_colours = |a: u32, b: u32| colours_agree(graph, a, b);
+    let fits = |c: u32, m: u32, score: f32| {
+        same_colours(c, m)
+            && near_adj.get(&m).is_none_or(|list| {
+                list.iter()
+                    .all(|&(x, s)| s <= score || x == c || same_colours(x, c))
+            })
+    };
+    for (center, members) in stars(n, &near_adj, &fits, &same_colours) {
         let mut list = vec![(center, Tier::Exact, 1.0)];
         for (m, s) in members {
             unit_of[m as usize] = center;
@@ -220,7 +268,7 @@ pub fn group_classes(
                 add_edge(&mut sim_adj, ua, ub, s);
             }
         }
-        for (center, members) in stars(n, &sim_adj) {
+        for (center, members) in stars(n, &sim_adj, &|_, _, _| true, &|_, _| true) {
             let mut list = unit_members(center, &units);
             merged[center as usize] = true;
             for (u, s) in members {

@@ -6,6 +6,7 @@
 //! and pixel-checks the closer pairs on aligned signatures; [`groups`] turns the graph into groups
 //! with the current [`Thresholds`] — cheap, so a slider can regroup on every change.
 
+mod caption_band;
 pub mod cluster;
 pub mod diff_image;
 pub mod frame_alignment;

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 const MAGIC: &[u8; 8] = b"LKPAIRS1";
 /// Bump when the pixel check changes what it measures: old results are then discarded.
-const ALIGN_VERSION: u32 = 1;
+const ALIGN_VERSION: u32 = 2;
 const ENTRY: usize = 8 + 8 + 1 + 20;
 
 /// A cache key: the first 8 bytes of each content hash (smaller first) and the symmetry applied

@@ -10,6 +10,7 @@
 //! pixels (a caption bar or watermark), and the correlation of fine detail on the kept pixels
 //! (what tells two different smooth gradients apart).
 
+use super::caption_band;
 use super::frame_alignment::Alignment;
 use super::pixel_math::{
     IDENTITY, Plane, SIDE, Transform, blocks, correlation, descend, ncc_at, warp,
@@ -162,9 +163,27 @@ fn linear_fit(a: &[f32], b: &[f32], idx: &[usize]) -> (f32, f32) {
     (gain, mb - gain * ma)
 }
 
-/// All measures at transform `t`.
+/// All measures at transform `t`: over the whole overlap, and without a caption band at its top
+/// or bottom when one is found (see [`caption_band`]), whichever scores better.
 fn measure(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> PixelMatch {
     warp(a, b, t, buf);
+    let coverage = t.scale * t.scale;
+    let (whole, residuals) = measure_on(a, buf, coverage);
+    let Some((top, bottom)) = caption_band::kept_rows(&residuals, SIDE) else {
+        return whole;
+    };
+    buf.retain(|&(i, _)| (top..=bottom).contains(&(i / SIDE)));
+    let (rest, _) = measure_on(a, buf, coverage);
+    if rest.score() > whole.score() {
+        rest
+    } else {
+        whole
+    }
+}
+
+/// The measures over the pixels `buf` of `a`'s frame (with `b`'s warped values), and each
+/// pixel's absolute residual under the robust photometric fit.
+fn measure_on(a: &Plane, buf: &[(usize, f32)], coverage: f32) -> (PixelMatch, Vec<(usize, f32)>) {
     let ncc = correlation(buf.iter().map(|&(i, v)| (a.px[i], v)));
     let mut warped = [0f32; N];
     let mut mask = [false; N];
@@ -196,13 +215,19 @@ fn measure(a: &Plane, b: &Plane, t: Transform, buf: &mut Vec<(usize, f32)>) -> P
     let hp_a = high_pass(&a_vals, &mask);
     let hp_b = high_pass(&warped, &mask);
     let detail = correlation((0..N).filter(|&i| kept[i]).map(|i| (hp_a[i], hp_b[i])));
-    PixelMatch {
+    let (gain, bias) = robust_fit;
+    let misfit = all
+        .iter()
+        .map(|&i| (i, (warped[i] - (bias + gain * a.px[i])).abs()))
+        .collect();
+    let m = PixelMatch {
         ncc,
         trimmed,
         detail,
-        coverage: t.scale * t.scale,
+        coverage,
         agreement,
-    }
+    };
+    (m, misfit)
 }
 
 /// Objective below which a coarse candidate is not worth refining: pairs this far apart are not

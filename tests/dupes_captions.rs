@@ -1,0 +1,166 @@
+//! Issue 19 items 2 and 3 end to end through the CLI: captioned copies (a bar of text across the
+//! bottom or top) are near duplicates of their photo, and two different designs that share a
+//! layout but not their colours never share a group, even through their grayscale copies.
+//! `tools/bench/make_captionset.py` builds the same cases from real photos.
+
+use crate::common;
+
+use common::*;
+use image::{Rgb, RgbImage};
+use serde_json::Value;
+use std::path::Path;
+
+/// Paint a bar of `frac` of the height at the top or bottom in `fill`, with blocks of `ink`
+/// standing for letters (as a caption looks at signature size: a textured band).
+fn caption(img: &RgbImage, frac: f32, top: bool, fill: [u8; 3], ink: [u8; 3]) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let bar = (h as f32 * frac) as u32;
+    let y0 = if top { 0 } else { h - bar };
+    let mut out = img.clone();
+    for y in y0..y0 + bar {
+        for x in 0..w {
+            // Letters: 60% of the bar's middle band, in glyph-sized cells with gaps.
+            let (row, col) = ((y - y0) * 10 / bar.max(1), x * 60 / w);
+            let letter = (3..7).contains(&row) && col > 2 && col < 50 && (col * 7 + row) % 5 != 0;
+            out.put_pixel(x, y, Rgb(if letter { ink } else { fill }));
+        }
+    }
+    out
+}
+
+/// A flat field of `bg` with white shapes along the right edge (`(x, y, size, round)` as shares
+/// of the width and height).
+fn flat_design(bg: [u8; 3], shapes: &[(f32, f32, f32, bool)]) -> RgbImage {
+    let (w, h) = (800u32, 500u32);
+    RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let inside = shapes.iter().any(|&(sx, sy, s, round)| {
+            let (dx, dy) = ((fx - sx) * w as f32 / h as f32, fy - sy);
+            if round {
+                dx * dx + dy * dy <= s * s / 4.0
+            } else {
+                dx.abs() <= s / 2.0 && dy.abs() <= s / 2.0
+            }
+        });
+        Rgb(if inside { [255, 255, 255] } else { bg })
+    })
+}
+
+fn groups(data: &Path) -> Vec<Vec<String>> {
+    let v: Value = serde_json::from_str(lookalike_ok(data, &["dupes", "--json"]).trim())
+        .expect("dupes --json");
+    v["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            g["photos"]
+                .as_array()
+                .expect("photos")
+                .iter()
+                .map(|p| {
+                    let path = Path::new(p["path"].as_str().expect("path"));
+                    let name = path.file_name().expect("name").to_string_lossy();
+                    name.into_owned()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn together(groups: &[Vec<String>], a: &str, b: &str) -> bool {
+    groups
+        .iter()
+        .any(|g| g.iter().any(|p| p == a) && g.iter().any(|p| p == b))
+}
+
+#[test]
+fn captioned_copies_are_near_duplicates_of_their_photo_and_of_nothing_else() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lib = tmp.path().join("lib");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    let seeds = [3u32, 11, 29];
+    for s in seeds {
+        let img = scene(s, 640, 480);
+        save_jpeg(&img, &lib.join(format!("s{s}.jpg")), 92);
+        let dark = caption(&img, 0.25, false, [18, 18, 18], [255, 255, 255]);
+        save_jpeg(&dark, &lib.join(format!("s{s}_bar25.jpg")), 88);
+    }
+    for i in 0..4 {
+        save_jpeg(
+            &scene(500 + i, 640, 480),
+            &lib.join(format!("other{i}.jpg")),
+            90,
+        );
+    }
+    let data = tmp.path().join("data");
+    index_descriptor(&data, &lib);
+    let found = groups(&data);
+    for s in seeds {
+        let (a, b) = (format!("s{s}.jpg"), format!("s{s}_bar25.jpg"));
+        assert!(together(&found, &a, &b), "{b} not with {a}: {found:?}");
+    }
+    for g in &found {
+        let stem = |p: &String| p.split(['_', '.']).next().unwrap_or_default().to_string();
+        assert!(
+            g.iter().all(|p| stem(p) == stem(&g[0])),
+            "different photos grouped: {g:?}"
+        );
+    }
+}
+
+#[test]
+fn designs_in_other_colours_never_share_a_group_even_through_grayscale_copies() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lib = tmp.path().join("lib");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    let designs = [
+        (
+            "teal",
+            flat_design(
+                [0, 128, 128],
+                &[
+                    (0.85, 0.22, 0.22, true),
+                    (0.88, 0.53, 0.16, false),
+                    (0.84, 0.8, 0.2, true),
+                ],
+            ),
+        ),
+        (
+            "pink",
+            flat_design(
+                [236, 96, 160],
+                &[
+                    (0.86, 0.2, 0.2, false),
+                    (0.88, 0.52, 0.2, true),
+                    (0.84, 0.81, 0.18, true),
+                ],
+            ),
+        ),
+    ];
+    for (name, img) in &designs {
+        save_jpeg(img, &lib.join(format!("{name}.jpg")), 92);
+        let gray = image::DynamicImage::ImageLuma8(image::imageops::grayscale(img)).to_rgb8();
+        save_jpeg(&gray, &lib.join(format!("{name}_gray.jpg")), 88);
+        let (w, h) = img.dimensions();
+        let small =
+            image::imageops::resize(img, w / 3, h / 3, image::imageops::FilterType::Triangle);
+        save_jpeg(&small, &lib.join(format!("{name}_small.jpg")), 80);
+    }
+    let data = tmp.path().join("data");
+    index_descriptor(&data, &lib);
+    let found = groups(&data);
+    for g in &found {
+        let has = |d: &str| g.iter().any(|p| p.starts_with(d));
+        assert!(
+            !(has("teal") && has("pink")),
+            "teal and pink grouped: {g:?}"
+        );
+    }
+    for name in ["teal", "pink"] {
+        for edit in ["gray", "small"] {
+            let (a, b) = (format!("{name}.jpg"), format!("{name}_{edit}.jpg"));
+            assert!(together(&found, &a, &b), "{b} not with {a}: {found:?}");
+        }
+    }
+}
