@@ -139,6 +139,14 @@ fn new_app(data_dir: &Path, library: Option<PathBuf>) -> App {
     )
 }
 
+/// An app on `data` with the model-free descriptor pinned in its settings (fast, and independent
+/// of which CNN is the default), scanning `library` at start.
+pub(crate) fn descriptor_app(data: &Path, library: Option<PathBuf>) -> App {
+    std::fs::create_dir_all(data).expect("data dir");
+    std::fs::write(data.join("settings.json"), br#"{"model": "descriptor"}"#).expect("settings");
+    new_app(data, library)
+}
+
 pub(crate) fn harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size([1280.0, 800.0])
@@ -177,11 +185,8 @@ fn label_of(h: &Harness<'_, App>, contains: &str) -> String {
 fn drop_query_shows_edited_copy_first_and_preview_opens_and_closes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (lib, original, copy_name) = make_library(tmp.path(), 12);
-    // Pin the model-free descriptor: fast, and independent of which CNN is the default.
     let data = tmp.path().join("data");
-    std::fs::create_dir_all(&data).expect("data dir");
-    std::fs::write(data.join("settings.json"), br#"{"model": "descriptor"}"#).expect("settings");
-    let mut h = harness(new_app(&data, Some(lib)));
+    let mut h = harness(descriptor_app(&data, Some(lib)));
 
     step_until(&mut h, Duration::from_secs(180), "indexing", |app| {
         !app.is_indexing()

@@ -7,26 +7,13 @@ use crate::common::write_library;
 use crate::gui::{TestDrop, harness, step_until};
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
-use lookalike::ui::{App, AppConfig};
+use lookalike::ui::App;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 fn app(data: &Path, lib: &Path) -> App {
-    std::fs::create_dir_all(data).expect("data dir");
-    // The descriptor keeps indexing fast; CLIP runs beside it when its file is there.
-    std::fs::write(data.join("settings.json"), br#"{"model": "descriptor"}"#).expect("settings");
-    App::new(
-        AppConfig {
-            data_dir: Some(data.to_path_buf()),
-            library: Some(lib.to_path_buf()),
-            query: None,
-            scan_on_start: true,
-            thumb_threads: 1,
-            trash_dir: None,
-        },
-        Box::new(|| {}),
-    )
+    crate::gui::descriptor_app(data, Some(lib.to_path_buf()))
 }
 
 #[test]

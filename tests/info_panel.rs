@@ -7,7 +7,7 @@ use crate::common::{save_jpeg, scene};
 use crate::gui::{harness, step_until};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use lookalike::ui::{App, AppConfig, View};
+use lookalike::ui::{App, View};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -29,19 +29,7 @@ const SHOT: Shot = Shot {
 };
 
 fn app(data: &Path, lib: &Path) -> App {
-    std::fs::create_dir_all(data).expect("data dir");
-    std::fs::write(data.join("settings.json"), br#"{"model": "descriptor"}"#).expect("settings");
-    App::new(
-        AppConfig {
-            data_dir: Some(data.to_path_buf()),
-            library: Some(lib.to_path_buf()),
-            query: None,
-            scan_on_start: true,
-            thumb_threads: 1,
-            trash_dir: None,
-        },
-        Box::new(|| {}),
-    )
+    crate::gui::descriptor_app(data, Some(lib.to_path_buf()))
 }
 
 /// Run frames until the window shows the label `text`.

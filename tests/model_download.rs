@@ -20,6 +20,11 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Download `name` with no progress display and no cancel (what most tests need).
+fn fetch(name: &str, data: &std::path::Path, hub: &str) -> Result<PathBuf, ModelError> {
+    models::download(name, data, hub, &|_, _| {}, &CancelFlag::new())
+}
+
 fn resnet18_file_bytes() -> Vec<u8> {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("r.safetensors");
@@ -64,14 +69,7 @@ fn download_checksum_mismatch_is_rejected() {
     let body = resnet18_file_bytes();
     let hub = resnet_support::hub::serve(body, "0".repeat(64));
     let data = tempfile::tempdir().expect("tempdir");
-    let err = models::download(
-        "resnet18",
-        data.path(),
-        &hub.base,
-        &|_, _| {},
-        &CancelFlag::new(),
-    )
-    .expect_err("must fail");
+    let err = fetch("resnet18", data.path(), &hub.base).expect_err("must fail");
     assert!(matches!(err, ModelError::Checksum { .. }), "{err}");
     let left = std::fs::read_dir(data.path().join("models"))
         .expect("dir")
@@ -87,14 +85,7 @@ fn download_of_wrong_network_is_rejected() {
     let body = std::fs::read(&path).expect("read");
     let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
     let data = tempfile::tempdir().expect("tempdir");
-    let err = models::download(
-        "resnet18",
-        data.path(),
-        &hub.base,
-        &|_, _| {},
-        &CancelFlag::new(),
-    )
-    .expect_err("must fail");
+    let err = fetch("resnet18", data.path(), &hub.base).expect_err("must fail");
     assert!(err.to_string().contains("layer4.1.conv2.weight"), "{err}");
     assert_eq!(
         std::fs::read_dir(data.path().join("models"))
@@ -108,14 +99,7 @@ fn download_of_wrong_network_is_rejected() {
 fn offline_download_fails_fast_and_says_what_to_do() {
     let data = tempfile::tempdir().expect("tempdir");
     let start = Instant::now();
-    let err = models::download(
-        "resnet50",
-        data.path(),
-        "http://127.0.0.1:1",
-        &|_, _| {},
-        &CancelFlag::new(),
-    )
-    .expect_err("must fail");
+    let err = fetch("resnet50", data.path(), "http://127.0.0.1:1").expect_err("must fail");
     let took = start.elapsed();
     let msg = err.to_string();
     println!("{msg} ({took:?})");
@@ -227,14 +211,7 @@ fn a_cut_download_resumes_where_it_stopped() {
         },
     );
     let data = tempfile::tempdir().expect("tempdir");
-    let err = models::download(
-        "resnet18",
-        data.path(),
-        &hub.base,
-        &|_, _| {},
-        &CancelFlag::new(),
-    )
-    .expect_err("the first transfer is cut");
+    let err = fetch("resnet18", data.path(), &hub.base).expect_err("the first transfer is cut");
     assert!(matches!(err, ModelError::Download { .. }), "{err}");
     assert!(err.to_string().contains("resume"), "{err}");
     let partial = data
@@ -296,14 +273,7 @@ fn a_cancelled_download_stops_and_resumes_later() {
         .join("resnet18.safetensors.download.tmp");
     let kept = std::fs::metadata(&partial).expect("partial kept").len();
     assert!(kept > 0 && kept < body.len() as u64, "{kept}");
-    let path = models::download(
-        "resnet18",
-        data.path(),
-        &hub.base,
-        &|_, _| {},
-        &CancelFlag::new(),
-    )
-    .expect("resumed");
+    let path = fetch("resnet18", data.path(), &hub.base).expect("resumed");
     assert_eq!(std::fs::read(&path).expect("read"), body);
 }
 
@@ -313,14 +283,7 @@ fn a_corrupt_partial_file_is_not_kept() {
     let body = resnet18_file_bytes();
     let hub = resnet_support::hub::serve(body, "1".repeat(64));
     let data = tempfile::tempdir().expect("tempdir");
-    models::download(
-        "resnet18",
-        data.path(),
-        &hub.base,
-        &|_, _| {},
-        &CancelFlag::new(),
-    )
-    .expect_err("mismatch");
+    fetch("resnet18", data.path(), &hub.base).expect_err("mismatch");
     assert!(
         !data
             .path()

@@ -6,7 +6,7 @@ use crate::common::{save_jpeg, scene};
 use crate::gui::{harness, wait_event};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use lookalike::ui::{App, AppConfig, View};
+use lookalike::ui::{App, View};
 use lookalike::worker::{Command, Event, WorkerConfig, WorkerHandle};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -26,19 +26,7 @@ fn library(dir: &Path, n: u32) -> PathBuf {
 
 /// An app on `data` with the descriptor model (fast) and the settings' default watching.
 fn app(data: &Path, lib: PathBuf) -> App {
-    std::fs::create_dir_all(data).expect("data dir");
-    std::fs::write(data.join("settings.json"), br#"{"model": "descriptor"}"#).expect("settings");
-    App::new(
-        AppConfig {
-            data_dir: Some(data.to_path_buf()),
-            library: Some(lib),
-            query: None,
-            scan_on_start: true,
-            thumb_threads: 1,
-            trash_dir: None,
-        },
-        Box::new(|| {}),
-    )
+    crate::gui::descriptor_app(data, Some(lib))
 }
 
 /// Run frames until the window shows `label` (and, with `photos`, the status counts them).

@@ -250,29 +250,7 @@ fn query(
     let active = lib.query_embedders(device)?;
     let source = QuerySource::File(image.to_path_buf());
     let hits = lib.query_filtered(&active, &source, k, filter)?;
-    if json {
-        println!("{}", serde_json::to_string(&hits)?);
-    } else if hits.is_empty() && filter.is_empty() {
-        println!("No photos indexed yet.");
-    } else {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        if !filter.is_empty() {
-            writeln!(out, "Filter: {}", filter.describe())?;
-            if hits.is_empty() {
-                writeln!(out, "No similar photo passes the filter.")?;
-            }
-        }
-        for h in &hits {
-            write!(out, "{:.4}  ", h.score)?;
-            out.write_all(&crate::core::catalog::path_to_bytes(&h.info.path))?;
-            if h.missing {
-                write!(out, "  (missing: moved, deleted or on an unplugged drive)")?;
-            }
-            writeln!(out)?;
-        }
-    }
-    Ok(())
+    print_hits(&hits, json, filter, "", "similar")
 }
 
 fn query_text(
@@ -291,21 +269,26 @@ fn query_text(
     let lib = open_reader(data_dir)?;
     let active = lib.query_embedders(device)?;
     let mut encoder = WordsEncoder::load(&active, lib.data_dir.root())?;
-    let hits = lib.query_text(&active, &mut encoder, q, k, filter)?;
-    if let Some(clip) = active.clip() {
-        let (with, photos) = crate::core::text_search::coverage(&lib.catalog, clip.id())?;
-        if with < photos {
-            eprintln!(
-                "note: {with} of {photos} photos have CLIP vectors so far; run `lookalike index` \
-                 to add the rest"
-            );
-        }
+    let found = lib.query_text(&active, &mut encoder, q, k, filter)?;
+    if found.with_clip < found.photos {
+        eprintln!(
+            "note: {} of {} photos have CLIP vectors so far; run `lookalike index` to add the rest",
+            found.with_clip, found.photos
+        );
     }
-    print_hits(&hits, json, filter, &format!("Search: {}", q.describe()))
+    let heading = format!("Search: {}", q.describe());
+    print_hits(&found.hits, json, filter, &heading, "matching")
 }
 
-/// Results as JSON, or one `score  path` line each, after `heading` (and the filter).
-fn print_hits(hits: &[Hit], json: bool, filter: &PhotoFilter, heading: &str) -> Result<()> {
+/// Results as JSON, or one `score  path` line each, after `heading` (when not empty) and the
+/// filter; `kind` ("similar", "matching") names them when the filter leaves none.
+fn print_hits(
+    hits: &[Hit],
+    json: bool,
+    filter: &PhotoFilter,
+    heading: &str,
+    kind: &str,
+) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string(hits)?);
         return Ok(());
@@ -320,9 +303,9 @@ fn print_hits(hits: &[Hit], json: bool, filter: &PhotoFilter, heading: &str) -> 
     }
     if hits.is_empty() {
         if filter.is_empty() {
-            writeln!(out, "No photos found.")?;
+            writeln!(out, "No photos indexed yet.")?;
         } else {
-            writeln!(out, "No photo passes the filter.")?;
+            writeln!(out, "No {kind} photo passes the filter.")?;
         }
     }
     for h in hits {

@@ -14,7 +14,7 @@ use crate::core::index_set::IndexSet;
 use crate::core::indexer::{IndexOptions, IndexReport, run_index};
 use crate::core::progress::{CancelFlag, Progress};
 use crate::core::query::{Hit, QuerySource, QueryVectors, Searchers, rank};
-use crate::core::text_search::{self, TextQuery, WordsEncoder};
+use crate::core::text_search::{self, TextQuery, TextResults, WordsEncoder};
 use std::path::PathBuf;
 
 /// Catalog meta key: the model spec the library was indexed with ("descriptor", "lite0"...).
@@ -171,9 +171,9 @@ impl Library {
 
     /// The `k` photos that best match `q` (words, an example photo with words, negative
     /// phrases; see [`crate::core::text_search`]) and pass `filter`, best first, from the CLIP
-    /// vectors saved on disk. Fails with what to do when no CLIP model is there or no photo
-    /// has CLIP vectors yet; photos not embedded with CLIP yet are simply not found (see
-    /// [`crate::core::text_search::coverage`]).
+    /// vectors saved on disk, with how many photos have CLIP vectors. Fails with what to do when
+    /// no CLIP model is there or no photo has CLIP vectors yet; photos not embedded with CLIP
+    /// yet are simply not found.
     pub fn query_text(
         &self,
         active: &ActiveEmbedders,
@@ -181,7 +181,7 @@ impl Library {
         q: &TextQuery,
         k: usize,
         filter: &PhotoFilter,
-    ) -> Result<Vec<Hit>> {
+    ) -> Result<TextResults> {
         let clip = active
             .clip()
             .ok_or_else(|| Error::Other(crate::core::models::clip_hint(self.data_dir.root())))?;
@@ -202,7 +202,11 @@ impl Library {
             hits.retain(|h| m.matches(&h.info));
         }
         hits.truncate(k);
-        Ok(hits)
+        Ok(TextResults {
+            hits,
+            with_clip,
+            photos,
+        })
     }
 
     /// Load (or rebuild) the index of one embedder.

@@ -264,6 +264,17 @@ pub fn rank_text(
     rank(catalog, &searchers, &vectors, k, own_id)
 }
 
+/// The answer to a search by words: the results, and how much of the library they come from.
+#[derive(Debug, Clone)]
+pub struct TextResults {
+    /// Best first.
+    pub hits: Vec<Hit>,
+    /// Photos that have CLIP vectors (only they can be found).
+    pub with_clip: u64,
+    /// Photos in the library.
+    pub photos: u64,
+}
+
 /// How many photos have vectors from the CLIP embedder `clip_id`, of how many indexed.
 pub fn coverage(catalog: &Catalog, clip_id: &str) -> Result<(u64, u64)> {
     let with = catalog

@@ -191,13 +191,11 @@ impl QueryIndexes {
                     .to_string(),
             });
         };
-        if self.words.is_none() {
-            let encoder =
-                WordsEncoder::load(active, lib.data_dir.root()).map_err(|e| e.to_string())?;
-            self.words = Some(encoder);
-        }
-        let Some(words) = self.words.as_mut() else {
-            return Err("internal: no text model".into());
+        let words = match &mut self.words {
+            Some(w) => w,
+            slot @ None => slot.insert(
+                WordsEncoder::load(active, lib.data_dir.root()).map_err(|e| e.to_string())?,
+            ),
         };
         let vector =
             text_search::query_vector(q, words, active, &lib.catalog).map_err(|e| e.to_string())?;

@@ -459,6 +459,15 @@ impl Writer<'_> {
         }
         let t = Instant::now();
         let mut ok = vec![true; pending.len()];
+        // Catalog ids of the top-ups (photos with an empty input), whose kept vectors are read.
+        let mut kept_id: Vec<Option<i64>> = Vec::with_capacity(pending.len());
+        for (rec, inputs) in pending.iter() {
+            kept_id.push(if inputs.iter().any(|p| p.data.is_empty()) {
+                self.catalog.photo_id(&rec.path)?
+            } else {
+                None
+            });
+        }
         let mut vectors: Vec<Vec<Vec<f32>>> = Vec::with_capacity(self.embedders.len());
         for (ei, e) in self.embedders.iter().enumerate() {
             // An empty input: the photo already has this embedder's vector (a top-up).
@@ -478,9 +487,9 @@ impl Writer<'_> {
                     column[j] = v;
                 }
             }
-            for (j, (rec, _)) in pending.iter().enumerate() {
+            for j in 0..pending.len() {
                 if column[j].is_empty()
-                    && let Some(id) = self.catalog.photo_id(&rec.path)?
+                    && let Some(id) = kept_id[j]
                 {
                     column[j] = self.catalog.vector(id, e.id())?.unwrap_or_default();
                 }

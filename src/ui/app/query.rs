@@ -35,11 +35,24 @@ impl App {
         }) {
             return;
         }
+        let name = source.display_name();
+        self.show_sent(id, name, Some(source), String::new(), pasted);
+    }
+
+    /// Show a query just sent, with no results yet, in the Results view.
+    fn show_sent(
+        &mut self,
+        id: u64,
+        name: String,
+        source: Option<QuerySource>,
+        words: String,
+        pasted: Option<egui::TextureHandle>,
+    ) {
         self.query = Some(QueryState {
             id,
-            name: source.display_name(),
-            source: Some(source),
-            words: String::new(),
+            name,
+            source,
+            words,
             hits: Vec::new(),
             pending: true,
             partial: false,
@@ -83,34 +96,15 @@ impl App {
         self.next_query_id += 1;
         let id = self.next_query_id;
         let k = self.settings.results;
-        let query = TextQuery {
-            words: words.clone(),
-            not,
-            image: image.clone(),
-            ..TextQuery::default()
-        };
+        let query = words_query(text, image.clone());
         crate::core::timeline::mark(format_args!("text query {id} sent"));
         if !self.send(Command::TextQuery { id, query, k }) {
             return;
         }
-        self.query = Some(QueryState {
-            id,
-            name: image
-                .as_ref()
-                .map_or_else(|| format!("“{words}”"), QuerySource::display_name),
-            source: image,
-            words: text.trim().to_string(),
-            hits: Vec::new(),
-            pending: true,
-            partial: false,
-            error: None,
-            pasted,
-            grid: Default::default(),
-            sent_at: Instant::now(),
-            refresh_every: PARTIAL_REFRESH,
-        });
-        self.view = View::Results;
-        self.preview = None;
+        let name = image
+            .as_ref()
+            .map_or_else(|| format!("“{words}”"), QuerySource::display_name);
+        self.show_sent(id, name, image, text.trim().to_string(), pasted);
     }
 
     /// Ask again (after indexing), keeping the current results until the answer comes.
@@ -129,15 +123,9 @@ impl App {
             let Some(source) = source else { return };
             Command::Query { id, source, k }
         } else {
-            let (words, not) = split_negatives(&words);
             Command::TextQuery {
                 id,
-                query: TextQuery {
-                    words,
-                    not,
-                    image: source,
-                    ..TextQuery::default()
-                },
+                query: words_query(&words, source),
                 k,
             }
         };
@@ -164,5 +152,16 @@ impl App {
         if let Some(q) = self.query.as_ref().filter(|q| self.indexing && q.partial) {
             ctx.request_repaint_after(q.refresh_every.saturating_sub(q.sent_at.elapsed()));
         }
+    }
+}
+
+/// The worker's query for what was typed in the search box, refining `image` when there is one.
+fn words_query(text: &str, image: Option<QuerySource>) -> TextQuery {
+    let (words, not) = split_negatives(text);
+    TextQuery {
+        words,
+        not,
+        image,
+        ..TextQuery::default()
     }
 }

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use candle_core::Device;
 use image::RgbImage;
 
-use super::model::{ClipImageEmbedder, ClipShape, Opened, inspect};
-use super::vision::preprocess;
+use super::model::{ClipImageEmbedder, ClipShape, Opened, check_both_towers};
+use super::vision::{preferred_batch_on, preprocess};
 use crate::core::embed::{EmbedError, Embedder, Prepared};
 
 /// A [`ClipImageEmbedder`] that loads its weights on the first [`Embedder::embed_batch`].
@@ -29,10 +29,13 @@ impl LazyClipImage {
     /// Reads the header of `path` (checking that both towers are complete and the file long
     /// enough); the weights are read later.
     pub fn open(path: &Path, device: &Device) -> Result<Self, EmbedError> {
-        inspect(path)?;
         let Opened {
-            shape, id, label, ..
+            ckpt,
+            shape,
+            id,
+            label,
         } = Opened::open(path)?;
+        check_both_towers(&ckpt, &shape)?;
         Ok(Self {
             path: path.to_path_buf(),
             device: device.clone(),
@@ -90,6 +93,6 @@ impl Embedder for LazyClipImage {
     }
 
     fn preferred_batch(&self) -> usize {
-        if self.device.is_cpu() { 16 } else { 64 }
+        preferred_batch_on(&self.device)
     }
 }

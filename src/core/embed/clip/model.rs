@@ -106,9 +106,14 @@ impl ClipShape {
 pub fn inspect(path: &Path) -> Result<ClipShape, EmbedError> {
     let ckpt = Checkpoint::open(path)?;
     let shape = infer_shape(&ckpt)?;
-    ckpt.check(&vision_tensors(&ckpt, &shape)?)?;
-    ckpt.check(&text_tensors(&ckpt, &shape)?)?;
+    check_both_towers(&ckpt, &shape)?;
     Ok(shape)
+}
+
+/// Every tensor of both towers is in `ckpt` with the shape `shape` implies, inside the file.
+pub(super) fn check_both_towers(ckpt: &Checkpoint, shape: &ClipShape) -> Result<(), EmbedError> {
+    ckpt.check(&vision_tensors(ckpt, shape)?)?;
+    ckpt.check(&text_tensors(ckpt, shape)?)
 }
 
 /// Cheap: `true` when `path` is a safetensors file whose header has CLIP's tensor names (both
