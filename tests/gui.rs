@@ -254,6 +254,27 @@ fn drop_query_shows_edited_copy_first_and_preview_opens_and_closes() {
     h.key_press(egui::Key::Escape);
     h.run_steps(2);
     assert!(!h.state().preview_open(), "Escape closes the preview");
+
+    // The library's filter narrows the results: only photos in the "trip" folder, asked again.
+    h.get_by_label("Filter").click();
+    h.run_steps(2);
+    h.get_by_label("Folder:").click();
+    h.run_steps(1);
+    h.get_by_label("Folder:").type_text("trip");
+    h.run_steps(2);
+    step_until(&mut h, Duration::from_secs(60), "filtered results", |app| {
+        !app.query_pending()
+            && !app.results().is_empty()
+            && app
+                .results()
+                .iter()
+                .all(|p| p.path.parent().is_some_and(|d| d.ends_with("trip")))
+    });
+    assert!(
+        h.state().results().len() >= 4,
+        "the best photos in the folder, not only those in the first results: {}",
+        h.state().results().len()
+    );
 }
 
 #[test]

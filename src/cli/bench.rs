@@ -223,19 +223,18 @@ fn synthetic_queries(n: usize, dim: usize) {
         t.elapsed().as_secs_f64()
     );
     let queries = 500.min(n);
-    let truth: Vec<std::collections::HashSet<i64>> = (0..queries)
-        .map(|q| {
-            let qv = &vecs[(q * 7919) % n].1;
-            let mut exact: Vec<(f32, i64)> = vecs
-                .iter()
-                .map(|(id, v)| (crate::core::neighbours::dot(v, qv), *id))
-                .collect();
-            exact.sort_by(|a, b| b.0.total_cmp(&a.0));
-            exact.iter().take(10).map(|e| e.1).collect()
-        })
-        .collect();
+    let t = Instant::now();
+    let truth = exact_top10(&vecs, queries);
+    println!(
+        "synthetic: exact top 10 of {queries} queries in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    println!(
+        "synthetic: default ef at {n} photos is {}",
+        crate::core::index::default_ef(n, 10)
+    );
     // The default (`search`) and a sweep of candidate-list sizes: the recall/speed trade-off.
-    for ef in [0usize, 24, 32, 48, 64, 96] {
+    for ef in [0usize, 24, 32, 48, 64, 96, 128, 192, 256, 384] {
         let mut times = Vec::with_capacity(queries);
         let mut recall_sum = 0.0;
         for (q, truth) in truth.iter().enumerate() {
@@ -263,4 +262,63 @@ fn synthetic_queries(n: usize, dim: usize) {
             recall_sum / queries as f64
         );
     }
+    drop(idx);
+    flat_queries(&vecs, dim, &truth);
+}
+
+/// The flat snapshot (one-byte codes scanned on all cores, best candidates re-ranked with the
+/// full vectors) over the same vectors: p50/p99 and recall@10.
+fn flat_queries(vecs: &[(i64, Vec<f32>)], dim: usize, truth: &[std::collections::HashSet<i64>]) {
+    use crate::core::neighbours::NeighbourSearch;
+    let ids = vecs.iter().map(|(id, _)| *id).collect();
+    let all = vecs.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+    let Some(flat) = crate::core::flat_index::FlatIndex::from_vectors("synthetic", dim, ids, all)
+    else {
+        return;
+    };
+    let n = vecs.len();
+    let mut times = Vec::with_capacity(truth.len());
+    let mut recall_sum = 0.0;
+    for (q, truth) in truth.iter().enumerate() {
+        let qv = &vecs[(q * 7919) % n].1;
+        let t = Instant::now();
+        let got = flat.search(qv, 10);
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        recall_sum += got.iter().filter(|h| truth.contains(&h.id)).count() as f64 / 10.0;
+    }
+    times.sort_by(f64::total_cmp);
+    let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "synthetic: snapshot (codes + exact re-rank) query p50 {:.2} ms, p99 {:.2} ms, \
+         recall@10 {:.3}",
+        p(0.5),
+        p(0.99),
+        recall_sum / truth.len() as f64
+    );
+}
+
+/// The exact 10 nearest ids of each of the first `queries` query vectors (every 7919th vector),
+/// by brute force on all cores.
+pub(super) fn exact_top10(
+    vecs: &[(i64, Vec<f32>)],
+    queries: usize,
+) -> Vec<std::collections::HashSet<i64>> {
+    use rayon::prelude::*;
+    let n = vecs.len();
+    (0..queries)
+        .into_par_iter()
+        .map(|q| {
+            let qv = &vecs[(q * 7919) % n].1;
+            let mut exact: Vec<(f32, i64)> = vecs
+                .iter()
+                .map(|(id, v)| (crate::core::neighbours::dot(v, qv), *id))
+                .collect();
+            let cmp = |a: &(f32, i64), b: &(f32, i64)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+            if exact.len() > 10 {
+                exact.select_nth_unstable_by(9, cmp);
+                exact.truncate(10);
+            }
+            exact.iter().map(|e| e.1).collect()
+        })
+        .collect()
 }

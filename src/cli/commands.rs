@@ -55,11 +55,19 @@ pub fn run(cli: Cli) -> Result<()> {
         }) => embed(&image, &model, json, &device),
         Some(Command::Models { action }) => super::models::run(cli.data_dir, action),
         Some(Command::Bench {
+            model,
+            synthetic_library,
+            ..
+        }) if synthetic_library > 0 => {
+            super::bench_library::run(cli.data_dir.as_deref(), &model, synthetic_library)
+        }
+        Some(Command::Bench {
             dir,
             model,
             device,
             synthetic,
             dupes,
+            ..
         }) => super::bench::run(dir.as_deref(), &model, &device, synthetic, dupes),
         Some(Command::Dupes {
             tier,

@@ -3,6 +3,7 @@
 
 mod bench;
 pub mod bench_dupes;
+mod bench_library;
 mod commands;
 mod dupes;
 pub mod generate;
@@ -162,6 +163,10 @@ pub enum Command {
         /// Also time duplicate grouping on this many synthetic photos (0 = skip).
         #[arg(long, default_value_t = 0)]
         dupes: usize,
+        /// Write a synthetic library of this many photos into the (new) --data-dir through the
+        /// real catalog and index code, then measure it (0 = skip).
+        #[arg(long, default_value_t = 0)]
+        synthetic_library: usize,
     },
     /// Write the man pages or shell completions (for packagers).
     #[command(hide = true)]

@@ -481,6 +481,16 @@ impl PhotoFilter {
         let wanted = k.saturating_mul(10).max(FILTERED_QUERY_CANDIDATES);
         library_photos.min(wanted).max(k)
     }
+
+    /// Keep the first `k` of `ranked` (best first, [`Self::query_candidates`] of them) whose
+    /// photo passes this filter.
+    pub fn narrow<T>(&self, ranked: &mut Vec<T>, photo: impl Fn(&T) -> &PhotoInfo, k: usize) {
+        if !self.is_empty() {
+            let m = self.matcher();
+            ranked.retain(|h| m.matches(photo(h)));
+        }
+        ranked.truncate(k);
+    }
 }
 
 /// A blank text is no criterion; others are compared in lower case.

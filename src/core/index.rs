@@ -86,6 +86,18 @@ fn new_hnsw(capacity: usize) -> Hnsw<'static, f32, UnitCosine> {
     )
 }
 
+/// Candidate list size for a search of `k` results in a graph of `n` points.
+///
+/// A fixed list loses recall as the graph grows (`lookalike bench --synthetic`, clustered
+/// 483-d vectors: recall@10 at ef 96 is 0.998 at 100k points but 0.855 at 1M, where ef 256
+/// gives 0.960 and ef 384 0.975), so beyond 100k points the list grows as the size to the
+/// power 3/4: 96 at 100k, 540 at 1M. It never drops below 96 or twice `k`.
+pub fn default_ef(n: usize, k: usize) -> usize {
+    const BASE: f64 = 96.0;
+    let grown = BASE * (n as f64 / 100_000.0).max(1.0).powf(0.75);
+    (grown.ceil() as usize).max(k * 2).max(BASE as usize)
+}
+
 /// Whether a vector is fit for the index (finite, non-zero, right length).
 pub fn valid_vector(v: &[f32], dim: usize) -> bool {
     v.len() == dim && v.iter().all(|x| x.is_finite()) && v.iter().any(|x| *x != 0.0)
@@ -180,9 +192,10 @@ impl VectorIndex {
             && self.tombstones.len() as f64 / self.slots.len() as f64 > MAX_TOMBSTONE_RATIO
     }
 
-    /// The `k` nearest live vectors to `query`, best first.
+    /// The `k` nearest live vectors to `query`, best first, with a candidate list that grows
+    /// with the graph (see [`default_ef`]).
     pub fn search(&self, query: &[f32], k: usize) -> Vec<Neighbor> {
-        self.search_ef(query, k, (k * 2).max(96))
+        self.search_ef(query, k, default_ef(self.slots.len(), k))
     }
 
     /// [`VectorIndex::search`] with an explicit candidate list size (recall/speed trade-off).
@@ -346,18 +359,13 @@ impl VectorIndex {
         let points = self.live_points();
         let mut live: Vec<(i64, &[f32])> = points.iter().map(|(id, p)| (*id, p.get_v())).collect();
         live.sort_unstable_by_key(|x| x.0);
-        let flat = vectors_file::encode(self.dim, &live);
+        let flat_path = target.join(vectors_file::FILE);
+        let flat_hash = vectors_file::write(&flat_path, self.dim, &live)
+            .map_err(|e| Error::io("cannot write", &flat_path, e))?;
         drop(live);
         drop(points);
-        write_atomic(&target.join(vectors_file::FILE), &flat)?;
-        drop(flat);
-        let mut files = Vec::new();
-        for name in [
-            "hnsw.hnsw.graph",
-            "hnsw.hnsw.data",
-            "slots.bin",
-            vectors_file::FILE,
-        ] {
+        let mut files = vec![(vectors_file::FILE.to_string(), flat_hash)];
+        for name in ["hnsw.hnsw.graph", "hnsw.hnsw.data", "slots.bin"] {
             let p = target.join(name);
             let bytes = std::fs::read(&p).map_err(|e| Error::io("cannot read", &p, e))?;
             if let Ok(f) = std::fs::File::open(&p) {

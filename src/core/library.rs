@@ -143,7 +143,7 @@ impl Library {
             &searchers,
             &vectors,
             k,
-            source.own_id(&self.catalog),
+            &source.own_ids(&self.catalog),
         )
     }
 
@@ -193,10 +193,14 @@ impl Library {
             )));
         }
         let vector = text_search::query_vector(q, encoder, active, &self.catalog)?;
-        let own_id = q.image.as_ref().and_then(|s| s.own_id(&self.catalog));
+        let own = q
+            .image
+            .as_ref()
+            .map(|s| s.own_ids(&self.catalog))
+            .unwrap_or_default();
         let search = self.open_query_index(clip)?;
         let want = filter.query_candidates(k, usize::try_from(photos).unwrap_or(usize::MAX));
-        let mut hits = text_search::rank_text(&self.catalog, &*search, vector, want, own_id)?;
+        let mut hits = text_search::rank_text(&self.catalog, &*search, vector, want, &own)?;
         if !filter.is_empty() {
             let m = filter.matcher();
             hits.retain(|h| m.matches(&h.info));

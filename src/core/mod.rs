@@ -3,6 +3,7 @@
 //! Long jobs take a cancel flag and a [`progress::Progress`] reporter so the CLI, the GUI's
 //! worker and tests drive exactly the same code.
 
+pub mod bursts;
 pub mod catalog;
 pub mod content_box;
 pub mod datadir;
@@ -10,6 +11,7 @@ pub mod device;
 pub mod dupes;
 pub mod embed;
 pub mod error;
+pub mod export;
 pub mod filter;
 pub mod flat_index;
 pub mod guard;
@@ -20,10 +22,12 @@ pub mod indexer;
 pub mod library;
 pub mod metadata;
 pub mod models;
+pub mod moves;
 pub mod neighbours;
 pub mod pairs;
 pub mod progress;
 pub mod query;
+pub mod query_expand;
 pub mod scan;
 pub mod signature;
 pub mod text_search;

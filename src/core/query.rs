@@ -13,12 +13,19 @@
 //! candidates are the union of both indexes' neighbours, each scored exactly from the catalog:
 //! the CNN similarity, raised to the descriptor similarity when that is at least
 //! [`NEAR_DUPLICATE_SIMILARITY`] — so edited copies of the query come first and semantically
-//! similar photos follow, whatever the CNN's calibration. Ties are broken by photo id, so every
+//! similar photos follow, whatever the CNN's calibration. A candidate whose pixels line up with
+//! a catalog query photo's (an edited copy: captioned, cropped, tilted, grayscale) is raised to
+//! that pixel agreement ([`crate::core::query_expand`]). Ties are broken by photo id, so every
 //! search structure gives the same list.
 //!
 //! **The query photo itself** (the same catalog photo, or a file at the same absolute path) is
 //! never a result: it is what the user asked with. Other files with the same content are results
 //! (they are the duplicates a user wants to see). Pasted pixels exclude nothing.
+//!
+//! **Several photos** ([`QuerySource::Photos`], "Find similar to these"): the query is the mean
+//! of their stored vectors, normalised ([`mean_vector`]), for each embedder a query needs; the
+//! selected photos themselves are never results (they are what the user asked with, as for one
+//! photo), so the list shows only what is like them and not already chosen.
 //!
 //! **Missing files**: a result whose file is not there now (moved, deleted, on an unplugged
 //! drive) is kept, answered from the catalog, with [`Hit::missing`] set.
@@ -53,6 +60,13 @@ pub enum QuerySource {
         /// Its path, used when the photo has no stored vector for the current model.
         path: PathBuf,
     },
+    /// Several catalog photos ("Find similar to these"): the mean of their vectors.
+    Photos {
+        /// Catalog ids, in the order the user saw them.
+        ids: Vec<i64>,
+        /// Shown to the user ("3 photos").
+        name: String,
+    },
 }
 
 impl QuerySource {
@@ -63,7 +77,7 @@ impl QuerySource {
                 || p.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             ),
-            QuerySource::Pixels { name, .. } => name.clone(),
+            QuerySource::Pixels { name, .. } | QuerySource::Photos { name, .. } => name.clone(),
         }
     }
 
@@ -73,11 +87,16 @@ impl QuerySource {
             QuerySource::File(p) | QuerySource::Photo { path: p, .. } => {
                 Some(p.display().to_string())
             }
+            QuerySource::Photos { ids, .. } => Some(format!(
+                "photos:{}",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            )),
             QuerySource::Pixels { .. } => None,
         }
     }
 
-    /// The catalog id of the query photo itself, excluded from its results.
+    /// The catalog id of the query photo itself, for a query by one photo (`None` for pixels
+    /// and for several photos: see [`Self::own_ids`]).
     pub fn own_id(&self, catalog: &Catalog) -> Option<i64> {
         match self {
             QuerySource::Photo { id, .. } => Some(*id),
@@ -85,7 +104,15 @@ impl QuerySource {
                 let abs = p.canonicalize().unwrap_or_else(|_| p.clone());
                 catalog.photo_id(&abs).ok().flatten()
             }
-            QuerySource::Pixels { .. } => None,
+            QuerySource::Pixels { .. } | QuerySource::Photos { .. } => None,
+        }
+    }
+
+    /// The catalog photos the query was made from, excluded from its results.
+    pub fn own_ids(&self, catalog: &Catalog) -> Vec<i64> {
+        match self {
+            QuerySource::Photos { ids, .. } => ids.clone(),
+            _ => self.own_id(catalog).into_iter().collect(),
         }
     }
 }
@@ -144,6 +171,18 @@ impl QueryVectors {
                     None => embed_picture_multi(path, &needed)?,
                 }
             }
+            QuerySource::Photos { ids, .. } => needed
+                .iter()
+                .map(|e| {
+                    mean_vector(catalog, ids, e.id())?.ok_or_else(|| {
+                        Error::Other(format!(
+                            "none of these photos is indexed with {} yet; wait for indexing \
+                             to finish",
+                            e.id()
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?,
         };
         let descriptor = (vectors.len() > 1).then(|| vectors.remove(1));
         let primary = vectors
@@ -164,20 +203,46 @@ pub struct Searchers<'a> {
     pub descriptor: Option<&'a dyn NeighbourSearch>,
 }
 
-/// The `k` best results for `vectors`, best first, without the photo `own_id` (the query
-/// itself). The one ranking policy: see the module doc.
+/// The mean of the stored `embedder` vectors of the photos `ids`, L2-normalised: the query for
+/// "Find similar to these". Photos without a vector for `embedder` (not indexed yet) are left
+/// out; `None` when none has one, or when the vectors cancel out.
+pub fn mean_vector(catalog: &Catalog, ids: &[i64], embedder: &str) -> Result<Option<Vec<f32>>> {
+    let mut sum: Vec<f32> = Vec::new();
+    for &id in ids {
+        let Some(v) = catalog.vector(id, embedder)? else {
+            continue;
+        };
+        if sum.is_empty() {
+            sum = vec![0.0; v.len()];
+        }
+        if v.len() == sum.len() {
+            for (s, x) in sum.iter_mut().zip(&v) {
+                *s += x;
+            }
+        }
+    }
+    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if sum.is_empty() || !norm.is_normal() {
+        return Ok(None);
+    }
+    sum.iter_mut().for_each(|x| *x /= norm);
+    Ok(Some(sum))
+}
+
+/// The `k` best results for `vectors`, best first, without the photos `own` (what the query
+/// was made from). The one ranking policy: see the module doc.
 pub fn rank(
     catalog: &Catalog,
     searchers: &Searchers<'_>,
     vectors: &QueryVectors,
     k: usize,
-    own_id: Option<i64>,
+    own: &[i64],
 ) -> Result<Vec<Hit>> {
     if k == 0 {
         return Ok(Vec::new());
     }
-    // One more than asked, in case the query photo itself is among them.
-    let want = k + usize::from(own_id.is_some());
+    // More than asked, in case the query photos themselves are among them.
+    let want = k + own.len();
     let mut scored: Vec<(f32, i64)> = match (searchers.descriptor, &vectors.descriptor) {
         (Some(desc_index), Some(desc_vector)) => fused_scores(
             catalog,
@@ -194,7 +259,10 @@ pub fn rank(
             .map(|n| (n.score, n.id))
             .collect(),
     };
-    scored.retain(|&(_, id)| Some(id) != own_id);
+    if crate::core::query_expand::applies(searchers) {
+        crate::core::query_expand::raise_copies(catalog, own, &mut scored)?;
+    }
+    scored.retain(|(_, id)| !own.contains(id));
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut hits = Vec::with_capacity(k);
     for (score, id) in scored {
@@ -328,4 +396,79 @@ fn embed_decoded_multi(
         .iter()
         .map(|e| embed_one(*e, &image).map_err(Error::from))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::catalog::PhotoRecord;
+
+    /// A catalog with one photo per vector (embedder "e").
+    fn catalog(vectors: &[[f32; 2]]) -> (tempfile::TempDir, Catalog, Vec<i64>) {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (mut catalog, _) = Catalog::open(&tmp.path().join("catalog.db")).expect("open");
+        let records: Vec<PhotoRecord> = vectors
+            .iter()
+            .enumerate()
+            .map(|(i, v)| PhotoRecord {
+                path: tmp.path().join(format!("{i}.jpg")),
+                format: "jpeg".into(),
+                embeddings: vec![("e".into(), v.to_vec())],
+                ..PhotoRecord::default()
+            })
+            .collect();
+        let ids = catalog.upsert(&records).expect("upsert");
+        (tmp, catalog, ids)
+    }
+
+    #[test]
+    fn several_photos_query_with_their_normalised_mean_and_are_not_results() {
+        let s = std::f32::consts::FRAC_1_SQRT_2;
+        // Two selected photos at right angles; the photo between them is the best result, and
+        // the selected ones — each more like the mean than anything else — are left out.
+        let (_tmp, catalog, ids) = catalog(&[[1.0, 0.0], [0.0, 1.0], [s, s], [-1.0, 0.0]]);
+        let mean = mean_vector(&catalog, &ids[..2], "e")
+            .expect("mean")
+            .expect("some");
+        assert!(
+            (mean[0] - s).abs() < 1e-6 && (mean[1] - s).abs() < 1e-6,
+            "{mean:?}"
+        );
+        assert_eq!(mean_vector(&catalog, &[], "e").expect("none"), None);
+        assert_eq!(
+            mean_vector(&catalog, &ids[..2], "other").expect("none"),
+            None,
+            "no photo has that embedder's vector"
+        );
+        // Opposite vectors cancel out: no query rather than a zero vector.
+        assert_eq!(
+            mean_vector(&catalog, &[ids[0], ids[3]], "e").expect("cancel"),
+            None
+        );
+
+        let source = QuerySource::Photos {
+            ids: ids[..2].to_vec(),
+            name: "2 photos".into(),
+        };
+        assert_eq!(source.own_ids(&catalog), ids[..2]);
+        assert_eq!(source.display_name(), "2 photos");
+        let scan = CatalogScan::new(&catalog, "e");
+        let searchers = Searchers {
+            primary: &scan,
+            descriptor: None,
+        };
+        let vectors = QueryVectors {
+            primary: mean,
+            descriptor: None,
+        };
+        let hits =
+            rank(&catalog, &searchers, &vectors, 3, &source.own_ids(&catalog)).expect("rank");
+        let got: Vec<i64> = hits.iter().map(|h| h.info.id).collect();
+        assert_eq!(
+            got,
+            [ids[2], ids[3]],
+            "the selected photos are never results"
+        );
+        assert!((hits[0].score - 1.0).abs() < 1e-5);
+    }
 }

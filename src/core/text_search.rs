@@ -237,6 +237,13 @@ fn clip_image_vector(
             let (picture, _) = crate::core::content_box::picture_of(image);
             vec![crate::core::embed::embed_one(clip, &picture)?]
         }
+        QuerySource::Photos { ids, .. } => {
+            vec![
+                crate::core::query::mean_vector(catalog, ids, clip_id)?.ok_or_else(|| {
+                    Error::Other("none of these photos has a CLIP vector yet".into())
+                })?,
+            ]
+        }
     };
     vectors
         .into_iter()
@@ -244,14 +251,14 @@ fn clip_image_vector(
         .ok_or_else(|| Error::Other("internal: no CLIP vector".into()))
 }
 
-/// The `k` best photos for `vector` in `search` (the CLIP vectors), without `own_id` (the
-/// example photo), best first.
+/// The `k` best photos for `vector` in `search` (the CLIP vectors), without `own` (the
+/// example photos), best first.
 pub fn rank_text(
     catalog: &Catalog,
     search: &dyn NeighbourSearch,
     vector: Vec<f32>,
     k: usize,
-    own_id: Option<i64>,
+    own: &[i64],
 ) -> Result<Vec<Hit>> {
     let searchers = Searchers {
         primary: search,
@@ -261,7 +268,7 @@ pub fn rank_text(
         primary: vector,
         descriptor: None,
     };
-    rank(catalog, &searchers, &vectors, k, own_id)
+    rank(catalog, &searchers, &vectors, k, own)
 }
 
 /// The answer to a search by words: the results, and how much of the library they come from.

@@ -13,6 +13,10 @@ pub enum DialogResult {
     Folder(PathBuf),
     /// An image to query with.
     Image(PathBuf),
+    /// A folder to copy or move the selected photos into.
+    Destination(PathBuf),
+    /// Where to save the exported list of the selected photos.
+    ExportFile(PathBuf),
     /// Nothing was chosen; `quick` when the dialog returned at once (likely unavailable).
     Nothing {
         /// Whether it came back too fast for a person to have cancelled it.
@@ -49,6 +53,29 @@ impl Dialogs {
         self.spawn(ctx, false);
     }
 
+    /// Ask for the folder to copy or move selected photos into.
+    pub fn pick_destination(&mut self, ctx: &egui::Context, title: String) {
+        self.spawn_with(ctx, move || {
+            rfd::FileDialog::new()
+                .set_title(title)
+                .pick_folder()
+                .map(DialogResult::Destination)
+        });
+    }
+
+    /// Ask where to save an exported list (CSV, or JSON by its extension).
+    pub fn pick_export_file(&mut self, ctx: &egui::Context, file_name: String) {
+        self.spawn_with(ctx, move || {
+            rfd::FileDialog::new()
+                .set_title("Export the list of selected photos")
+                .set_file_name(file_name)
+                .add_filter("CSV", &["csv"])
+                .add_filter("JSON", &["json"])
+                .save_file()
+                .map(DialogResult::ExportFile)
+        });
+    }
+
     /// Whether a dialog is open.
     pub fn is_open(&self) -> bool {
         self.open
@@ -64,6 +91,38 @@ impl Dialogs {
     }
 
     fn spawn(&mut self, ctx: &egui::Context, folder: bool) {
+        self.spawn_with(ctx, move || {
+            if folder {
+                rfd::FileDialog::new()
+                    .set_title("Choose a photo library folder")
+                    .pick_folder()
+                    .map(DialogResult::Folder)
+            } else {
+                rfd::FileDialog::new()
+                    .set_title("Open an image to find similar photos")
+                    .add_filter(
+                        "Photos and videos",
+                        &crate::core::image_io::photo_extensions_any_case()
+                            .into_iter()
+                            .chain(
+                                crate::core::video::VIDEO_EXTS
+                                    .iter()
+                                    .flat_map(|e| [e.to_string(), e.to_ascii_uppercase()]),
+                            )
+                            .collect::<Vec<_>>(),
+                    )
+                    .pick_file()
+                    .map(DialogResult::Image)
+            }
+        });
+    }
+
+    /// Run `dialog` on its own thread (one dialog at a time); its result arrives by [`Self::poll`].
+    fn spawn_with(
+        &mut self,
+        ctx: &egui::Context,
+        dialog: impl FnOnce() -> Option<DialogResult> + Send + 'static,
+    ) {
         if self.open {
             return;
         }
@@ -73,28 +132,7 @@ impl Dialogs {
         let spawned = std::thread::Builder::new()
             .name("lookalike-dialog".into())
             .spawn(move || {
-                let result = if folder {
-                    rfd::FileDialog::new()
-                        .set_title("Choose a photo library folder")
-                        .pick_folder()
-                        .map(DialogResult::Folder)
-                } else {
-                    rfd::FileDialog::new()
-                        .set_title("Open an image to find similar photos")
-                        .add_filter(
-                            "Photos and videos",
-                            &crate::core::image_io::photo_extensions_any_case()
-                                .into_iter()
-                                .chain(
-                                    crate::core::video::VIDEO_EXTS
-                                        .iter()
-                                        .flat_map(|e| [e.to_string(), e.to_ascii_uppercase()]),
-                                )
-                                .collect::<Vec<_>>(),
-                        )
-                        .pick_file()
-                        .map(DialogResult::Image)
-                };
+                let result = dialog();
                 let quick = started.elapsed() < Duration::from_millis(400);
                 let _ = tx.send(result.unwrap_or(DialogResult::Nothing { quick }));
                 ctx.request_repaint();

@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 mod config;
 mod lend;
 mod query;
+mod selection;
 
 pub use config::AppConfig;
 
@@ -56,6 +57,8 @@ pub struct App {
     pub(super) last_report: Option<IndexReport>,
     pub(super) view: View,
     pub(super) query: Option<QueryState>,
+    /// The filter the worker narrows query results to (last sent).
+    pub(super) sent_filter: Option<crate::core::filter::PhotoFilter>,
     /// The search box (words).
     pub(super) words: WordsBox,
     /// The view a search by words started from (an emptied box goes back to it).
@@ -71,6 +74,8 @@ pub struct App {
     pub(super) failures: FailuresWindow,
     /// The one trash confirmation and undo offer, for every view.
     pub(super) trash: TrashFlow,
+    /// Copies and moves of selected photos: dialogs, progress, undo.
+    pub(super) selection_flow: super::selection_flow::SelectionFlow,
     /// Where trashed photos go, for the confirmation ("the system trash", a folder).
     trash_place: String,
     pub(super) dialogs: Dialogs,
@@ -126,6 +131,7 @@ impl App {
             words: WordsBox::default(),
             words_return_view: None,
             query: None,
+            sent_filter: None,
             next_query_id: 0,
             browse: BrowseState::default(),
             dupes: DupesView::new(dupes),
@@ -135,6 +141,7 @@ impl App {
             toasts,
             failures: FailuresWindow::default(),
             trash: TrashFlow::default(),
+            selection_flow: Default::default(),
             trash_place: crate::core::trash::mover(config.trash_dir.as_deref()).describe(),
             dialogs: Dialogs::default(),
             frames: FrameStats::new(),
@@ -301,6 +308,7 @@ impl App {
             self.on_dialog(r);
         }
         self.refresh_partial_results(ctx);
+        self.sync_filter();
         if let Some(text) = self.words.due() {
             self.start_words_query(&text);
         }
@@ -328,6 +336,7 @@ impl App {
         let mut commands = CommandSender::default();
         self.input_ui(&ctx, &mut actions);
         self.panels_ui(ui, &mut actions, &mut wanted, &mut commands);
+        self.selection_flow_ui(&ctx);
         for cmd in commands.take() {
             self.send(cmd);
         }

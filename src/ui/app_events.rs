@@ -8,11 +8,16 @@ use crate::worker::{Command, Event, IndexProgress, QuerySource};
 
 impl App {
     pub(super) fn on_dialog(&mut self, r: DialogResult) {
+        if matches!(r, DialogResult::Nothing { .. }) {
+            self.selection_flow.pick = None;
+        }
         match r {
             DialogResult::Folder(p) => {
                 self.send(Command::AddRoot(p));
             }
             DialogResult::Image(p) => self.start_query(QuerySource::File(p), None),
+            DialogResult::Destination(p) => self.on_destination(p),
+            DialogResult::ExportFile(p) => self.on_export_file(p),
             DialogResult::Nothing { quick: true } => self.toasts.error(
                 "No file dialog is available on this desktop (xdg-desktop-portal is needed). \
                  Drop a folder or photo on the window, or paste its path (Ctrl+V).",
@@ -73,6 +78,9 @@ impl App {
                         ));
                     }
                     q.hits = hits;
+                    q.grid
+                        .selection
+                        .retain_shown(q.hits.iter().map(|h| h.info.id));
                     q.pending = false;
                     q.partial = partial;
                     q.error = None;
@@ -89,6 +97,7 @@ impl App {
                 }
             }
             Event::Photos(photos) => self.browse.set_photos(photos),
+            Event::Bursts(bursts) => self.browse.set_bursts(bursts),
             Event::Failures(f) => self.failures.failures = Some(f),
             Event::PhotoDetails { path, exposure } => {
                 if let Some((_, preview)) = &mut self.preview {
@@ -99,6 +108,9 @@ impl App {
                 let ids = &report.moved_ids;
                 if let Some(q) = &mut self.query {
                     q.hits.retain(|h| !ids.contains(&h.info.id));
+                    q.grid
+                        .selection
+                        .retain_shown(q.hits.iter().map(|h| h.info.id));
                 }
                 self.browse.remove_ids(ids);
                 self.preview = None;
@@ -142,6 +154,10 @@ impl App {
                     Some(e) => self.toasts.error(format!("Download of {name} failed: {e}")),
                 }
                 self.send(Command::ListModels);
+            }
+            ev
+            @ (Event::TransferProgress { .. } | Event::Transferred(_) | Event::MoveUndone(_)) => {
+                self.on_transfer_event(ev)
             }
             Event::Dupes(ev) => self.dupes.state.on_event(ev, &mut self.toasts),
             Event::Notice(text) => self.toasts.info(text),

@@ -182,6 +182,7 @@ impl App {
                 self.send(Command::ListPhotos);
             }
             UiAction::Tile(list, a) => self.tile_action(ctx, list, a),
+            UiAction::Selection(list, a) => self.selection_action(ctx, list, a),
         }
     }
 

@@ -1,33 +1,23 @@
-//! Browse: the whole library as a grid, grouped by folder or by month, narrowed as you type by
-//! a [`PhotoFilter`] (file name, dates, camera, folder, formats, shape, location). What is typed
-//! lives in the settings ([`FilterFields`]), so the filter survives a restart.
+//! Browse: the whole library as a grid — a timeline by the day each photo was taken (year and
+//! month headings, a scrubber beside the grid), by folder, or in one run; sorted by date, name,
+//! size or resolution — narrowed as you type by a [`PhotoFilter`] (file name, dates, camera,
+//! folder, formats, shape, location). The filter, grouping and sort live in the settings
+//! ([`FilterFields`], [`BrowseOrder`]), so they survive a restart.
 
+use super::browse_order::{self, BrowseOrder, Grouping, PhotoKeys, SortKey};
+use super::browse_stacks::Stacks;
 use super::context::ViewContext;
 use super::filter_bar::{self, FilterFields};
-use super::format;
+use super::grid_selection::FnList;
 use super::results_grid::{self, GridState, Section};
+use super::selection_bar;
+use super::timeline_bar;
 use super::{ListKind, UiAction};
 use crate::core::catalog::PhotoInfo;
 use crate::core::filter::PhotoFilter;
 use egui::Ui;
+use std::collections::HashMap;
 use std::path::Path;
-
-/// How the library is grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Grouping {
-    /// One section per folder, by path.
-    #[default]
-    Folder,
-    /// One section per month, newest first.
-    Date,
-}
-
-/// What the grouping looks at.
-#[derive(Debug, Clone)]
-struct PhotoKeys {
-    folder: String,
-    month: String,
-}
 
 /// The browse view's data and state.
 #[derive(Debug, Default)]
@@ -40,17 +30,21 @@ pub struct BrowseState {
     pub requested: bool,
     /// The filter applied (set from the settings' [`FilterFields`] as the user types).
     pub filter: PhotoFilter,
-    /// Grouping.
-    pub grouping: Grouping,
-    /// Per photo: folder and month (computed once per listing, so regrouping 100,000 photos
-    /// per keystroke stays within a frame).
+    /// Grouping and sort (set from the settings).
+    pub arrangement: BrowseOrder,
+    /// Per photo: what grouping and sorting look at (computed once per listing, so regrouping
+    /// 100,000 photos per keystroke stays within a frame).
     keys: Vec<PhotoKeys>,
     /// Display order: indices into `photos`.
     order: Vec<usize>,
     /// Sections over `order`.
     sections: Vec<Section>,
-    /// Filter and grouping the order was computed for.
-    computed_for: Option<(PhotoFilter, Grouping)>,
+    /// Filter and arrangement the order was computed for.
+    computed_for: Option<(PhotoFilter, BrowseOrder)>,
+    /// The library's bursts.
+    stacks: Stacks,
+    /// For each stack's cover (index into `photos`), the photos its stack holds.
+    stack_sizes: HashMap<usize, usize>,
     /// Selection in the grid.
     pub grid: GridState,
 }
@@ -58,24 +52,31 @@ pub struct BrowseState {
 impl BrowseState {
     /// Replace the listing.
     pub fn set_photos(&mut self, photos: Vec<PhotoInfo>) {
-        self.keys = photos
-            .iter()
-            .map(|p| PhotoKeys {
-                folder: p
-                    .path
-                    .parent()
-                    .map_or_else(String::new, |d| d.display().to_string()),
-                // The month it was taken; photos without a capture date by their file's month.
-                month: match &p.taken {
-                    Some(t) => t.local.chars().take(7).collect(),
-                    None => format!("{} (file dates)", format::year_month(p.mtime_ns)),
-                },
-            })
-            .collect();
+        self.keys = photos.iter().map(PhotoKeys::of).collect();
         self.photos = photos;
         self.loaded = true;
         self.requested = false;
         self.computed_for = None;
+    }
+
+    /// The bursts among the photos listed (shown as stacks).
+    pub fn set_bursts(&mut self, bursts: Vec<Vec<i64>>) {
+        self.stacks = Stacks::new(&bursts);
+        self.computed_for = None;
+    }
+
+    /// How many photos the stack whose cover is the `i`-th photo shown holds (`None`: not a
+    /// stack).
+    pub fn stack_size(&self, i: usize) -> Option<usize> {
+        self.order
+            .get(i)
+            .and_then(|j| self.stack_sizes.get(j))
+            .copied()
+    }
+
+    /// Photos shown, counting those in stacks.
+    pub fn shown_photos(&self) -> usize {
+        self.order.len() + self.stack_sizes.values().map(|n| n - 1).sum::<usize>()
     }
 
     /// Drop photos that were removed (trashed).
@@ -106,52 +107,56 @@ impl BrowseState {
         self.order.get(i).and_then(|&j| self.photos.get(j))
     }
 
-    /// Recompute order and sections when the filter, grouping or listing changed.
+    /// The headings over the photos shown.
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    /// Recompute order and sections when the filter, arrangement or listing changed.
     pub fn refresh(&mut self) {
-        let key = (self.filter.clone(), self.grouping);
+        let key = (self.filter.clone(), self.arrangement);
         if self.computed_for.as_ref() == Some(&key) {
             return;
         }
-        let keys = &self.keys;
-        let mut order: Vec<usize> = if self.filter.is_empty() {
-            (0..keys.len()).collect()
+        let order: Vec<usize> = if self.filter.is_empty() {
+            (0..self.photos.len()).collect()
         } else {
             let m = self.filter.matcher();
-            (0..keys.len())
+            (0..self.photos.len())
                 .filter(|&i| self.photos.get(i).is_some_and(|p| m.matches(p)))
                 .collect()
         };
-        match self.grouping {
-            // Stable: within a folder, photos stay in path order.
-            Grouping::Folder => order.sort_by(|&a, &b| keys[a].folder.cmp(&keys[b].folder)),
-            Grouping::Date => order.sort_by(|&a, &b| {
-                self.photos[b]
-                    .taken_or_file_ms()
-                    .cmp(&self.photos[a].taken_or_file_ms())
-            }),
-        }
-        let group_of = |i: usize| match self.grouping {
-            Grouping::Folder => &keys[i].folder,
-            Grouping::Date => &keys[i].month,
+        let (order, sections) =
+            browse_order::arrange(&self.photos, &self.keys, order, self.arrangement, |_| 1);
+        // Stacks after sorting: a burst's cover is its first photo in the order shown.
+        let (order, sections) = if self.arrangement.stack_bursts && !self.stacks.is_empty() {
+            let (kept, sizes) = self.stacks.collapse(&self.photos, order);
+            let arranged =
+                browse_order::arrange(&self.photos, &self.keys, kept, self.arrangement, |i| {
+                    sizes.get(&i).copied().unwrap_or(1)
+                });
+            self.stack_sizes = sizes;
+            arranged
+        } else {
+            self.stack_sizes.clear();
+            (order, sections)
         };
-        let mut sections: Vec<Section> = Vec::new();
-        for (pos, &i) in order.iter().enumerate() {
-            let title = group_of(i);
-            match sections.last_mut() {
-                Some(s) if &s.title == title => s.end = pos + 1,
-                _ => sections.push(Section {
-                    title: title.clone(),
-                    start: pos,
-                    end: pos + 1,
-                }),
-            }
-        }
         self.order = order;
         self.sections = sections;
+        self.grid.badges = (0..self.order.len())
+            .filter_map(|i| Some((i, format!("Burst · {}", self.stack_size(i)?))))
+            .collect();
         self.computed_for = Some(key);
         if self.grid.selected.is_some_and(|s| s >= self.order.len()) {
             self.grid.selected = None;
         }
+        // A photo filtered away is no longer selected: no action reaches what is not shown.
+        let shown = self
+            .order
+            .iter()
+            .filter_map(|&j| self.photos.get(j))
+            .map(|p| p.id);
+        self.grid.selection.retain_shown(shown);
     }
 }
 
@@ -164,11 +169,13 @@ pub fn browse_ui(ui: &mut Ui, state: &mut BrowseState, cx: &mut ViewContext<'_>)
     let keyboard = cx.keyboard;
     // The filter as typed up to the last frame (a change this frame asks for the next one).
     state.filter = cx.settings.browse_filter.filter();
+    state.arrangement = cx.settings.browse_order;
     state.refresh();
-    let fields: &mut FilterFields = &mut cx.settings.browse_filter;
-    let grouping = state.grouping;
+    let arrangement = state.arrangement;
     let mut changed = false;
     let mut reload = false;
+    let fields: &mut FilterFields = &mut cx.settings.browse_filter;
+    let order = &mut cx.settings.browse_order;
     ui.horizontal(|ui| {
         let label = ui.label("Filter:");
         let edit = egui::TextEdit::singleline(&mut fields.name)
@@ -184,14 +191,57 @@ pub fn browse_ui(ui: &mut Ui, state: &mut BrowseState, cx: &mut ViewContext<'_>)
         }
         ui.separator();
         ui.label("Group by:");
-        ui.selectable_value(&mut state.grouping, Grouping::Folder, "Folder");
-        ui.selectable_value(&mut state.grouping, Grouping::Date, "Month");
+        ui.selectable_value(&mut order.grouping, Grouping::Timeline, "Date taken")
+            .on_hover_text("Days under month and year headings; Ctrl+Page Up/Down steps a month");
+        ui.selectable_value(&mut order.grouping, Grouping::Folder, "Folder");
+        ui.selectable_value(&mut order.grouping, Grouping::None, "None");
+        ui.separator();
+        let sort_label = ui.label("Sort:");
+        let current = SortKey::ALL
+            .iter()
+            .find(|(k, _)| *k == order.sort)
+            .map_or("Date", |(_, l)| *l);
+        egui::ComboBox::from_id_salt("browse_sort")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                for (k, l) in SortKey::ALL {
+                    ui.selectable_value(&mut order.sort, k, l);
+                }
+            })
+            .response
+            .labelled_by(sort_label.id);
+        let direction = match (order.sort, order.descending) {
+            (SortKey::Date, true) => "Newest first",
+            (SortKey::Date, false) => "Oldest first",
+            (SortKey::Name, false) => "A to Z",
+            (SortKey::Name, true) => "Z to A",
+            (_, true) => "Largest first",
+            (_, false) => "Smallest first",
+        };
+        if ui
+            .button(direction)
+            .on_hover_text("Click for the other way round")
+            .clicked()
+        {
+            order.descending = !order.descending;
+        }
+        ui.checkbox(&mut order.stack_bursts, "Stack bursts")
+            .on_hover_text(
+                "Show photos the same camera took seconds apart that look alike as one tile",
+            );
         ui.separator();
         ui.label(format!(
             "{} of {} photos",
-            state.order.len(),
+            state.shown_photos(),
             state.photos.len()
         ));
+        if !state.stack_sizes.is_empty() {
+            ui.weak(format!(
+                "({} in {} stacks)",
+                state.stack_sizes.values().sum::<usize>(),
+                state.stack_sizes.len()
+            ));
+        }
         if ui
             .button("Refresh")
             .on_hover_text("Reload the list of photos")
@@ -204,7 +254,7 @@ pub fn browse_ui(ui: &mut Ui, state: &mut BrowseState, cx: &mut ViewContext<'_>)
     if reload {
         cx.act(UiAction::RefreshBrowse);
     }
-    if changed || state.grouping != grouping {
+    if changed || cx.settings.browse_order != arrangement {
         // Show the new count and grid at once rather than on the next event.
         ui.ctx().request_repaint();
     }
@@ -236,7 +286,27 @@ pub fn browse_ui(ui: &mut Ui, state: &mut BrowseState, cx: &mut ViewContext<'_>)
         return;
     }
     let count = state.order.len();
+    let timeline = state.arrangement.grouping == Grouping::Timeline;
+    let ids = FnList(count, |i| {
+        state
+            .order
+            .get(i)
+            .and_then(|&j| state.photos.get(j))
+            .map(|p| p.id)
+    });
+    selection_bar::selection_bar_ui(ui, ListKind::Browse, &mut state.grid, &ids, cx);
     if keyboard {
+        if timeline && !ui.ctx().egui_wants_keyboard_input() {
+            let (back, on) = ui.input_mut(|i| {
+                (
+                    i.consume_key(egui::Modifiers::COMMAND, egui::Key::PageUp),
+                    i.consume_key(egui::Modifiers::COMMAND, egui::Key::PageDown),
+                )
+            });
+            if back || on {
+                timeline_bar::step_month(&state.sections, &mut state.grid, on);
+            }
+        }
         for a in results_grid::grid_keys(ui, &mut state.grid, count) {
             cx.act(UiAction::Tile(ListKind::Browse, a));
         }
@@ -248,357 +318,51 @@ pub fn browse_ui(ui: &mut Ui, state: &mut BrowseState, cx: &mut ViewContext<'_>)
         grid,
         ..
     } = state;
-    let out = results_grid::grid_ui(
-        ui,
-        "browse_grid",
-        sections,
-        cx.settings.thumb_px,
-        cx.textures,
-        grid,
-        |i| order.get(i).and_then(|&j| photos.get(j)).map(|p| (p, None)),
-        |i| {
-            order
-                .get(i)
-                .and_then(|&j| photos.get(j))
-                .map_or_else(String::new, |p| format!("Photo {}", file_name(&p.path)))
-        },
-    );
+    // The timeline's scrubber takes a strip at the right; the grid the rest.
+    let area = ui.available_rect_before_wrap();
+    let grid_rect = if timeline {
+        let bar = egui::Rect::from_min_max(
+            egui::pos2(area.right() - timeline_bar::WIDTH, area.top()),
+            area.max,
+        );
+        ui.scope_builder(egui::UiBuilder::new().max_rect(bar), |ui| {
+            timeline_bar::scrubber_ui(ui, sections, grid);
+        });
+        egui::Rect::from_min_max(
+            area.min,
+            egui::pos2(area.right() - timeline_bar::WIDTH - 6.0, area.bottom()),
+        )
+    } else {
+        area
+    };
+    let out = ui
+        .scope_builder(egui::UiBuilder::new().max_rect(grid_rect), |ui| {
+            results_grid::grid_ui(
+                ui,
+                "browse_grid",
+                sections,
+                cx.settings.thumb_px,
+                cx.textures,
+                grid,
+                |i| order.get(i).and_then(|&j| photos.get(j)).map(|p| (p, None)),
+                |i| {
+                    order
+                        .get(i)
+                        .and_then(|&j| photos.get(j))
+                        .map_or_else(String::new, |p| format!("Photo {}", file_name(&p.path)))
+                },
+            )
+        })
+        .inner;
     cx.wanted.extend(out.wanted);
     cx.actions.extend(
         out.actions
             .into_iter()
             .map(|a| UiAction::Tile(ListKind::Browse, a)),
     );
+    selection_bar::forward(out.selection_actions, ListKind::Browse, cx);
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn photo(id: i64, path: &str, mtime_s: i64) -> PhotoInfo {
-        PhotoInfo {
-            id,
-            path: path.into(),
-            bytes: 1,
-            width: 1,
-            height: 1,
-            format: "jpeg".into(),
-            mtime_ns: mtime_s * 1_000_000_000,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn groups_by_folder_and_month_and_filters_names() {
-        let mut b = BrowseState::default();
-        // Sorted by path as the catalog lists them: a subfolder sorts between a folder's files.
-        b.set_photos(vec![
-            photo(1, "/p/b/a.jpg", 1_700_000_000),
-            photo(2, "/p/b/c/y.jpg", 1_710_000_000),
-            photo(3, "/p/b/x.JPG", 1_700_000_100),
-        ]);
-        b.refresh();
-        let titles: Vec<&str> = b.sections.iter().map(|s| s.title.as_str()).collect();
-        assert_eq!(titles, ["/p/b", "/p/b/c"]);
-        assert_eq!(b.item(1).map(|p| p.id), Some(3));
-
-        b.grouping = Grouping::Date;
-        b.refresh();
-        assert_eq!(b.item(0).map(|p| p.id), Some(2), "newest first");
-        assert_eq!(b.sections.len(), 2);
-
-        b.filter.name = Some("x.j".into());
-        b.refresh();
-        assert_eq!(b.len(), 1);
-        assert_eq!(b.item(0).map(|p| p.id), Some(3), "case-insensitive");
-
-        b.remove_ids(&[3]);
-        b.refresh();
-        assert!(b.is_empty());
-    }
-
-    /// Three cameras, three years, two folders, both shapes, one with a location.
-    fn library() -> Vec<PhotoInfo> {
-        use crate::core::metadata::{CaptureTime, Gps};
-        let shot = |id: i64, path: &str, taken: &str, camera: &str, (w, h): (u32, u32)| PhotoInfo {
-            width: w,
-            height: h,
-            taken: CaptureTime::parse_iso(taken),
-            camera: Some(camera.into()),
-            ..photo(id, path, 1_600_000_000)
-        };
-        let mut gps = shot(
-            2,
-            "/lib/Holidays/DSCF0002.jpg",
-            "2019-08-02T11:00:00",
-            "FUJIFILM X100V",
-            (3000, 4000),
-        );
-        gps.gps = Some(Gps {
-            lat: 43.0,
-            lon: 5.0,
-        });
-        vec![
-            shot(
-                1,
-                "/lib/Holidays/DSCF0001.jpg",
-                "2019-08-01T10:00:00",
-                "FUJIFILM X100V",
-                (4000, 3000),
-            ),
-            gps,
-            shot(
-                3,
-                "/lib/Holidays/IMG_0003.jpg",
-                "2020-12-24T18:00:00",
-                "Apple iPhone 12",
-                (3000, 4000),
-            ),
-            shot(
-                4,
-                "/lib/Work/DSCF0004.jpg",
-                "2019-03-05T09:00:00",
-                "FUJIFILM X100V",
-                (4000, 3000),
-            ),
-            shot(
-                5,
-                "/lib/Work/DSC_0005.jpg",
-                "2018-06-01T12:00:00",
-                "NIKON D750",
-                (4000, 3000),
-            ),
-        ]
-    }
-
-    fn ids(b: &BrowseState) -> Vec<i64> {
-        (0..b.len())
-            .filter_map(|i| b.item(i))
-            .map(|p| p.id)
-            .collect()
-    }
-
-    fn titles(b: &BrowseState) -> Vec<&str> {
-        b.sections.iter().map(|s| s.title.as_str()).collect()
-    }
-
-    #[test]
-    fn filters_combine_and_sections_follow_them() {
-        let mut b = BrowseState::default();
-        b.set_photos(library());
-        b.refresh();
-        assert_eq!(b.len(), 5);
-        assert_eq!(titles(&b), ["/lib/Holidays", "/lib/Work"]);
-
-        b.filter = FilterFields {
-            after: "2019".into(),
-            camera: "x100v".into(),
-            ..FilterFields::default()
-        }
-        .filter();
-        b.refresh();
-        assert_eq!(ids(&b), [1, 2, 4]);
-        assert_eq!(titles(&b), ["/lib/Holidays", "/lib/Work"]);
-
-        b.filter.folder = Some("holidays".into());
-        b.refresh();
-        assert_eq!(ids(&b), [1, 2]);
-        assert_eq!(
-            titles(&b),
-            ["/lib/Holidays"],
-            "empty sections are not shown"
-        );
-
-        b.grouping = Grouping::Date;
-        b.refresh();
-        assert_eq!(ids(&b), [2, 1], "newest first");
-        assert_eq!(titles(&b), ["2019-08"]);
-
-        b.filter.orientation = Some(crate::core::filter::Orientation::Portrait);
-        b.refresh();
-        assert_eq!(ids(&b), [2]);
-        b.filter.orientation = None;
-        b.filter.has_gps = Some(true);
-        b.refresh();
-        assert_eq!(ids(&b), [2]);
-
-        // A year ending: everything up to 2019, by month.
-        b.filter = FilterFields {
-            before: "2019".into(),
-            ..FilterFields::default()
-        }
-        .filter();
-        b.refresh();
-        assert_eq!(ids(&b), [2, 1, 4, 5]);
-        assert_eq!(titles(&b), ["2019-08", "2019-03", "2018-06"]);
-
-        b.filter = FilterFields {
-            name: "dsc_".into(),
-            ..FilterFields::default()
-        }
-        .filter();
-        b.refresh();
-        assert_eq!(ids(&b), [5]);
-
-        b.filter = PhotoFilter::default();
-        b.grouping = Grouping::Folder;
-        b.refresh();
-        assert_eq!(b.len(), 5);
-    }
-
-    #[test]
-    fn the_filter_is_part_of_the_refresh_key() {
-        let mut b = BrowseState::default();
-        b.set_photos(library());
-        b.refresh();
-        b.grid.selected = Some(4);
-        b.filter.camera = Some("nikon".into());
-        b.refresh();
-        assert_eq!(ids(&b), [5]);
-        assert_eq!(b.grid.selected, None, "a selection past the end is dropped");
-        // The same key again changes nothing; a new listing recomputes.
-        b.refresh();
-        assert_eq!(ids(&b), [5]);
-        let mut more = library();
-        more.push(PhotoInfo {
-            camera: Some("NIKON Z6".into()),
-            ..photo(6, "/lib/Work/DSC_0006.jpg", 1_600_000_000)
-        });
-        b.set_photos(more);
-        b.refresh();
-        assert_eq!(ids(&b), [5, 6]);
-        b.remove_ids(&[5]);
-        b.refresh();
-        assert_eq!(ids(&b), [6]);
-    }
-
-    #[test]
-    fn typed_fields_become_a_filter_and_persist() {
-        use crate::core::filter::{FormatClass, Orientation};
-        let typed = FilterFields {
-            name: " img ".into(),
-            after: "2019-07".into(),
-            before: "2019-0".into(), // still being typed
-            camera: "X100V".into(),
-            folder: String::new(),
-            formats: vec![FormatClass::Raw, FormatClass::Heic],
-            orientation: Some(Orientation::Landscape),
-            has_gps: true,
-        };
-        let f = typed.filter();
-        assert_eq!(
-            f.after.map(|d| d.to_string()).as_deref(),
-            Some("2019-07-01")
-        );
-        assert_eq!(f.before, None, "a date being typed is left out");
-        assert!(typed.before_error().is_some_and(|e| e.contains("YYYY-MM")));
-        assert_eq!(typed.after_error(), None);
-        assert_eq!(f.name.as_deref(), Some("img"));
-        assert_eq!(f.folder, None);
-        assert_eq!(
-            f.formats,
-            [FormatClass::Heic, FormatClass::Raw],
-            "in menu order"
-        );
-        assert_eq!(f.has_gps, Some(true));
-        assert!(!typed.is_clear());
-        assert!(FilterFields::default().is_clear());
-        assert!(FilterFields::default().filter().is_empty());
-        let only_bad_date = FilterFields {
-            after: "20".into(),
-            ..FilterFields::default()
-        };
-        assert!(
-            !only_bad_date.is_clear(),
-            "Clear can empty a half-typed date"
-        );
-
-        // Saved with the settings and read back at the next start.
-        let dir = tempfile::tempdir().expect("tmp");
-        let settings = crate::ui::settings::Settings {
-            browse_filter: typed.clone(),
-            ..Default::default()
-        };
-        let path = crate::ui::settings::Settings::path(dir.path());
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, settings.to_json()).expect("write");
-        let (back, warning) = crate::ui::settings::Settings::load(dir.path());
-        assert_eq!(warning, None);
-        assert_eq!(back.browse_filter, typed);
-        // Settings written before filters existed still load.
-        std::fs::write(&path, br#"{"thumb_px": 100.0}"#).expect("write");
-        let (old, warning) = crate::ui::settings::Settings::load(dir.path());
-        assert_eq!(warning, None);
-        assert!(old.browse_filter.is_clear());
-    }
-
-    /// What `browse_ui` borrows, owned by the test harness.
-    struct Frame {
-        browse: BrowseState,
-        settings: crate::ui::settings::Settings,
-        textures: crate::ui::textures::TextureCache,
-        toasts: crate::ui::toasts::Toasts,
-        commands: crate::ui::context::CommandSender,
-        actions: Vec<UiAction>,
-    }
-
-    fn draw(ui: &mut Ui, f: &mut Frame) {
-        let mut wanted = Vec::new();
-        let mut cx = ViewContext {
-            settings: &mut f.settings,
-            status: None,
-            indexing: false,
-            textures: &mut f.textures,
-            wanted: &mut wanted,
-            toasts: &mut f.toasts,
-            commands: &mut f.commands,
-            actions: &mut f.actions,
-            keyboard: true,
-            hovering: false,
-        };
-        browse_ui(ui, &mut f.browse, &mut cx);
-    }
-
-    #[test]
-    fn the_count_follows_typing_and_clear_empties_the_filter() {
-        use egui_kittest::kittest::Queryable;
-        let mut browse = BrowseState::default();
-        browse.set_photos(library());
-        let frame = Frame {
-            browse,
-            settings: crate::ui::settings::Settings::default(),
-            textures: crate::ui::textures::TextureCache::default(),
-            toasts: crate::ui::toasts::Toasts::default(),
-            commands: crate::ui::context::CommandSender::default(),
-            actions: Vec::new(),
-        };
-        let mut h = egui_kittest::Harness::builder()
-            .with_size(egui::vec2(1400.0, 700.0))
-            .build_ui_state(draw, frame);
-        h.run();
-        h.get_by_label("5 of 5 photos");
-
-        h.get_by_label("Camera:").click();
-        h.run();
-        h.get_by_label("Camera:").type_text("x100");
-        h.run();
-        h.get_by_label("3 of 5 photos");
-        assert_eq!(h.state().settings.browse_filter.camera, "x100");
-
-        h.get_by_label("Folder:").click();
-        h.run();
-        h.get_by_label("Folder:").type_text("work");
-        h.run();
-        h.get_by_label("1 of 5 photos");
-
-        h.get_by_label("Has GPS").click();
-        h.run();
-        h.get_by_label("0 of 5 photos");
-        h.get_by_label_contains("No photo matches the filter");
-
-        h.get_by_label("Clear").click();
-        h.run();
-        h.get_by_label("5 of 5 photos");
-        assert!(h.state().settings.browse_filter.is_clear());
-    }
-}
+#[path = "browse_tests.rs"]
+mod tests;

@@ -158,3 +158,37 @@ fn date_edit(ui: &mut Ui, text: &mut String, hint: &str, label: egui::Id) {
         );
     }
 }
+
+/// The filter where it is not the main control (Results, Duplicates): a collapsible row whose
+/// title says what is filtered, holding the name box and [`filter_row_ui`]. Open at start when a
+/// filter is set. Returns whether a field changed.
+pub fn filter_panel_ui(ui: &mut Ui, id_salt: &str, fields: &mut FilterFields) -> bool {
+    let active = fields.filter();
+    let title = if active.is_empty() {
+        "Filter".to_string()
+    } else {
+        format!("Filter: {}", active.describe())
+    };
+    let mut changed = false;
+    egui::CollapsingHeader::new(title)
+        .id_salt(id_salt)
+        .default_open(!active.is_empty())
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let label = ui.label("Name:");
+                changed |= ui
+                    .add(
+                        egui::TextEdit::singleline(&mut fields.name)
+                            .hint_text("file name contains…")
+                            .desired_width(220.0),
+                    )
+                    .labelled_by(label.id)
+                    .changed();
+            });
+            changed |= filter_row_ui(ui, fields);
+        });
+    if changed {
+        ui.ctx().request_repaint();
+    }
+    changed
+}

@@ -19,7 +19,7 @@ pub fn bytes(n: u64) -> String {
 }
 
 /// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian calendar).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     // Howard Hinnant's algorithm.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -11,11 +11,15 @@ pub mod app;
 mod app_events;
 mod app_input;
 pub mod browse;
+pub mod browse_order;
+pub mod browse_stacks;
 pub mod context;
 pub mod duplicates;
 pub mod filter_bar;
 pub mod format;
 pub mod frame_stats;
+pub mod grid_select_ui;
+pub mod grid_selection;
 pub mod info_panel;
 pub mod instance;
 mod layout;
@@ -23,10 +27,13 @@ pub mod lists;
 pub mod preview;
 pub mod results_grid;
 pub mod results_view;
+pub mod selection_bar;
+pub mod selection_flow;
 pub mod settings;
 pub mod settings_window;
 pub mod status_bar;
 pub mod textures;
+pub mod timeline_bar;
 pub mod toasts;
 pub mod top_bar;
 pub mod trash;
@@ -89,6 +96,8 @@ pub enum UiAction {
     RefreshBrowse,
     /// Act on a photo of a list.
     Tile(ListKind, TileAction),
+    /// Act on the selected photos of a list.
+    Selection(ListKind, selection_bar::SelectionAction),
     /// Download the CLIP model (search by words).
     DownloadClip,
     /// Stop the model download in progress.

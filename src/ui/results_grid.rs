@@ -2,10 +2,13 @@
 //! out, painted and asked for thumbnails, so 100,000 photos scroll as smoothly as 100.
 
 use super::format;
+use super::grid_select_ui;
+use super::grid_selection::{FnList, GridGeometry, Selection};
+use super::selection_bar::SelectionAction;
 use super::textures::{TexState, TextureCache};
 use crate::core::catalog::PhotoInfo;
 use crate::worker::thumbnails::ThumbKey;
-use egui::{Align2, Color32, FontId, Id, Key, Rect, Role, Sense, Stroke, StrokeKind, Ui, Vec2};
+use egui::{Align2, Color32, FontId, Id, Key, Rect, Role, Sense, Ui, Vec2};
 
 /// Gap between tiles (points).
 const GAP: f32 = 8.0;
@@ -14,7 +17,8 @@ const CAPTION_H: f32 = 34.0;
 /// Height of a section header.
 const HEADER_H: f32 = 28.0;
 
-/// A run of items under one heading (empty title: no heading).
+/// A run of items under one heading (empty title: no heading). A section may hold no items:
+/// a heading above the ones that follow (the timeline's year and month).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Section {
     /// Heading text.
@@ -23,6 +27,43 @@ pub struct Section {
     pub start: usize,
     /// One past the last item.
     pub end: usize,
+    /// Heading size: [`Section::YEAR`] largest, [`Section::MONTH`], [`Section::GROUP`] (a day,
+    /// a folder).
+    pub level: u8,
+}
+
+impl Section {
+    /// A year's heading.
+    pub const YEAR: u8 = 0;
+    /// A month's heading.
+    pub const MONTH: u8 = 1;
+    /// A day's or a folder's heading.
+    pub const GROUP: u8 = 2;
+
+    /// Height and font size of this section's heading (none for an empty title).
+    fn header(&self) -> (f32, f32) {
+        if self.title.is_empty() {
+            return (0.0, 0.0);
+        }
+        match self.level {
+            Self::YEAR => (44.0, 24.0),
+            Self::MONTH => (34.0, 18.0),
+            _ => (HEADER_H, 15.0),
+        }
+    }
+}
+
+/// Where the sections of the last frame were, for a scrubber beside the grid.
+#[derive(Debug, Default, Clone)]
+pub struct GridLayout {
+    /// Top of each section in the content, in points.
+    pub section_tops: Vec<f32>,
+    /// Height of all the content.
+    pub content_height: f32,
+    /// Scroll offset: the content's y at the top of the view.
+    pub view_top: f32,
+    /// Height of the view.
+    pub view_height: f32,
 }
 
 /// Selection and scrolling state of one grid.
@@ -34,6 +75,19 @@ pub struct GridState {
     pub scroll_to_selected: bool,
     /// Columns in the last frame (for Up/Down).
     pub columns: usize,
+    /// Scroll so this content offset is at the top of the view, on the next frame (a
+    /// scrubber's jump).
+    pub scroll_to_y: Option<f32>,
+    /// The sections' layout in the last frame.
+    pub layout: GridLayout,
+    /// The selected photos (by id); `selected` above is the keyboard cursor.
+    pub selection: Selection,
+    /// The cursor moved without Shift: select its photo alone on the next draw.
+    pub select_cursor: bool,
+    /// Where a rubber band being dragged started, in content coordinates.
+    pub band_origin: Option<egui::Pos2>,
+    /// A short text on a tile's corner, by item (a stack's count).
+    pub badges: std::collections::HashMap<usize, String>,
 }
 
 impl GridState {
@@ -94,6 +148,8 @@ pub struct GridOutput {
     pub actions: Vec<TileAction>,
     /// Thumbnails of visible tiles that are not loaded yet, top first.
     pub wanted: Vec<ThumbKey>,
+    /// Actions on the selection chosen in a selected tile's menu.
+    pub selection_actions: Vec<SelectionAction>,
 }
 
 /// Keyboard handling for a grid when no widget has keyboard focus: arrows, Home/End, Page keys,
@@ -123,6 +179,7 @@ pub fn grid_keys(ui: &Ui, state: &mut GridState, count: usize) -> Vec<TileAction
         for (key, delta) in moves {
             if i.consume_key(m, key) {
                 state.step(delta, count);
+                state.select_cursor = true;
             }
         }
         if let Some(sel) = state.selected.filter(|s| *s < count) {
@@ -162,103 +219,152 @@ pub fn grid_ui<'a>(
     let mut out = GridOutput::default();
     let cell = Vec2::new(thumb_px + 8.0, thumb_px + 8.0 + CAPTION_H);
     let scroll_to = std::mem::take(&mut state.scroll_to_selected);
-    egui::ScrollArea::vertical()
+    let count = sections.iter().map(|s| s.end).max().unwrap_or(0);
+    let ids = FnList(count, |j| item(j).map(|(p, _)| p.id));
+    if std::mem::take(&mut state.select_cursor)
+        && let Some(cur) = state.selected
+    {
+        state.selection.select_only(cur, &ids);
+    }
+    let mut area = egui::ScrollArea::vertical()
         .id_salt(id_salt)
-        .auto_shrink([false, false])
-        .show_viewport(ui, |ui, viewport| {
-            let width = ui.available_width();
-            let cols = (((width + GAP) / (cell.x + GAP)).floor() as usize).max(1);
-            state.columns = cols;
-            // Share the spare width between the columns so the grid fills the view.
-            let cell = Vec2::new(((width + GAP) / cols as f32 - GAP).max(cell.x), cell.y);
-            let row_h = cell.y + GAP;
-            // Offsets of each section (headers and tile rows).
-            let mut y = 0.0;
-            let mut layout = Vec::with_capacity(sections.len());
-            for s in sections {
-                let header = if s.title.is_empty() { 0.0 } else { HEADER_H };
-                let rows = (s.end.saturating_sub(s.start)).div_ceil(cols);
-                layout.push((y, header));
-                y += header + rows as f32 * row_h;
+        .auto_shrink([false, false]);
+    if let Some(y) = state.scroll_to_y.take() {
+        area = area.vertical_scroll_offset(y.max(0.0));
+    }
+    area.show_viewport(ui, |ui, viewport| {
+        let width = ui.available_width();
+        let cols = (((width + GAP) / (cell.x + GAP)).floor() as usize).max(1);
+        state.columns = cols;
+        // Share the spare width between the columns so the grid fills the view.
+        let cell = Vec2::new(((width + GAP) / cols as f32 - GAP).max(cell.x), cell.y);
+        let row_h = cell.y + GAP;
+        // Offsets of each section (headers and tile rows).
+        let mut y = 0.0;
+        let mut layout = Vec::with_capacity(sections.len());
+        for s in sections {
+            let (header, _) = s.header();
+            let rows = (s.end.saturating_sub(s.start)).div_ceil(cols);
+            layout.push((y, header));
+            y += header + rows as f32 * row_h;
+        }
+        state.layout = GridLayout {
+            section_tops: layout.iter().map(|(t, _)| *t).collect(),
+            content_height: y,
+            view_top: viewport.min.y,
+            view_height: viewport.height(),
+        };
+        ui.set_height(y.max(1.0));
+        ui.set_width(width);
+        let origin = ui.max_rect().min;
+        let geometry = GridGeometry {
+            cols,
+            cell,
+            gap: GAP,
+            sections: sections
+                .iter()
+                .zip(&layout)
+                .map(|(s, (sy, header))| (sy + header, s.start, s.end))
+                .collect(),
+        };
+        let band_id = Id::unique((id_salt, "band"));
+        grid_select_ui::band_ui(ui, band_id, origin, viewport, &geometry, state, &ids);
+        for (s, (sy, header)) in sections.iter().zip(&layout) {
+            let rows = (s.end.saturating_sub(s.start)).div_ceil(cols);
+            let s_end = sy + header + rows as f32 * row_h;
+            let sel_in = state.selected.filter(|i| (s.start..s.end).contains(i));
+            if scroll_to && let Some(sel) = sel_in {
+                let r = (sel - s.start) / cols;
+                let top = origin.y + sy + header + r as f32 * row_h;
+                let rect = Rect::from_min_size(egui::pos2(origin.x, top), Vec2::new(width, cell.y));
+                ui.scroll_to_rect(rect, None);
             }
-            ui.set_height(y.max(1.0));
-            ui.set_width(width);
-            let origin = ui.max_rect().min;
-            for (s, (sy, header)) in sections.iter().zip(&layout) {
-                let rows = (s.end.saturating_sub(s.start)).div_ceil(cols);
-                let s_end = sy + header + rows as f32 * row_h;
-                let sel_in = state.selected.filter(|i| (s.start..s.end).contains(i));
-                if scroll_to && let Some(sel) = sel_in {
-                    let r = (sel - s.start) / cols;
-                    let top = origin.y + sy + header + r as f32 * row_h;
-                    let rect =
-                        Rect::from_min_size(egui::pos2(origin.x, top), Vec2::new(width, cell.y));
-                    ui.scroll_to_rect(rect, None);
-                }
-                if s_end < viewport.min.y || *sy > viewport.max.y {
-                    continue;
-                }
-                if *header > 0.0 {
-                    let pos = origin + Vec2::new(0.0, sy + header / 2.0);
-                    ui.painter().text(
-                        pos,
-                        Align2::LEFT_CENTER,
-                        &s.title,
-                        FontId::proportional(15.0),
-                        ui.visuals().strong_text_color(),
-                    );
-                }
-                let first_row = ((viewport.min.y - sy - header) / row_h).floor().max(0.0) as usize;
-                let last_row =
-                    (((viewport.max.y - sy - header) / row_h).ceil().max(0.0) as usize).min(rows);
-                for r in first_row..last_row {
-                    for c in 0..cols {
-                        let i = s.start + r * cols + c;
-                        if i >= s.end {
-                            break;
-                        }
-                        let Some((info, score)) = item(i) else {
-                            continue;
-                        };
-                        let min = origin
-                            + Vec2::new(c as f32 * (cell.x + GAP), sy + header + r as f32 * row_h);
-                        let rect = Rect::from_min_size(min, cell);
-                        let ctx = TileCtx {
-                            id: Id::unique((id_salt, "tile", i)),
-                            index: i,
-                            selected: state.selected == Some(i),
-                            thumb_px,
-                        };
-                        let res =
-                            tile_ui(ui, rect, &ctx, info, score, &label(i), textures, &mut out);
-                        if res.clicked || res.action.is_some() {
-                            state.selected = Some(i);
-                        }
-                        out.actions.extend(res.action);
+            if s_end < viewport.min.y || *sy > viewport.max.y {
+                continue;
+            }
+            if *header > 0.0 {
+                let pos = origin + Vec2::new(0.0, sy + header / 2.0);
+                ui.painter().text(
+                    pos,
+                    Align2::LEFT_CENTER,
+                    &s.title,
+                    FontId::proportional(s.header().1),
+                    ui.visuals().strong_text_color(),
+                );
+            }
+            let first_row = ((viewport.min.y - sy - header) / row_h).floor().max(0.0) as usize;
+            let last_row =
+                (((viewport.max.y - sy - header) / row_h).ceil().max(0.0) as usize).min(rows);
+            for r in first_row..last_row {
+                for c in 0..cols {
+                    let i = s.start + r * cols + c;
+                    if i >= s.end {
+                        break;
                     }
+                    let Some((info, score)) = item(i) else {
+                        continue;
+                    };
+                    let min = origin
+                        + Vec2::new(c as f32 * (cell.x + GAP), sy + header + r as f32 * row_h);
+                    let rect = Rect::from_min_size(min, cell);
+                    let ctx = TileCtx {
+                        id: Id::unique((id_salt, "tile", i)),
+                        index: i,
+                        selected: state.selection.contains(info.id),
+                        cursor: state.selected == Some(i),
+                        selection_len: state.selection.len(),
+                        thumb_px,
+                        badge: state.badges.get(&i).map(String::as_str),
+                    };
+                    let res = tile_ui(ui, rect, &ctx, info, score, &label(i), textures, &mut out);
+                    if res.clicked {
+                        state
+                            .selection
+                            .click(i, grid_select_ui::click_mods(ui), &ids);
+                    }
+                    // A right-click outside the selection acts on that photo alone.
+                    if res.secondary && !ctx.selected {
+                        state.selection.select_only(i, &ids);
+                    }
+                    if res.clicked || res.secondary || res.action.is_some() {
+                        state.selected = Some(i);
+                    }
+                    out.actions.extend(res.action);
+                    out.selection_actions.extend(res.on_selection);
                 }
             }
-        });
+        }
+    });
     out
 }
 
 struct TileResult {
     action: Option<TileAction>,
+    /// An action on the whole selection, from a selected tile's menu.
+    on_selection: Option<SelectionAction>,
     clicked: bool,
+    secondary: bool,
 }
 
-struct TileCtx {
+struct TileCtx<'b> {
     id: Id,
     index: usize,
+    /// Part of the selection.
     selected: bool,
+    /// The keyboard cursor is on it.
+    cursor: bool,
+    /// How many photos are selected.
+    selection_len: usize,
     thumb_px: f32,
+    /// Text on the thumbnail's corner (a stack's count).
+    badge: Option<&'b str>,
 }
 
 #[allow(clippy::too_many_arguments)]
 fn tile_ui(
     ui: &mut Ui,
     rect: Rect,
-    t: &TileCtx,
+    t: &TileCtx<'_>,
     info: &PhotoInfo,
     score: Option<f32>,
     label: &str,
@@ -307,12 +413,23 @@ fn tile_ui(
         }
     }
     if t.selected {
-        painter.rect_stroke(
-            rect,
-            6.0,
-            Stroke::new(2.0, visuals.selection.stroke.color),
-            StrokeKind::Inside,
+        grid_select_ui::paint_selected(ui, rect);
+    } else if t.cursor {
+        grid_select_ui::paint_cursor(ui, rect);
+    }
+    if let Some(badge) = t.badge {
+        // A stack: its count on the thumbnail's corner.
+        let galley =
+            painter.layout_no_wrap(badge.to_owned(), FontId::proportional(11.0), Color32::WHITE);
+        let pill = Rect::from_min_size(
+            egui::pos2(
+                img_area.right() - galley.size().x - 10.0,
+                img_area.top() + 4.0,
+            ),
+            galley.size() + Vec2::new(8.0, 4.0),
         );
+        painter.rect_filled(pill, 4.0, Color32::from_black_alpha(190));
+        painter.galley(pill.min + Vec2::new(4.0, 2.0), galley, Color32::WHITE);
     }
     let name = info
         .path
@@ -369,8 +486,22 @@ fn tile_ui(
     if resp.double_clicked() {
         action = Some(TileAction::Preview(t.index));
     }
-    let clicked = resp.clicked() || resp.secondary_clicked();
+    let (clicked, secondary) = (resp.clicked(), resp.secondary_clicked());
+    let mut on_selection = None;
     resp.context_menu(|ui| {
+        if t.selected && t.selection_len > 1 {
+            ui.weak(format!("{} selected", t.selection_len));
+            for a in SelectionAction::ALL {
+                if ui
+                    .button(format!("{} ({})", a.label(), a.key_hint()))
+                    .clicked()
+                {
+                    on_selection = Some(a);
+                    ui.close();
+                }
+            }
+            return;
+        }
         let items = [
             ("Preview (Space)", TileAction::Preview(t.index)),
             ("Find similar (F)", TileAction::FindSimilar(t.index)),
@@ -389,5 +520,10 @@ fn tile_ui(
             }
         }
     });
-    TileResult { action, clicked }
+    TileResult {
+        action,
+        on_selection,
+        clicked,
+        secondary,
+    }
 }

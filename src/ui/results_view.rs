@@ -1,7 +1,10 @@
 //! Query by example, by words, or both: the query beside its nearest photos, best first.
 
 use super::context::ViewContext;
+use super::filter_bar;
+use super::grid_selection::FnList;
 use super::results_grid::{self, GridState, Section};
+use super::selection_bar;
 use super::textures::TexState;
 use super::{ListKind, UiAction, welcome};
 use crate::worker::thumbnails::ThumbKey;
@@ -124,6 +127,10 @@ pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>)
             };
             match tex {
                 _ if query.source.is_none() => {}
+                // "Find similar to these": no one picture is the query.
+                _ if matches!(query.source, Some(QuerySource::Photos { .. })) => {
+                    ui.label("Like all of these, together:");
+                }
                 Some(t) => {
                     let s = t.size_vec2();
                     let scale = (side / s.x).min(side / s.y);
@@ -181,17 +188,35 @@ pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>)
             }
         });
     egui::CentralPanel::default().show(ui, |ui| {
+        // The library's filter (shared with Browse and Duplicates) narrows the results too.
+        filter_bar::filter_panel_ui(ui, "results_filter", &mut cx.settings.browse_filter);
         if query.hits.is_empty() {
             if cx.library_empty() && !cx.indexing {
                 welcome::empty_library_ui(ui, cx);
             } else if !query.pending && query.error.is_none() {
-                ui.label(
-                    "No similar photos yet: the library may still be indexing, or it is empty.",
-                );
+                let filter = cx.settings.browse_filter.filter();
+                if filter.is_empty() {
+                    ui.label(
+                        "No similar photos yet: the library may still be indexing, or it is empty.",
+                    );
+                } else {
+                    ui.horizontal(|ui| {
+                        ui.label(format!(
+                            "No photo passes the filter ({}).",
+                            filter.describe()
+                        ));
+                        if ui.button("Clear the filter").clicked() {
+                            cx.settings.browse_filter = filter_bar::FilterFields::default();
+                        }
+                    });
+                }
             }
             return;
         }
         let count = query.hits.len();
+        let hits = &query.hits;
+        let ids = FnList(count, |i| hits.get(i).map(|h| h.info.id));
+        selection_bar::selection_bar_ui(ui, ListKind::Results, &mut query.grid, &ids, cx);
         if keyboard {
             for a in results_grid::grid_keys(ui, &mut query.grid, count) {
                 cx.act(UiAction::Tile(ListKind::Results, a));
@@ -201,6 +226,7 @@ pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>)
             title: String::new(),
             start: 0,
             end: count,
+            level: Section::GROUP,
         }];
         let hits = &query.hits;
         let out = results_grid::grid_ui(
@@ -228,5 +254,6 @@ pub fn results_ui(ui: &mut Ui, query: &mut QueryState, cx: &mut ViewContext<'_>)
                 .into_iter()
                 .map(|a| UiAction::Tile(ListKind::Results, a)),
         );
+        selection_bar::forward(out.selection_actions, ListKind::Results, cx);
     });
 }

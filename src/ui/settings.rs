@@ -32,6 +32,8 @@ pub struct Settings {
     pub results: usize,
     /// Browse's filter, as typed (kept across restarts).
     pub browse_filter: super::filter_bar::FilterFields,
+    /// Browse's grouping and sort.
+    pub browse_order: super::browse_order::BrowseOrder,
     /// Watch the library folders while the app is open and bring the library up to date after
     /// changes (off: only at start and on Rescan).
     pub watch: bool,
@@ -48,6 +50,7 @@ impl Default for Settings {
             theme: ThemeChoice::Dark,
             results: 200,
             browse_filter: super::filter_bar::FilterFields::default(),
+            browse_order: super::browse_order::BrowseOrder::default(),
             watch: true,
             show_info: false,
         }

@@ -11,9 +11,11 @@ use super::indexing::{IndexRun, RunEnded};
 use super::search::QueryIndexes;
 use super::tasks::{list_models, spawn_download, status_of, write_file};
 use super::watcher::{LibraryWatcher, WatchReport};
-use super::{Command, Control, Event, EventSink, LibraryStatus, QuerySource, WorkerConfig};
+use super::{Command, Control, Event, EventSink, LibraryStatus, WorkerConfig};
 use crate::core::embed::registry::{self, ActiveEmbedders};
+use crate::core::filter::PhotoFilter;
 use crate::core::library::Library;
+use crate::core::moves::TransferKind;
 use crate::core::progress::CancelFlag;
 use crate::core::timeline;
 use crossbeam_channel::{Receiver, Sender};
@@ -109,6 +111,7 @@ pub(crate) fn run(
         watch_tx,
         watch_rx,
         changed: BTreeSet::new(),
+        filter: PhotoFilter::default(),
     };
     let mut added = false;
     for root in &config.add_roots {
@@ -144,6 +147,8 @@ pub(super) struct Job {
     pub(super) device: String,
     /// How queries search each embedder's vectors.
     pub(super) indexes: QueryIndexes,
+    /// What queries' results must pass (the window's filter).
+    pub(super) filter: PhotoFilter,
     pub(super) sink: EventSink,
     pub(super) control: Arc<Control>,
     commands: Receiver<Command>,
@@ -251,24 +256,9 @@ impl Job {
                 }
             }
             Command::Query { id, source, k } => self.query(id, &source, k),
-            Command::TextQuery { id, query, k } => {
-                let partial = self.run.is_some();
-                timeline::mark(format_args!("text query {id} taken"));
-                let result = self
-                    .indexes
-                    .text_query(&self.lib, &self.active, &query, k, partial);
-                self.sink.send(match result {
-                    Ok(hits) => Event::QueryResults { id, hits, partial },
-                    Err(message) => Event::QueryFailed { id, message },
-                });
-            }
-            Command::ListPhotos => {
-                let ev = match self.lib.catalog.photos() {
-                    Ok(p) => Event::Photos(p),
-                    Err(e) => Event::Error(format!("Cannot list photos: {e}")),
-                };
-                self.sink.send(ev);
-            }
+            Command::TextQuery { id, query, k } => self.text_query(id, &query, k),
+            Command::SetFilter(filter) => self.filter = filter,
+            Command::ListPhotos => self.list_photos(),
             Command::ListFailures => {
                 let ev = match self.lib.catalog.failures() {
                     Ok(f) => Event::Failures(f),
@@ -297,6 +287,9 @@ impl Job {
                 self.sink.send(Event::PhotoDetails { path, exposure });
             }
             Command::WriteFile { path, contents } => write_file(&self.sink, &path, &contents),
+            Command::Transfer { kind, ids, dest } if kind == TransferKind::Copy => {
+                self.transfer(kind, &ids, &dest);
+            }
             // Read-only: the compare view works while indexing too.
             Command::Dupes(c @ super::dupes::DupesCommand::Diff { .. }) => {
                 super::dupes::handle(&self.lib, &self.sink, &self.control, c);
@@ -323,28 +316,11 @@ impl Job {
             Command::Trash(ids) => self.trash(&ids),
             Command::TrashGroups(groups) => self.trash_groups(&groups),
             Command::UndoTrash => self.undo_trash(),
+            Command::Transfer { kind, ids, dest } => self.transfer(kind, &ids, &dest),
+            Command::UndoMove => self.undo_move(),
             Command::Dupes(c) => super::dupes::handle(&self.lib, &self.sink, &self.control, c),
         }
         true
-    }
-
-    fn query(&mut self, id: u64, source: &QuerySource, k: usize) {
-        let partial = self.run.is_some();
-        timeline::mark(format_args!(
-            "query {id} taken{}",
-            if partial { " while indexing" } else { "" }
-        ));
-        let result = if partial {
-            self.indexes
-                .query_while_indexing(&self.lib.catalog, &self.active, source, k)
-        } else {
-            self.indexes.query(&self.lib, &self.active, source, k)
-        };
-        let event = match result {
-            Ok(hits) => Event::QueryResults { id, hits, partial },
-            Err(message) => Event::QueryFailed { id, message },
-        };
-        self.sink.send(event);
     }
 
     pub(super) fn send_status(&self) {

@@ -10,10 +10,12 @@ pub mod dupes;
 mod edits;
 mod indexing;
 pub mod job;
+mod queries;
 mod search;
 mod snapshot;
 mod tasks;
 pub mod thumbnails;
+mod transfers;
 mod watcher;
 
 pub use crate::core::query::{Hit, QuerySource};
@@ -23,6 +25,7 @@ use crate::core::catalog::PhotoInfo;
 use crate::core::dupes::DupeGroup;
 use crate::core::indexer::IndexReport;
 use crate::core::metadata::Exposure;
+use crate::core::moves::{MoveUndoReport, TransferKind, TransferReport};
 use crate::core::progress::CancelFlag;
 use crate::core::trash::{TrashReport, UndoReport};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -77,6 +80,9 @@ pub enum Command {
         /// How many results.
         k: usize,
     },
+    /// Narrow every later query's results to photos passing this filter (the window's filter;
+    /// empty: all photos).
+    SetFilter(crate::core::filter::PhotoFilter),
     /// List every indexed photo; answered with [`Event::Photos`].
     ListPhotos,
     /// List files that could not be indexed; answered with [`Event::Failures`].
@@ -106,6 +112,19 @@ pub enum Command {
     /// Put back the newest batch moved to the trash, from any view; answered with
     /// [`Event::Restored`], then the library is rescanned.
     UndoTrash,
+    /// Copy or move catalog photos (with their companions) into a folder, never overwriting;
+    /// moves are journaled and undoable. Answered with [`Event::TransferProgress`] then
+    /// [`Event::Transferred`]. Moves wait for an indexing run to end; copies do not.
+    Transfer {
+        /// Copy or move.
+        kind: TransferKind,
+        /// Catalog ids, in the order shown.
+        ids: Vec<i64>,
+        /// The destination folder.
+        dest: std::path::PathBuf,
+    },
+    /// Put back the newest batch of moved photos; answered with [`Event::MoveUndone`].
+    UndoMove,
     /// Write `contents` atomically to `path` (settings), off the UI thread.
     WriteFile {
         /// Destination file.
@@ -208,6 +227,9 @@ pub enum Event {
     },
     /// Every indexed photo (answer to [`Command::ListPhotos`]).
     Photos(Vec<PhotoInfo>),
+    /// The bursts among the photos just listed (ids in capture order; see
+    /// [`crate::core::bursts`]), sent after [`Event::Photos`].
+    Bursts(Vec<Vec<i64>>),
     /// Files that failed, with reasons (answer to [`Command::ListFailures`]).
     Failures(Vec<(PathBuf, String)>),
     /// A photo's exposure (answer to [`Command::PhotoDetails`]).
@@ -224,6 +246,21 @@ pub enum Event {
     TrashFailed(String),
     /// An undo ended: what is back, what must be restored by hand.
     Restored(UndoReport),
+    /// Files copied or moved so far (about every 150 ms during [`Command::Transfer`]).
+    TransferProgress {
+        /// Copy or move.
+        kind: TransferKind,
+        /// Files done.
+        done: u64,
+        /// Files in all.
+        total: u64,
+        /// The file being worked on.
+        current: Option<String>,
+    },
+    /// A copy or move ended: what went where, what stayed.
+    Transferred(TransferReport),
+    /// An undo of a move ended.
+    MoveUndone(MoveUndoReport),
     /// The models (answer to [`Command::ListModels`]).
     Models(Vec<ModelChoice>),
     /// Bytes of a model download so far.
@@ -293,6 +330,8 @@ pub(crate) struct Control {
     pub shutdown: AtomicBool,
     /// Stops the current duplicate scan.
     pub dupes_cancel: CancelFlag,
+    /// Stops the copy or move in progress (after the file being moved).
+    pub transfer_cancel: CancelFlag,
 }
 
 /// Events out, with the waker called after each.
@@ -369,6 +408,11 @@ impl WorkerHandle {
     /// Stop the running duplicate scan (it answers with a "cancelled" failure).
     pub fn cancel_dupes_scan(&self) {
         self.control.dupes_cancel.cancel();
+    }
+
+    /// Stop the copy or move in progress after its current file.
+    pub fn cancel_transfer(&self) {
+        self.control.transfer_cancel.cancel();
     }
 
     /// The next event, if one is waiting.

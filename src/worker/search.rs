@@ -211,8 +211,12 @@ impl QueryIndexes {
         } else {
             settled(ix, lib, clip)?
         };
-        let own_id = q.image.as_ref().and_then(|s| s.own_id(&lib.catalog));
-        text_search::rank_text(&lib.catalog, &search, vector, k, own_id).map_err(|e| e.to_string())
+        let own = q
+            .image
+            .as_ref()
+            .map(|s| s.own_ids(&lib.catalog))
+            .unwrap_or_default();
+        text_search::rank_text(&lib.catalog, &search, vector, k, &own).map_err(|e| e.to_string())
     }
 }
 
@@ -249,5 +253,6 @@ fn rank(
         primary: &primary,
         descriptor: descriptor.as_ref().map(|d| d as &dyn NeighbourSearch),
     };
-    query::rank(catalog, &searchers, vectors, k, source.own_id(catalog)).map_err(|e| e.to_string())
+    query::rank(catalog, &searchers, vectors, k, &source.own_ids(catalog))
+        .map_err(|e| e.to_string())
 }

@@ -5,7 +5,8 @@ layout in other colours (item 3). Writes /tmp/captionset/lib and truth.json. Nee
 Photos: Debian lomiri wallpapers, unpacked with `apt-get download lomiri-wallpapers-20.04 lomiri-wallpapers-16.04`
 + `dpkg-deb -x` into /tmp/walls/x. For each photo, copies a user's library really holds: a dark caption bar at the
 bottom (10, 18 and 25% high), a white title bar at the top, meme text on the picture, a large semi-transparent
-watermark across it, a corner logo, and a caption bar on a resized, re-compressed copy.
+watermark across it, a corner logo, a caption bar on a resized, re-compressed copy, a title bar and a bottom bar on the
+same copy, and caption bars added outside the photo (the canvas made taller: 15 % below, 12 % above).
 
 Colour case: a teal and a pink wallpaper, each a flat field with white shapes along the right edge (different
 shapes), each with its own grayscale, tilted, cropped and captioned copies. truth.json maps each original to its
@@ -53,6 +54,19 @@ def logo(im):
     return c
 
 
+def title_and_bar(im):
+    return bar(bar(im, .12, top=True, fill=(250, 250, 250), ink=(20, 20, 20), text='Day 3: the old town'), .12)
+
+
+def extend(im, frac, top=False, fill=(18, 18, 18), ink=(255, 255, 255), text='Holiday 2024 - with the family'):
+    """A caption bar added outside the photo: the canvas grows by `frac` of the photo's height."""
+    w, h = im.size; bh = int(h * frac)
+    c = Image.new('RGB', (w, h + bh), fill); c.paste(im, (0, bh if top else 0))
+    y0 = 0 if top else h
+    ImageDraw.Draw(c).text((int(w * .04), y0 + bh * .2), text, font=font(bh * .5), fill=ink)
+    return c
+
+
 def small_caption(im):
     c = im.copy(); c.thumbnail((640, 640)); return bar(c, .14, text='sent from my phone')
 
@@ -66,6 +80,9 @@ edits = [
     ('watermark', watermark),
     ('logo', logo),
     ('smallcap', small_caption),
+    ('titlebar', title_and_bar),
+    ('extend15', lambda im: extend(im, .15)),
+    ('extendtop', lambda im: extend(im, .12, top=True, fill=(250, 250, 250), ink=(20, 20, 20), text='Day 3: the old town')),
 ]
 
 truth = {}

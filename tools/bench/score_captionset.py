@@ -27,7 +27,8 @@ for g in groups:
         pairs += 1; good += src_of.get(a) == src_of.get(b)
 design = lambda p: 'teal' if 'flat_teal' in p else 'pink' if 'flat_pink' in p else None
 mixed = sum(1 for g in groups if {'teal', 'pink'} <= {design(p) for p in g})
-photo_kinds = {'bar10', 'bar18', 'bar25', 'titletop', 'meme', 'watermark', 'logo', 'smallcap'}
+photo_kinds = {'bar10', 'bar18', 'bar25', 'titletop', 'meme', 'watermark', 'logo', 'smallcap', 'titlebar', 'extend15',
+               'extendtop'}
 pf = sum(found.get(k, 0) for k in photo_kinds); pt = sum(tot.get(k, 0) for k in photo_kinds)
 print('pairs', pairs, 'precision %.3f' % (good / max(pairs, 1)),
       'recall of captioned/overlaid photos %.3f' % (pf / max(pt, 1)), 'groups mixing teal+pink', mixed)

@@ -747,6 +747,18 @@ impl Catalog {
         rows.map(|r| r.map_err(|e| self.err(e))).collect()
     }
 
+    /// The 32x32 grayscale signature of one indexed photo, if it has one.
+    pub fn signature(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        self.conn
+            .query_row(
+                "SELECT signature FROM photos WHERE id=?1 AND signature IS NOT NULL",
+                params![id],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     /// Content hashes of indexed photos, by id.
     pub fn hashes(&self) -> Result<HashMap<i64, [u8; 32]>> {
         let mut st = self

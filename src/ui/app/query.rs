@@ -107,6 +107,19 @@ impl App {
         self.show_sent(id, name, image, text.trim().to_string(), pasted);
     }
 
+    /// Give the worker the filter as typed (Browse, Results and Duplicates share it) when it
+    /// changed, and ask the shown query again under it.
+    pub(in crate::ui) fn sync_filter(&mut self) {
+        let filter = self.settings.browse_filter.filter();
+        if self.sent_filter.as_ref() == Some(&filter) {
+            return;
+        }
+        if self.send(Command::SetFilter(filter.clone())) {
+            self.sent_filter = Some(filter);
+            self.rerun_query();
+        }
+    }
+
     /// Ask again (after indexing), keeping the current results until the answer comes.
     pub(in crate::ui) fn rerun_query(&mut self) {
         let Some((source, words)) = self

@@ -7,6 +7,7 @@
 
 use crate::core::dupes::diff_image::DiffImages;
 use crate::core::dupes::{self, CandidateGraph, DupeGroup, DupeSettings, IgnoreList};
+use crate::core::filter::PhotoFilter;
 use crate::worker::Command;
 use crate::worker::dupes::DupesCommand;
 use std::collections::{HashMap, HashSet};
@@ -70,6 +71,10 @@ pub struct DupesState {
     pub diff: Option<(PathBuf, PathBuf, Result<DiffImages, String>)>,
     /// Time the last regrouping took.
     pub regroup_ms: f64,
+    /// Only groups with a photo passing this filter are shown (the window's filter).
+    pub(super) filter: PhotoFilter,
+    /// Groups before the filter.
+    pub(super) unfiltered: usize,
     pub(super) data_dir: PathBuf,
     pub(super) outbox: Vec<Command>,
 }
@@ -104,6 +109,8 @@ impl DupesState {
             confirm: None,
             diff: None,
             regroup_ms: 0.0,
+            filter: PhotoFilter::default(),
+            unfiltered: 0,
             data_dir: data_dir.to_path_buf(),
             outbox: Vec::new(),
         };
@@ -152,6 +159,20 @@ impl DupesState {
         }));
     }
 
+    /// Show only groups with a photo passing `filter` (regroups when it changed). Marks are
+    /// kept; what a hidden group would trash is not trashed.
+    pub fn set_filter(&mut self, filter: PhotoFilter) {
+        if filter != self.filter {
+            self.filter = filter;
+            self.regroup();
+        }
+    }
+
+    /// Groups found before the filter, and whether a filter is set.
+    pub fn unfiltered(&self) -> (usize, bool) {
+        (self.unfiltered, !self.filter.is_empty())
+    }
+
     /// Commands for the worker (the app sends them).
     pub fn take_outbox(&mut self) -> Vec<Command> {
         std::mem::take(&mut self.outbox)
@@ -191,6 +212,11 @@ impl DupesState {
                 g.members.insert(0, kept);
                 g.keep = 0;
             }
+        }
+        self.unfiltered = groups.len();
+        if !self.filter.is_empty() {
+            let m = self.filter.matcher();
+            groups.retain(|g| g.members.iter().any(|x| m.matches(&x.photo)));
         }
         groups.sort_by(|a, b| {
             b.reclaimable_bytes()

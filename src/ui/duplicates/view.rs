@@ -93,9 +93,16 @@ impl DupesView {
         }
         self.sync_compare();
         let state = &mut self.state;
+        // The library's filter (shared with Browse and Results) narrows the groups shown.
+        state.set_filter(cx.settings.browse_filter.filter());
         Panel::top("dupes_summary").show(ui, |ui| {
             ui.add_space(4.0);
             summary_ui(ui, state, lib);
+            crate::ui::filter_bar::filter_panel_ui(
+                ui,
+                "dupes_filter",
+                &mut cx.settings.browse_filter,
+            );
             ui.add_space(4.0);
         });
         Panel::bottom("dupes_actions").show(ui, |ui| {
@@ -154,6 +161,12 @@ fn summary_ui(ui: &mut Ui, state: &mut DupesState, lib: LibraryInfo) {
                 .size(16.0),
             );
             ui.label(RichText::new(format!("(of {} photos scanned)", state.photo_count())).weak());
+            if let (all, true) = state.unfiltered() {
+                ui.label(
+                    RichText::new(format!("{groups} of {all} groups pass the filter"))
+                        .color(ui.visuals().warn_fg_color),
+                );
+            }
         }
         let scan_text = if state.has_graph() {
             "Scan again"

@@ -317,3 +317,54 @@ fn selection_and_compare_follow_the_groups() {
         "the ignore list is saved"
     );
 }
+
+#[test]
+fn the_filter_shows_only_groups_with_a_passing_photo_and_trashes_nothing_hidden() {
+    let graph = CandidateGraph::from_parts(
+        vec![
+            photo(1, "/lib/Holidays/a.jpg", 400, 4000, 1),
+            photo(2, "/lib/Holidays/a2.jpg", 200, 1000, 2),
+            photo(3, "/lib/Work/b.jpg", 400, 4000, 3),
+            photo(4, "/lib/Downloads/b2.jpg", 200, 1000, 4),
+            photo(5, "/lib/Work/c.jpg", 400, 4000, 5),
+            photo(6, "/lib/Work/c2.jpg", 200, 1000, 6),
+        ],
+        vec![near(0, 1, 0.97), near(2, 3, 0.97), near(4, 5, 0.97)],
+    );
+    let (mut state, _dir) = state_with(graph, |_| {});
+    assert_eq!(state.groups().len(), 3);
+    assert_eq!(state.unfiltered(), (3, false));
+
+    let filter = |folder: &str| PhotoFilter {
+        folder: Some(folder.into()),
+        ..PhotoFilter::default()
+    };
+    state.set_filter(filter("downloads"));
+    let kept: Vec<&str> = state
+        .groups()
+        .iter()
+        .map(|g| g.kept().photo.path.to_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kept,
+        ["/lib/Work/b.jpg"],
+        "a group with one photo in the folder"
+    );
+    assert_eq!(state.unfiltered(), (3, true));
+    // What would be trashed is only what is shown.
+    let removable: Vec<i64> = state
+        .groups()
+        .iter()
+        .flat_map(|g| g.removable().into_iter().map(|m| m.photo.id))
+        .collect();
+    assert_eq!(removable, [4]);
+
+    state.set_filter(filter("nowhere"));
+    assert!(state.groups().is_empty());
+    state.set_filter(PhotoFilter::default());
+    assert_eq!(
+        state.groups().len(),
+        3,
+        "clearing the filter shows every group"
+    );
+}

@@ -1,0 +1,107 @@
+//! The move journal of a data dir (`moves-journal.jsonl`): one JSON line per step, appended and
+//! synced — "intent" before a file moves, "moved" or "failed" after, "restored" or
+//! "restore-failed" on undo — so a crash at any instant leaves a record of where each file is.
+
+use crate::core::error::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The journal's file name in the data dir.
+pub const MOVES_JOURNAL: &str = "moves-journal.jsonl";
+
+/// One line of the move journal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MoveEntry {
+    /// "intent", "moved", "failed", "restored" or "restore-failed".
+    pub op: String,
+    /// One per move action: what one Undo puts back.
+    pub batch: String,
+    /// Where the file was.
+    pub from: PathBuf,
+    /// Where it goes (or went).
+    pub to: PathBuf,
+    /// Its catalog id, when it is a catalog photo.
+    pub id: Option<i64>,
+    /// Whether `to` is inside a library folder (the catalog follows the file), or outside (the
+    /// photo left the catalog).
+    pub in_library: bool,
+    /// Seconds since the Unix epoch.
+    pub time: i64,
+    /// Why a step failed.
+    pub error: Option<String>,
+}
+
+/// The append-only move journal.
+#[derive(Debug, Clone)]
+pub struct MoveJournal {
+    path: PathBuf,
+}
+
+impl MoveJournal {
+    /// The journal of the data dir `data_dir`.
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            path: data_dir.join(MOVES_JOURNAL),
+        }
+    }
+
+    /// The journal file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append one line and sync it.
+    pub fn append(&self, entry: &MoveEntry) -> Result<()> {
+        let mut line = serde_json::to_vec(entry)
+            .map_err(|e| Error::Other(format!("cannot encode a journal line: {e}")))?;
+        line.push(b'\n');
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| Error::io("cannot open", &self.path, e))?;
+        f.write_all(&line)
+            .and_then(|()| f.sync_data())
+            .map_err(|e| Error::io("cannot write", &self.path, e))
+    }
+
+    /// Every line, oldest first; a torn last line is skipped.
+    pub fn entries(&self) -> Result<Vec<MoveEntry>> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => Ok(text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(Error::io("cannot read", &self.path, e)),
+        }
+    }
+
+    /// The "moved" lines of the newest batch that still has files away (no restore tried yet),
+    /// in the order they moved.
+    pub fn last_batch(&self) -> Result<Vec<MoveEntry>> {
+        let entries = self.entries()?;
+        let mut batches: Vec<&str> = Vec::new();
+        for e in entries.iter().rev() {
+            if e.op == "moved" && !batches.contains(&e.batch.as_str()) {
+                batches.push(&e.batch);
+            }
+        }
+        for batch in batches {
+            let tried = |m: &MoveEntry| {
+                entries
+                    .iter()
+                    .any(|e| e.batch == batch && e.op.starts_with("restore") && e.from == m.from)
+            };
+            let away: Vec<MoveEntry> = entries
+                .iter()
+                .filter(|e| e.batch == batch && e.op == "moved" && !tried(e))
+                .cloned()
+                .collect();
+            if !away.is_empty() {
+                return Ok(away);
+            }
+        }
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,180 @@
+//! Large libraries: the flat snapshot keeps one-byte codes in memory and re-ranks its best
+//! candidates with the full vectors, so answers stay exact; a snapshot written before that
+//! (full vectors only) still opens; the graph's candidate list grows with the library.
+
+use lookalike::core::catalog::{Catalog, PhotoRecord};
+use lookalike::core::flat_index::{FlatIndex, open_for_query};
+use lookalike::core::index::{NeighbourSearch, VectorIndex, default_ef, dot};
+use lookalike::core::vectors_file;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+const EMBEDDER: &str = "scale-test";
+const DIM: usize = 96;
+const N: usize = 4000;
+
+/// `N` unit vectors in clusters of 40, deterministic.
+fn clustered() -> Vec<Vec<f32>> {
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+    };
+    let centres: Vec<Vec<f32>> = (0..N / 40)
+        .map(|_| (0..DIM).map(|_| rnd()).collect())
+        .collect();
+    (0..N)
+        .map(|i| {
+            let mut v: Vec<f32> = centres[i % centres.len()]
+                .iter()
+                .map(|x| x + 0.3 * rnd())
+                .collect();
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter_mut().for_each(|x| *x /= norm);
+            v
+        })
+        .collect()
+}
+
+/// A catalog of the vectors (photo ids in order) and its index folder.
+fn library(dir: &Path, vecs: &[Vec<f32>]) -> (Catalog, PathBuf, Vec<i64>) {
+    let (mut catalog, _) = Catalog::open(&dir.join("catalog.sqlite")).expect("catalog");
+    let records: Vec<PhotoRecord> = vecs
+        .iter()
+        .enumerate()
+        .map(|(i, v)| PhotoRecord {
+            path: PathBuf::from(format!("/photos/{i}.jpg")),
+            size: 1,
+            hash: Some(*blake3::hash(&i.to_le_bytes()).as_bytes()),
+            width: 8,
+            height: 8,
+            orientation: 1,
+            format: "jpeg".into(),
+            embeddings: vec![(EMBEDDER.to_string(), v.clone())],
+            ..Default::default()
+        })
+        .collect();
+    let ids = catalog.upsert(&records).expect("upsert");
+    (catalog, dir.join("index"), ids)
+}
+
+/// The exact 10 nearest photo ids of each query, with their cosines.
+fn exact_top10(vecs: &[Vec<f32>], ids: &[i64], q: &[f32]) -> Vec<(f32, i64)> {
+    let mut all: Vec<(f32, i64)> = vecs
+        .iter()
+        .zip(ids)
+        .map(|(v, id)| (dot(v, q), *id))
+        .collect();
+    all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    all.truncate(10);
+    all
+}
+
+fn recall(index: &dyn NeighbourSearch, vecs: &[Vec<f32>], ids: &[i64]) -> f64 {
+    let queries: Vec<usize> = (0..60).map(|q| (q * 131 + 7) % N).collect();
+    let mut found = 0usize;
+    for &q in &queries {
+        let truth: HashSet<i64> = exact_top10(vecs, ids, &vecs[q])
+            .iter()
+            .map(|x| x.1)
+            .collect();
+        found += index
+            .search(&vecs[q], 10)
+            .iter()
+            .filter(|h| truth.contains(&h.id))
+            .count();
+    }
+    found as f64 / (queries.len() * 10) as f64
+}
+
+#[test]
+fn the_snapshot_answers_exactly_from_codes_and_an_old_snapshot_still_opens() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let vecs = clustered();
+    let (catalog, dir, ids) = library(tmp.path(), &vecs);
+    let epoch = catalog.epoch().expect("epoch");
+    let mut graph = VectorIndex::open(&dir, &catalog, EMBEDDER, DIM).expect("build");
+    graph.save(&dir, &epoch).expect("save");
+
+    // What a query reads: one byte per dimension in memory, full vectors left on disk.
+    let flat = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
+        .expect("open")
+        .expect("a current snapshot");
+    assert!(flat.is_quantized_on_disk());
+    assert_eq!(flat.len(), N);
+    assert!(
+        flat.memory_bytes() < N * DIM * 4 / 3,
+        "{} bytes in memory for {N} x {DIM} floats",
+        flat.memory_bytes()
+    );
+    // Same photos and the same (exact) similarities as brute force.
+    for q in (0..N).step_by(97) {
+        let want = exact_top10(&vecs, &ids, &vecs[q]);
+        let got = flat.search(&vecs[q], 10);
+        let got_ids: Vec<i64> = got.iter().map(|h| h.id).collect();
+        let want_ids: Vec<i64> = want.iter().map(|x| x.1).collect();
+        assert_eq!(got_ids, want_ids, "query {q}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g.score - w.0).abs() < 1e-6, "{g:?} vs {w:?}");
+        }
+    }
+    assert!(recall(&graph, &vecs, &ids) >= 0.98);
+    let q = &vecs[1234];
+    let answer = flat.search(q, 10);
+    drop(flat);
+
+    // A data dir saved before the codes existed: its snapshot holds the full vectors only.
+    let dump = dir.join(
+        std::fs::read_to_string(dir.join(format!("{EMBEDDER}.current")))
+            .expect("pointer")
+            .trim(),
+    );
+    let items: Vec<(i64, &[f32])> = ids
+        .iter()
+        .zip(&vecs)
+        .map(|(id, v)| (*id, v.as_slice()))
+        .collect();
+    let old = vectors_file::encode_v1(DIM, &items);
+    std::fs::write(dump.join(vectors_file::FILE), &old).expect("write old");
+    let manifest_path = dump.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest")).expect("json");
+    for entry in manifest["files"].as_array_mut().expect("files") {
+        if entry[0] == vectors_file::FILE {
+            entry[1] = blake3::hash(&old).to_hex().to_string().into();
+        }
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).expect("json")).expect("write");
+    let old_flat = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
+        .expect("open")
+        .expect("the old snapshot opens");
+    assert!(!old_flat.is_quantized_on_disk());
+    assert_eq!(old_flat.search(q, 10), answer);
+
+    // A damaged snapshot is refused, and a query is still answered (by the graph).
+    let mut damaged = old;
+    damaged[40] ^= 0x55;
+    std::fs::write(dump.join(vectors_file::FILE), &damaged).expect("damage");
+    assert!(
+        FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
+            .expect("open")
+            .is_none()
+    );
+    let fallback = open_for_query(&dir, &catalog, EMBEDDER, DIM).expect("graph");
+    assert_eq!(fallback.search(q, 1)[0].id, ids[1234]);
+}
+
+#[test]
+fn the_graph_searches_a_longer_candidate_list_as_the_library_grows() {
+    assert_eq!(default_ef(5_000, 10), 96);
+    assert_eq!(default_ef(100_000, 10), 96);
+    assert!(default_ef(1_000_000, 10) >= 512);
+    assert!(default_ef(400_000, 10) > default_ef(200_000, 10));
+    assert_eq!(
+        default_ef(1000, 200),
+        400,
+        "never fewer than twice the results"
+    );
+}
