@@ -207,6 +207,12 @@ impl App {
                 self.start_query(source, None);
                 Ok(())
             }
+            TileAction::ToggleStack(i) => {
+                if list == ListKind::Browse {
+                    self.browse.toggle_stack(i);
+                }
+                Ok(())
+            }
             TileAction::OpenExternal(_) => actions::open_external(&info.path),
             TileAction::ShowInFolder(_) => actions::show_in_folder(&info.path),
             TileAction::CopyPath(_) => {

@@ -9,14 +9,14 @@ use super::browse_stacks::Stacks;
 use super::context::ViewContext;
 use super::filter_bar::{self, FilterFields};
 use super::grid_selection::FnList;
-use super::results_grid::{self, GridState, Section};
+use super::results_grid::{self, GridState, Section, TileAction};
 use super::selection_bar;
 use super::timeline_bar;
 use super::{ListKind, UiAction};
 use crate::core::catalog::PhotoInfo;
 use crate::core::filter::PhotoFilter;
 use egui::Ui;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The browse view's data and state.
@@ -45,6 +45,8 @@ pub struct BrowseState {
     stacks: Stacks,
     /// For each stack's cover (index into `photos`), the photos its stack holds.
     stack_sizes: HashMap<usize, usize>,
+    /// Bursts opened by the user (their keys), shown whole.
+    opened: HashSet<i64>,
     /// Selection in the grid.
     pub grid: GridState,
 }
@@ -72,6 +74,18 @@ impl BrowseState {
             .get(i)
             .and_then(|j| self.stack_sizes.get(j))
             .copied()
+    }
+
+    /// Open the stack of the `i`-th photo shown (show the burst whole), or stack its burst
+    /// again when it is open.
+    pub fn toggle_stack(&mut self, i: usize) {
+        let Some(key) = self.item(i).and_then(|p| self.stacks.burst_key(p.id)) else {
+            return;
+        };
+        if !self.opened.remove(&key) {
+            self.opened.insert(key);
+        }
+        self.computed_for = None;
     }
 
     /// Photos shown, counting those in stacks.
@@ -129,13 +143,15 @@ impl BrowseState {
         let (order, sections) =
             browse_order::arrange(&self.photos, &self.keys, order, self.arrangement, |_| 1);
         // Stacks after sorting: a burst's cover is its first photo in the order shown.
+        let mut opened_sizes = HashMap::new();
         let (order, sections) = if self.arrangement.stack_bursts && !self.stacks.is_empty() {
-            let (kept, sizes) = self.stacks.collapse(&self.photos, order);
+            let c = self.stacks.collapse(&self.photos, order, &self.opened);
             let arranged =
-                browse_order::arrange(&self.photos, &self.keys, kept, self.arrangement, |i| {
-                    sizes.get(&i).copied().unwrap_or(1)
+                browse_order::arrange(&self.photos, &self.keys, c.order, self.arrangement, |i| {
+                    c.covers.get(&i).copied().unwrap_or(1)
                 });
-            self.stack_sizes = sizes;
+            self.stack_sizes = c.covers;
+            opened_sizes = c.opened;
             arranged
         } else {
             self.stack_sizes.clear();
@@ -144,7 +160,15 @@ impl BrowseState {
         self.order = order;
         self.sections = sections;
         self.grid.badges = (0..self.order.len())
-            .filter_map(|i| Some((i, format!("Burst · {}", self.stack_size(i)?))))
+            .filter_map(|i| {
+                let j = *self.order.get(i)?;
+                let text = match (self.stack_sizes.get(&j), opened_sizes.get(&j)) {
+                    (Some(n), _) => format!("Burst · {n}"),
+                    (None, Some(n)) => format!("In a burst of {n}"),
+                    _ => return None,
+                };
+                Some((i, text))
+            })
             .collect();
         self.computed_for = Some(key);
         if self.grid.selected.is_some_and(|s| s >= self.order.len()) {
@@ -306,6 +330,14 @@ pub fn browse_ui(ui: &mut Ui, state: &mut BrowseState, cx: &mut ViewContext<'_>)
             if back || on {
                 timeline_bar::step_month(&state.sections, &mut state.grid, on);
             }
+        }
+        // S opens or stacks again the burst under the cursor.
+        if !ui.ctx().egui_wants_keyboard_input()
+            && ui.ctx().memory(|m| m.focused().is_none())
+            && let Some(i) = state.grid.selected
+            && ui.input_mut(|inp| inp.consume_key(egui::Modifiers::NONE, egui::Key::S))
+        {
+            cx.act(UiAction::Tile(ListKind::Browse, TileAction::ToggleStack(i)));
         }
         for a in results_grid::grid_keys(ui, &mut state.grid, count) {
             cx.act(UiAction::Tile(ListKind::Browse, a));

@@ -490,8 +490,126 @@ fn bursts_show_as_stacks_with_their_count_and_can_be_unstacked() {
         "headings count the photos in stacks"
     );
 
+    // Opening the stack (S, or its menu) shows the burst whole; again stacks it.
+    b.toggle_stack(1);
+    b.refresh();
+    assert_eq!(ids(&b), [4, 3, 2, 1]);
+    assert_eq!(
+        b.grid.badges.get(&3).map(String::as_str),
+        Some("In a burst of 3")
+    );
+    b.toggle_stack(2);
+    b.refresh();
+    assert_eq!(ids(&b), [4, 3]);
+    // A photo outside any burst has nothing to open.
+    b.toggle_stack(0);
+    b.refresh();
+    assert_eq!(ids(&b), [4, 3]);
+
     b.arrangement.stack_bursts = false;
     b.refresh();
     assert_eq!(ids(&b), [4, 3, 2, 1]);
     assert!(b.grid.badges.is_empty());
+}
+
+/// A measurement, not a check (`cargo test --release --lib -- --ignored --nocapture
+/// browse_at_100k`): Browse's CPU cost with 100,000 photos over ten years, in bursts of
+/// three — regrouping per choice or keystroke, and frames while scrolling the timeline with
+/// a filter set (layout and tessellation, as the window does them; no GPU).
+#[test]
+#[ignore = "measurement; run with --ignored --nocapture"]
+fn browse_at_100k() {
+    use crate::core::metadata::CaptureTime;
+    use std::time::Instant;
+    let n = 100_000i64;
+    let base = 1_300_000_000i64; // 2011
+    let photos: Vec<PhotoInfo> = (0..n)
+        .map(|i| {
+            // Three shots a few seconds apart, then an hour or so to the next scene.
+            let t = base + (i / 3) * 3_137 + (i % 3) * 2;
+            let secs = t.rem_euclid(86_400);
+            let days = t.div_euclid(86_400);
+            let (y, m, d) = crate::ui::format::civil_from_days(days);
+            let iso = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+                secs / 3600,
+                secs % 3600 / 60,
+                secs % 60
+            );
+            PhotoInfo {
+                taken: if i % 10 == 0 {
+                    None
+                } else {
+                    CaptureTime::parse_iso(&iso)
+                },
+                camera: Some(if i % 4 == 0 { "X100V" } else { "iPhone 12" }.into()),
+                width: 4000,
+                height: if i % 5 == 0 { 6000 } else { 3000 },
+                bytes: 2_000_000 + (i as u64 * 7919) % 3_000_000,
+                ..photo(i, &format!("/lib/{}/IMG_{i:06}.JPG", i / 500), t)
+            }
+        })
+        .collect();
+    let bursts: Vec<Vec<i64>> = (0..n / 3)
+        .map(|b| vec![3 * b, 3 * b + 1, 3 * b + 2])
+        .collect();
+    let mut b = BrowseState::default();
+    let t = Instant::now();
+    b.set_photos(photos);
+    b.set_bursts(bursts);
+    println!("listing keys: {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    for (name, grouping, stack) in [
+        ("timeline, stacked", Grouping::Timeline, true),
+        ("timeline", Grouping::Timeline, false),
+        ("folder", Grouping::Folder, false),
+        ("none", Grouping::None, false),
+    ] {
+        b.arrangement.grouping = grouping;
+        b.arrangement.stack_bursts = stack;
+        let t = Instant::now();
+        b.refresh();
+        println!(
+            "regroup {name}: {:.1} ms ({} tiles, {} sections)",
+            t.elapsed().as_secs_f64() * 1e3,
+            b.len(),
+            b.sections().len()
+        );
+    }
+    b.arrangement = BrowseOrder::default();
+    let mut settings = crate::ui::settings::Settings::default();
+    settings.browse_filter.camera = "iphone".into();
+    let frame = Frame {
+        browse: b,
+        settings,
+        textures: crate::ui::textures::TextureCache::default(),
+        toasts: crate::ui::toasts::Toasts::default(),
+        commands: crate::ui::context::CommandSender::default(),
+        actions: Vec::new(),
+    };
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(draw, frame);
+    let t = Instant::now();
+    h.run();
+    println!(
+        "first frames (filter applied): {:.1} ms, {} of 100000 shown",
+        t.elapsed().as_secs_f64() * 1e3,
+        h.state().browse.shown_photos()
+    );
+    let mut times = Vec::new();
+    let content = h.state().browse.grid.layout.content_height;
+    for step in 0..200 {
+        h.state_mut().browse.grid.scroll_to_y = Some(content * step as f32 / 200.0);
+        let t = Instant::now();
+        h.step();
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "scrolling frames: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} frames",
+        times[times.len() / 2],
+        times[times.len() * 99 / 100],
+        times[times.len() - 1],
+        times.len()
+    );
 }

@@ -20,6 +20,7 @@ pub mod format;
 pub mod frame_stats;
 pub mod grid_select_ui;
 pub mod grid_selection;
+mod grid_tile;
 pub mod info_panel;
 pub mod instance;
 mod layout;
