@@ -315,3 +315,54 @@ fn filters_narrow_query_and_dupes() {
         "{err}"
     );
 }
+
+/// Three shots of one scene a second apart are a burst in `dupes`; a byte copy of a photo
+/// (same capture time) is not.
+#[test]
+fn dupes_says_which_groups_are_bursts() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (lib, data) = (tmp.path().join("lib"), tmp.path().join("data"));
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    for (i, taken) in [
+        "2021:06:03 14:30:10",
+        "2021:06:03 14:30:11",
+        "2021:06:03 14:30:12",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let cam = Camera { taken, ..X100V };
+        save_camera_jpeg(&scene(9, 640, 480), &lib.join(format!("DSCF{i}.JPG")), &cam);
+    }
+    let cam = Camera {
+        taken: "2020:01:01 09:00:00",
+        ..X100V
+    };
+    save_camera_jpeg(&scene(3, 640, 480), &lib.join("single.jpg"), &cam);
+    std::fs::copy(lib.join("single.jpg"), lib.join("single copy.jpg")).expect("copy");
+    index_descriptor(&data, &lib);
+    let v: Value =
+        serde_json::from_str(lookalike_ok(&data, &["dupes", "--json", "--tier", "similar"]).trim())
+            .expect("json");
+    let mut seen: Vec<(BTreeSet<String>, bool)> = v["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            (
+                names(g["photos"].as_array().expect("photos")),
+                g["burst"].as_bool().expect("burst"),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (set(&["DSCF0.JPG", "DSCF1.JPG", "DSCF2.JPG"]), true),
+            (set(&["single copy.jpg", "single.jpg"]), false),
+        ]
+    );
+    let human = lookalike_ok(&data, &["dupes", "--tier", "similar"]);
+    assert_eq!(human.matches("(burst)").count(), 1, "{human}");
+}

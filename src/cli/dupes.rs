@@ -59,6 +59,7 @@ fn group_json(g: &DupeGroup) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "tier": g.tier,
+        "burst": g.is_burst(),
         "keep": g.kept().photo.path,
         "keep_reason": g.keep_reason,
         "reclaimable_bytes": g.reclaimable_bytes(),
@@ -69,8 +70,9 @@ fn group_json(g: &DupeGroup) -> serde_json::Value {
 fn print_human(groups: &[DupeGroup]) {
     for g in groups {
         println!(
-            "{} · {} photos · {} reclaimable",
+            "{}{} · {} photos · {} reclaimable",
             g.tier.name(),
+            if g.is_burst() { " (burst)" } else { "" },
             g.members.len(),
             human_bytes(g.reclaimable_bytes())
         );

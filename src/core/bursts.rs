@@ -15,7 +15,8 @@ pub const BURST_SIMILARITY: f32 = 0.8;
 
 /// The bursts among `photos`: runs of at least two photos (ids, in capture order) from the same
 /// camera, each taken at most [`BURST_GAP_MS`] after the one before and at least
-/// [`BURST_SIMILARITY`] alike by `similarity(a, b)` (`None`: not comparable, which ends a run).
+/// [`BURST_SIMILARITY`] alike by `similarity(a, b)` (`None`: not comparable, which ends a run),
+/// taken at two instants or more.
 pub fn find(
     photos: &[PhotoInfo],
     mut similarity: impl FnMut(i64, i64) -> Option<f32>,
@@ -29,30 +30,55 @@ pub fn find(
         .collect();
     timed.sort_unstable();
     let mut out = Vec::new();
-    let mut run: Vec<i64> = Vec::new();
+    // (id, capture time) of the run being built.
+    let mut run: Vec<(i64, i64)> = Vec::new();
     let mut last: Option<(&str, i64)> = None;
+    // A run is a burst with two photos or more taken at two instants or more (copies of one
+    // photo share its capture time).
+    let close = |run: &mut Vec<(i64, i64)>, out: &mut Vec<Vec<i64>>| {
+        let instants = run.windows(2).filter(|w| w[0].1 != w[1].1).count() + 1;
+        if run.len() >= 2 && instants >= 2 {
+            out.push(run.iter().map(|&(id, _)| id).collect());
+        }
+        run.clear();
+    };
     for (camera, ms, id) in timed {
         let joins = last.is_some_and(|(c, t)| {
             c == camera
                 && ms - t <= BURST_GAP_MS
                 && run
                     .last()
-                    .and_then(|&prev| similarity(prev, id))
+                    .and_then(|&(prev, _)| similarity(prev, id))
                     .is_some_and(|s| s >= BURST_SIMILARITY)
         });
         if !joins {
-            if run.len() >= 2 {
-                out.push(std::mem::take(&mut run));
-            }
-            run.clear();
+            close(&mut run, &mut out);
         }
-        run.push(id);
+        run.push((id, ms));
         last = Some((camera, ms));
     }
-    if run.len() >= 2 {
-        out.push(run);
-    }
+    close(&mut run, &mut out);
     out
+}
+
+/// Whether `photos` (already known to look alike, e.g. a duplicate group) are one burst: all
+/// with capture times from the same camera, each within [`BURST_GAP_MS`] of the one before,
+/// taken at two instants or more (copies of one photo share its capture time).
+pub fn is_burst<'a>(photos: impl IntoIterator<Item = &'a PhotoInfo>) -> bool {
+    let mut timed = Vec::new();
+    for p in photos {
+        let Some(t) = &p.taken else {
+            return false;
+        };
+        timed.push((p.camera.as_deref().unwrap_or(""), t.unix_ms));
+    }
+    timed.sort_unstable_by_key(|&(_, ms)| ms);
+    // Copies of one photo carry its capture time: shots taken at one instant are no burst.
+    let instants = timed.windows(2).filter(|w| w[0].1 != w[1].1).count() + 1;
+    instants >= 2
+        && timed
+            .windows(2)
+            .all(|w| w[0].0 == w[1].0 && w[1].1 - w[0].1 <= BURST_GAP_MS)
 }
 
 /// The bursts among `photos`, compared with the vectors of `embedder` stored in `catalog`
@@ -132,7 +158,24 @@ mod tests {
         };
         let b = find(&photos, look);
         assert_eq!(b, vec![vec![1, 2, 3], vec![4, 5]]);
+        // An edited copy keeps the original's capture time: a copy is not a burst.
+        let copies = vec![
+            shot(1, "X100V", "2020-05-01T10:00:00"),
+            shot(2, "X100V", "2020-05-01T10:00:00"),
+        ];
+        assert!(find(&copies, |_, _| Some(0.99)).is_empty());
         // Not comparable (no vectors yet): no burst.
         assert!(find(&photos, |_, _| None).is_empty());
+
+        // A duplicate group is a burst when its photos are one camera's shots seconds apart.
+        assert!(is_burst([&photos[2], &photos[0], &photos[1]]));
+        assert!(!is_burst([&photos[0], &photos[3]]), "10 s apart");
+        assert!(!is_burst([&photos[0], &photos[5]]), "another camera");
+        assert!(!is_burst([&photos[4], &photos[7]]), "no capture time");
+        assert!(!is_burst([&photos[0]]));
+        assert!(
+            !is_burst([&photos[0], &photos[0].clone()]),
+            "a copy carries the original's capture time"
+        );
     }
 }

@@ -120,6 +120,12 @@ pub struct DupeGroup {
 }
 
 impl DupeGroup {
+    /// Whether the group is a burst: its photos are one camera's shots seconds apart (see
+    /// [`crate::core::bursts`]) — similar shots to pick the best of, more than copies.
+    pub fn is_burst(&self) -> bool {
+        crate::core::bursts::is_burst(self.members.iter().map(|m| &m.photo))
+    }
+
     /// The photo that is kept.
     pub fn kept(&self) -> &GroupMember {
         &self.members[self.keep.min(self.members.len().saturating_sub(1))]

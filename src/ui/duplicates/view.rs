@@ -346,8 +346,16 @@ fn group_ui(
         });
 }
 
-/// "Group 3 · near duplicates · 4 photos".
+/// "Group 3 · near duplicates · 4 photos"; "Group 5 · similar · burst of 4 shots".
 fn header(g: usize, group: &DupeGroup) -> String {
+    if group.is_burst() {
+        return format!(
+            "Group {} · {} · burst of {} shots",
+            g + 1,
+            tile::tier_label(group.tier),
+            group.members.len()
+        );
+    }
     format!(
         "Group {} · {} · {} photos",
         g + 1,
