@@ -57,6 +57,9 @@ pub struct App {
     pub(super) last_report: Option<IndexReport>,
     pub(super) view: View,
     pub(super) query: Option<QueryState>,
+    /// Open the preview of the first result of the next query (screenshots:
+    /// `LOOKALIKE_VIEW=preview`).
+    pub(super) preview_first_result: bool,
     /// The filter the worker narrows query results to (last sent).
     pub(super) sent_filter: Option<crate::core::filter::PhotoFilter>,
     /// The search box (words).
@@ -132,6 +135,7 @@ impl App {
             words_return_view: None,
             query: None,
             sent_filter: None,
+            preview_first_result: false,
             next_query_id: 0,
             browse: BrowseState::default(),
             dupes: DupesView::new(dupes),
@@ -185,6 +189,11 @@ impl App {
     /// The current view.
     pub fn view(&self) -> View {
         self.view
+    }
+
+    /// Open the preview of the first result when the next query's results arrive.
+    pub fn preview_first_result(&mut self) {
+        self.preview_first_result = true;
     }
 
     /// Switch view (as the tabs and Ctrl+1..3 do).

@@ -1,9 +1,9 @@
 //! Handling what the worker and the file dialogs report.
 
-use super::View;
 use super::actions::DialogResult;
 use super::app::App;
 use super::settings_window::DownloadState;
+use super::{ListKind, View};
 use crate::worker::{Command, Event, IndexProgress, QuerySource};
 
 impl App {
@@ -86,6 +86,11 @@ impl App {
                     q.error = None;
                     if first {
                         q.grid = Default::default();
+                        if self.preview_first_result && !q.hits.is_empty() {
+                            self.preview_first_result = false;
+                            self.preview =
+                                Some((ListKind::Results, crate::ui::preview::PreviewState::new(0)));
+                        }
                     }
                 }
             }

@@ -156,10 +156,12 @@ pub fn run(
             let ctx = cc.egui_ctx.clone();
             let waker = Box::new(move || ctx.request_repaint());
             let mut app = App::new(config, waker);
-            // Open on another view (screenshots, scripts): LOOKALIKE_VIEW=duplicates|browse.
+            // Open on another view (screenshots, scripts): LOOKALIKE_VIEW=duplicates|browse, or
+            // preview: the first result of `--query` in the preview.
             match std::env::var("LOOKALIKE_VIEW").as_deref() {
                 Ok("duplicates") => app.set_view(View::Duplicates),
                 Ok("browse") => app.set_view(View::Browse),
+                Ok("preview") => app.preview_first_result(),
                 _ => {}
             }
             Ok(Box::new(windowed::Windowed::new(app, inbox)))
