@@ -296,9 +296,13 @@ pub struct WriterLock {
 
 /// Write `bytes` to `path` atomically: temp file in the same folder, fsync, rename, fsync dir.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    // One temp name per call: two writers of one file in one process (threads) never share a
+    // temp file, so neither renames the other's half-written bytes or loses its own.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
-        ".{}.{}.tmp",
+        ".{}.{}.{n}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
         std::process::id()
     ));
@@ -316,4 +320,36 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         Error::io("cannot write", path, e)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_writing_one_file_at_once_all_succeed_and_leave_a_whole_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("settings.json");
+        let texts: Vec<Vec<u8>> = (0..8u8).map(|i| vec![b'a' + i; 64 * 1024]).collect();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = texts
+                .iter()
+                .map(|t| {
+                    let path = &path;
+                    s.spawn(move || (0..20).all(|_| write_atomic(path, t).is_ok()))
+                })
+                .collect();
+            for h in handles {
+                assert!(h.join().unwrap_or(false), "every write succeeds");
+            }
+        });
+        let back = std::fs::read(&path).expect("read");
+        assert!(texts.contains(&back), "the file is one writer's whole text");
+        let leftovers = std::fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .count();
+        assert_eq!(leftovers, 0, "no temp files left behind");
+    }
 }
