@@ -294,6 +294,37 @@ pub struct WriterLock {
     _file: File,
 }
 
+/// `entry` as one JSON line (newline included): a line of an append-only journal.
+pub fn json_line<T: serde::Serialize>(entry: &T) -> Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(entry)
+        .map_err(|e| Error::Other(format!("cannot encode a journal line: {e}")))?;
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// Append `entry` to the journal at `path` as one JSON line and sync it before returning.
+pub fn append_json_line<T: serde::Serialize>(path: &Path, entry: &T) -> Result<()> {
+    let line = json_line(entry)?;
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::io("cannot open", path, e))?;
+    f.write_all(&line)
+        .and_then(|()| f.sync_data())
+        .map_err(|e| Error::io("cannot write", path, e))
+}
+
+/// The lines of the journal at `path` that `parse` reads (it skips a torn last line), oldest
+/// first; none when there is no journal yet.
+pub fn read_journal<T>(path: &Path, parse: impl FnMut(&str) -> Option<T>) -> Result<Vec<T>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text.lines().filter_map(parse).collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(Error::io("cannot read", path, e)),
+    }
+}
+
 /// Write `bytes` to `path` atomically: temp file in the same folder, fsync, rename, fsync dir.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     // One temp name per call: two writers of one file in one process (threads) never share a

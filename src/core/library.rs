@@ -163,9 +163,7 @@ impl Library {
         }
         let photos = usize::try_from(self.catalog.counts()?.0).unwrap_or(usize::MAX);
         let mut hits = self.query(active, source, filter.query_candidates(k, photos))?;
-        let m = filter.matcher();
-        hits.retain(|h| m.matches(&h.info));
-        hits.truncate(k);
+        filter.narrow(&mut hits, |h| &h.info, k);
         Ok(hits)
     }
 
@@ -201,11 +199,7 @@ impl Library {
         let search = self.open_query_index(clip)?;
         let want = filter.query_candidates(k, usize::try_from(photos).unwrap_or(usize::MAX));
         let mut hits = text_search::rank_text(&self.catalog, &*search, vector, want, &own)?;
-        if !filter.is_empty() {
-            let m = filter.matcher();
-            hits.retain(|h| m.matches(&h.info));
-        }
-        hits.truncate(k);
+        filter.narrow(&mut hits, |h| &h.info, k);
         Ok(TextResults {
             hits,
             with_clip,

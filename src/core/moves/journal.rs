@@ -2,8 +2,8 @@
 //! synced — "intent" before a file moves, "moved" or "failed" after, "restored" or
 //! "restore-failed" on undo — so a crash at any instant leaves a record of where each file is.
 
-use crate::core::error::{Error, Result};
-use std::io::Write;
+use crate::core::datadir::{append_json_line, read_journal};
+use crate::core::error::Result;
 use std::path::{Path, PathBuf};
 
 /// The journal's file name in the data dir.
@@ -52,29 +52,12 @@ impl MoveJournal {
 
     /// Append one line and sync it.
     pub fn append(&self, entry: &MoveEntry) -> Result<()> {
-        let mut line = serde_json::to_vec(entry)
-            .map_err(|e| Error::Other(format!("cannot encode a journal line: {e}")))?;
-        line.push(b'\n');
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| Error::io("cannot open", &self.path, e))?;
-        f.write_all(&line)
-            .and_then(|()| f.sync_data())
-            .map_err(|e| Error::io("cannot write", &self.path, e))
+        append_json_line(&self.path, entry)
     }
 
     /// Every line, oldest first; a torn last line is skipped.
     pub fn entries(&self) -> Result<Vec<MoveEntry>> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => Ok(text
-                .lines()
-                .filter_map(|l| serde_json::from_str(l).ok())
-                .collect()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(Error::io("cannot read", &self.path, e)),
-        }
+        read_journal(&self.path, |l| serde_json::from_str(l).ok())
     }
 
     /// The "moved" lines of the newest batch that still has files away (no restore tried yet),

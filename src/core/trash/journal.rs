@@ -9,9 +9,8 @@
 
 use super::mover::Mover;
 use super::records::{JournalEntry, RestoreOutcome, TrashReport, TrashRequest};
-use crate::core::datadir::{DataDir, write_atomic};
+use crate::core::datadir::{DataDir, append_json_line, json_line, read_journal, write_atomic};
 use crate::core::error::{Error, Result};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A line of the Results/Browse journal of earlier versions (written after the move).
@@ -47,19 +46,8 @@ fn parse_line(line: &str) -> Option<JournalEntry> {
 }
 
 /// One journal line, newline included.
-fn encode(entry: &JournalEntry) -> Result<Vec<u8>> {
-    let mut line = serde_json::to_vec(entry)
-        .map_err(|e| Error::Other(format!("cannot encode a journal line: {e}")))?;
-    line.push(b'\n');
-    Ok(line)
-}
-
 fn read_entries(path: &Path) -> Result<Vec<JournalEntry>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text.lines().filter_map(parse_line).collect()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(Error::io("cannot read", path, e)),
-    }
+    read_journal(path, parse_line)
 }
 
 pub(super) fn now_secs() -> i64 {
@@ -106,7 +94,7 @@ impl Journal {
         let entries = self.entries()?;
         let mut text = Vec::new();
         for e in &entries {
-            text.extend(encode(e)?);
+            text.extend(json_line(e)?);
         }
         write_atomic(&self.path, &text)?;
         if self.old_dupes.exists() {
@@ -118,15 +106,7 @@ impl Journal {
     }
 
     fn append(&self, entry: &JournalEntry) -> Result<()> {
-        let line = encode(entry)?;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| Error::io("cannot open", &self.path, e))?;
-        f.write_all(&line)
-            .and_then(|()| f.sync_data())
-            .map_err(|e| Error::io("cannot write", &self.path, e))
+        append_json_line(&self.path, entry)
     }
 
     /// Every entry, oldest first; unreadable lines (a torn last write) are skipped.
