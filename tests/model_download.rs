@@ -20,9 +20,21 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Download `name` with no progress display and no cancel (what most tests need).
+/// The known model `name` without its pinned checksum and size, as a model described at run
+/// time is: the tests serve weights they write themselves, which cannot match the real file's
+/// SHA-256, so the transfer is checked against the hub's `X-Linked-Etag` instead. Everything
+/// else (URL, resume, checks, placement) is the real path.
+fn unpinned(name: &str) -> models::KnownModel {
+    models::KnownModel {
+        sha256: None,
+        size: None,
+        ..*models::known_model(name).expect("known")
+    }
+}
+
+/// Download `name` (unpinned) with no progress display and no cancel (what most tests need).
 fn fetch(name: &str, data: &std::path::Path, hub: &str) -> Result<PathBuf, ModelError> {
-    models::download(name, data, hub, &|_, _| {}, &CancelFlag::new())
+    models::download_model(&unpinned(name), data, hub, &|_, _| {}, &CancelFlag::new())
 }
 
 fn resnet18_file_bytes() -> Vec<u8> {
@@ -38,8 +50,8 @@ fn download_from_loopback_hub() {
     let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
     let data = tempfile::tempdir().expect("tempdir");
     let last = Cell::new((0u64, None));
-    let path = models::download(
-        "resnet18",
+    let path = models::download_model(
+        &unpinned("resnet18"),
         data.path(),
         &hub.base,
         &|d, t| last.set((d, t)),
@@ -105,7 +117,10 @@ fn offline_download_fails_fast_and_says_what_to_do() {
     println!("{msg} ({took:?})");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert!(
-        msg.contains("http://127.0.0.1:1/timm/resnet50.a1_in1k/resolve/main/model.safetensors"),
+        msg.contains(
+            "http://127.0.0.1:1/timm/resnet50.a1_in1k/resolve/\
+             767268603ca0cb0bfe326fa87277f19c419566ef/model.safetensors"
+        ),
         "{msg}"
     );
     let target = data.path().join("models").join("resnet50.safetensors");
@@ -123,10 +138,7 @@ fn named_model_not_found_says_where_and_how() {
     let msg = err.to_string();
     assert!(msg.contains(&empty.path().display().to_string()), "{msg}");
     assert!(msg.contains("lookalike models download resnet34"), "{msg}");
-    assert!(
-        msg.contains("resnet34.a1_in1k/resolve/main/model.safetensors"),
-        "{msg}"
-    );
+    assert!(msg.contains("resnet34.a1_in1k/resolve/"), "{msg}");
     // torchvision's hashed file name and timm's folder layout are both found.
     std::fs::write(empty.path().join("resnet34-b627a593.pth"), b"x").expect("write");
     let found = models::resolve_in(&spec, &dirs, data.path()).expect("found");
@@ -225,8 +237,8 @@ fn a_cut_download_resumes_where_it_stopped() {
     assert!(!data.path().join("models/resnet18.safetensors").exists());
 
     let first = Cell::new(None);
-    let path = models::download(
-        "resnet18",
+    let path = models::download_model(
+        &unpinned("resnet18"),
         data.path(),
         &hub.base,
         &|d, t| {
@@ -254,8 +266,8 @@ fn a_cancelled_download_stops_and_resumes_later() {
     let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
     let data = tempfile::tempdir().expect("tempdir");
     let cancel = CancelFlag::new();
-    let err = models::download(
-        "resnet18",
+    let err = models::download_model(
+        &unpinned("resnet18"),
         data.path(),
         &hub.base,
         &|done, _| {
@@ -290,4 +302,98 @@ fn a_corrupt_partial_file_is_not_kept() {
             .join("models/resnet18.safetensors.download.tmp")
             .exists()
     );
+}
+
+#[test]
+fn clip_comes_from_the_pinned_safetensors_commit_and_another_size_is_refused_before_writing() {
+    // OpenAI's repository serves `model.safetensors` only from its conversion commit (`main`
+    // has the PyTorch pickle alone), so the URL must name that commit. A server offering a file
+    // of another size than the pinned one is refused before a byte is written.
+    let body = b"not the 605 MB checkpoint".to_vec();
+    let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
+    let data = tempfile::tempdir().expect("tempdir");
+    let err = models::download(
+        "clip",
+        data.path(),
+        &hub.base,
+        &|_, _| {},
+        &CancelFlag::new(),
+    )
+    .expect_err("wrong size");
+    let msg = err.to_string();
+    assert!(msg.contains("605157884 bytes"), "{msg}");
+    assert_eq!(
+        hub.paths.lock().expect("paths")[0],
+        "/openai/clip-vit-base-patch32/resolve/b33cedfd0df4e43b8238760678fcc89e1a0d38b3/\
+         model.safetensors"
+    );
+    assert!(
+        !data
+            .path()
+            .join("models/clip-vit-base-patch32.safetensors")
+            .exists()
+    );
+}
+
+#[test]
+fn the_pinned_checksum_wins_over_the_servers_own() {
+    // The hub's etag agrees with the bytes it sends, but they are not the pinned file.
+    let body = resnet18_file_bytes();
+    let hub = resnet_support::hub::serve(body.clone(), hex_sha256(&body));
+    let data = tempfile::tempdir().expect("tempdir");
+    let err = models::download(
+        "resnet34",
+        data.path(),
+        &hub.base,
+        &|_, _| {},
+        &CancelFlag::new(),
+    )
+    .expect_err("not the pinned file");
+    match &err {
+        ModelError::Checksum {
+            expected, found, ..
+        } => {
+            assert_eq!(
+                expected,
+                models::known_model("resnet34")
+                    .and_then(|m| m.sha256)
+                    .expect("pinned")
+            );
+            assert_eq!(found, &hex_sha256(&body));
+        }
+        other => panic!("expected a checksum error, got {other}"),
+    }
+    assert_eq!(
+        std::fs::read_dir(data.path().join("models"))
+            .expect("dir")
+            .count(),
+        0,
+        "nothing lands in the models dir"
+    );
+}
+
+#[test]
+fn every_downloadable_model_has_a_pinned_checksum() {
+    for m in models::KNOWN_MODELS {
+        let sha = m
+            .sha256
+            .unwrap_or_else(|| panic!("{} has no pinned SHA-256", m.name));
+        assert!(
+            sha.len() == 64
+                && sha
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{}: {sha}",
+            m.name
+        );
+        if let Some(size) = m.size {
+            let mb = size as f64 / 1e6;
+            assert!(
+                (mb - m.approx_mb as f64).abs() / mb < 0.05,
+                "{}: {mb} MB vs {}",
+                m.name,
+                m.approx_mb
+            );
+        }
+    }
 }

@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-pub use download::{HUB_URL_ENV, default_hub_url, download, hub_base_url};
+pub use download::{HUB_URL_ENV, default_hub_url, download, download_model, hub_base_url};
 pub use known::{KNOWN_MODELS, KnownKind, KnownModel, downloadable_names, hub_url, known_model};
 
 /// Which embedder to use.

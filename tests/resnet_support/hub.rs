@@ -16,6 +16,8 @@ pub struct FakeHub {
     pub requests: Arc<AtomicUsize>,
     /// The `Range` headers received, in order.
     pub ranges: Arc<Mutex<Vec<String>>>,
+    /// The request paths received, in order.
+    pub paths: Arc<Mutex<Vec<String>>>,
 }
 
 /// How the fake hub misbehaves.
@@ -25,7 +27,7 @@ pub struct Behaviour {
     pub cut_first_after: Option<usize>,
 }
 
-/// Serves `body` for every `.../resolve/main/<file>` path, announcing `etag` as the LFS SHA-256.
+/// Serves `body` for every `.../resolve/<revision>/<file>` path, announcing `etag` as the LFS SHA-256.
 pub fn serve(body: Vec<u8>, etag: String) -> FakeHub {
     serve_with(body, etag, Behaviour::default())
 }
@@ -36,19 +38,32 @@ pub fn serve_with(body: Vec<u8>, etag: String, behaviour: Behaviour) -> FakeHub 
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let requests = Arc::new(AtomicUsize::new(0));
     let ranges = Arc::new(Mutex::new(Vec::new()));
-    let (counter, seen) = (Arc::clone(&requests), Arc::clone(&ranges));
+    let paths = Arc::new(Mutex::new(Vec::new()));
+    let (counter, seen, asked) = (
+        Arc::clone(&requests),
+        Arc::clone(&ranges),
+        Arc::clone(&paths),
+    );
     let body = Arc::new(body);
     std::thread::spawn(move || {
         let mut cdn_transfers = 0usize;
         for stream in listener.incoming().flatten() {
             counter.fetch_add(1, Ordering::SeqCst);
-            let _ = handle(stream, &body, &etag, behaviour, &mut cdn_transfers, &seen);
+            let _ = handle(
+                stream,
+                &body,
+                &etag,
+                behaviour,
+                &mut cdn_transfers,
+                (&seen, &asked),
+            );
         }
     });
     FakeHub {
         base,
         requests,
         ranges,
+        paths,
     }
 }
 
@@ -58,7 +73,7 @@ fn handle(
     etag: &str,
     behaviour: Behaviour,
     cdn_transfers: &mut usize,
-    seen: &Mutex<Vec<String>>,
+    (seen, asked): (&Mutex<Vec<String>>, &Mutex<Vec<String>>),
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -85,10 +100,12 @@ fn handle(
         .nth(1)
         .unwrap_or("/")
         .to_string();
+    asked.lock().expect("paths").push(path.clone());
+    // `/{repo}/resolve/{revision}/{file}` redirects to `/cdn/{file}`.
     if let Some(rest) = path
-        .split("/resolve/main/")
-        .nth(1)
-        .filter(|_| path.contains("/resolve/main/"))
+        .split_once("/resolve/")
+        .and_then(|(_, after)| after.split_once('/'))
+        .map(|(_, file)| file)
     {
         let head = format!(
             "HTTP/1.1 302 Found\r\nLocation: /cdn/{rest}\r\nX-Linked-Etag: \"{etag}\"\r\n\

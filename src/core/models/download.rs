@@ -55,6 +55,18 @@ pub fn download(
 ) -> Result<PathBuf, ModelError> {
     let model =
         known_model(name).ok_or_else(|| ModelError::NotDownloadable { name: name.into() })?;
+    download_model(model, data_dir, hub_base_url, progress, cancel)
+}
+
+/// [`download`] for a model described by the caller: the same transfer, resume, checks and
+/// placement. A model without a pinned `sha256` is checked against the hub's `X-Linked-Etag`.
+pub fn download_model(
+    model: &KnownModel,
+    data_dir: &Path,
+    hub_base_url: &str,
+    progress: &dyn Fn(u64, Option<u64>),
+    cancel: &CancelFlag,
+) -> Result<PathBuf, ModelError> {
     let dir = crate::core::datadir::DataDir::at(data_dir).models_dir();
     std::fs::create_dir_all(&dir).map_err(|source| ModelError::Io {
         action: "cannot create",
@@ -144,6 +156,15 @@ fn fetch_verified(
     }
     let mut body = response.into_body();
     let total = body.content_length().map(|n| n + have);
+    if let (Some(offered), Some(pinned)) = (total, model.size)
+        && offered != pinned
+    {
+        return Err(dl_err(format!(
+            "the server offers {offered} bytes where {} is {pinned} bytes; \
+             if {HUB_URL_ENV} points at a mirror, it holds another revision",
+            model.name
+        )));
+    }
     let mut reader = body.as_reader();
     let file = OpenOptions::new()
         .create(true)
