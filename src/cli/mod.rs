@@ -178,7 +178,8 @@ pub enum Command {
 }
 
 /// Filters shared by `query` and `dupes`: every one given must hold. Dates are whole days on the
-/// capture date (the file date for photos without one); texts are case-insensitive.
+/// capture date (else the date in the file name, e.g. WhatsApp's `IMG-20190704-WA0001.jpg`, else
+/// the file date); texts are case-insensitive.
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Filters")]
 pub struct FilterArgs {

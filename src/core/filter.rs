@@ -65,13 +65,11 @@ impl Date {
         Self { year, month, day }
     }
 
-    /// The day a photo was taken (its camera's local date), else the UTC day its file was last
-    /// modified.
+    /// The day a photo was taken (its camera's local date, else the date in its file name),
+    /// else the UTC day its file was last modified.
     pub fn of_photo(p: &PhotoInfo) -> Self {
-        p.taken
-            .as_ref()
-            .and_then(|t| t.local.get(..10))
-            .and_then(Self::parse_day)
+        p.dated()
+            .and_then(|(t, _)| t.local.get(..10).and_then(Self::parse_day))
             .unwrap_or_else(|| Self::from_unix_ns(p.mtime_ns))
     }
 

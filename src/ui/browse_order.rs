@@ -87,8 +87,8 @@ const DAY_MS: i64 = 86_400_000;
 impl PhotoKeys {
     /// The keys of `p`.
     pub fn of(p: &PhotoInfo) -> Self {
-        let (local_ms, from_file) = match &p.taken {
-            Some(t) => (
+        let (local_ms, from_file) = match p.dated() {
+            Some((t, _)) => (
                 t.unix_ms + i64::from(t.offset_minutes.unwrap_or(0)) * 60_000,
                 false,
             ),

@@ -109,6 +109,36 @@ fn the_timeline_uses_the_cameras_day_and_says_where_it_used_the_files() {
 }
 
 #[test]
+fn phone_and_messenger_copies_without_exif_go_by_the_date_in_their_name() {
+    // Both copied to the computer in 2024 (file date), named by the phone in 2019.
+    let mut b = BrowseState::default();
+    b.set_photos(vec![
+        photo(1, "/lib/WhatsApp/IMG-20190704-WA0001.jpg", 1_710_000_000),
+        photo(
+            2,
+            "/lib/Screenshots/Screenshot_20190705-081500.png",
+            1_710_000_000,
+        ),
+        photo(3, "/lib/scan.jpg", 1_710_000_000),
+    ]);
+    b.arrangement.grouping = Grouping::Timeline;
+    b.refresh();
+    assert_eq!(ids(&b), [3, 2, 1]);
+    assert_eq!(
+        titles(&b),
+        [
+            "2024  ·  1 photo",
+            "March 2024  ·  1 photo",
+            "Saturday 9 March 2024  ·  by file date (no capture date)",
+            "2019  ·  2 photos",
+            "July 2019  ·  2 photos",
+            "Friday 5 July 2019",
+            "Thursday 4 July 2019",
+        ]
+    );
+}
+
+#[test]
 fn sorts_by_name_size_and_resolution_within_groups() {
     let sized = |id: i64, path: &str, bytes: u64, (w, h): (u32, u32)| PhotoInfo {
         bytes,

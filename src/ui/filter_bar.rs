@@ -154,7 +154,8 @@ fn date_edit(ui: &mut Ui, text: &mut String, hint: &str, label: egui::Id) {
         resp.on_hover_text(why);
     } else {
         resp.on_hover_text(
-            "YYYY, YYYY-MM or YYYY-MM-DD: the capture date (the file date for photos without one)",
+            "YYYY, YYYY-MM or YYYY-MM-DD: the capture date (else the date in the file name, \
+             else the file date)",
         );
     }
 }

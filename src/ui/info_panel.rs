@@ -9,7 +9,7 @@
 //! [`Command::PhotoDetails`]: crate::worker::Command::PhotoDetails
 
 use super::format;
-use crate::core::catalog::PhotoInfo;
+use crate::core::catalog::{DateSource, PhotoInfo};
 use crate::core::metadata::{Exposure, Gps};
 use egui::{Grid, Key, Modifiers, Ui};
 
@@ -149,19 +149,24 @@ fn row(ui: &mut Ui, label: &str, value: &str) {
     ui.end_row();
 }
 
-/// "2019-07-04 18:22:31 (UTC+02:00)"; "not recorded (file date …)" without EXIF.
+/// "2019-07-04 18:22:31 (UTC+02:00)"; "2019-07-04 (from the file name, no EXIF date)" for a
+/// WhatsApp copy; "not recorded (file date …)" when neither says.
 pub fn taken_text(info: &PhotoInfo) -> String {
-    match &info.taken {
-        Some(t) => {
+    match info.dated() {
+        Some((t, source)) => {
             let local = t
                 .local
                 .chars()
                 .take(19)
                 .collect::<String>()
                 .replace('T', " ");
-            match t.offset_text() {
-                Some(o) => format!("{local} (UTC{o})"),
-                None => format!("{local} (time zone not recorded)"),
+            match (source, t.offset_text()) {
+                (DateSource::FileName, _) => format!(
+                    "{} (from the file name, no EXIF date)",
+                    local.trim_end_matches(" 00:00:00")
+                ),
+                (DateSource::Camera, Some(o)) => format!("{local} (UTC{o})"),
+                (DateSource::Camera, None) => format!("{local} (time zone not recorded)"),
             }
         }
         None => format!(
@@ -187,6 +192,27 @@ fn folder(info: &PhotoInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_date_says_where_it_comes_from() {
+        let info = |path: &str| PhotoInfo {
+            path: path.into(),
+            mtime_ns: 1_710_000_000_000_000_000,
+            ..Default::default()
+        };
+        assert_eq!(
+            taken_text(&info("/w/IMG-20190704-WA0001.jpg")),
+            "2019-07-04 (from the file name, no EXIF date)"
+        );
+        assert_eq!(
+            taken_text(&info("/s/Screenshot_20190705-081500.png")),
+            "2019-07-05 08:15:00 (from the file name, no EXIF date)"
+        );
+        assert!(taken_text(&info("/s/scan.jpg")).starts_with("not recorded (file date 2024-03-"));
+        let mut exif = info("/w/IMG-20190704-WA0001.jpg");
+        exif.taken = crate::core::metadata::CaptureTime::parse_iso("2019-06-30T10:00:00+02:00");
+        assert_eq!(taken_text(&exif), "2019-06-30 10:00:00 (UTC+02:00)");
+    }
 
     #[test]
     fn coordinates_as_text_and_link() {

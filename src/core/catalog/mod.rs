@@ -4,8 +4,10 @@
 //! round-trip. A catalog that SQLite cannot read is moved aside (never silently emptied).
 
 mod capture;
+mod dating;
 
 pub use capture::CaptureCounts;
+pub use dating::DateSource;
 
 use crate::core::error::{Error, Result};
 use crate::core::metadata::{CaptureInfo, CaptureTime, Gps};
@@ -115,8 +117,10 @@ impl PhotoInfo {
         self.taken.is_some() || self.camera.is_some()
     }
 
-    /// When the photo was taken (ms since the epoch), else when its file was last modified:
-    /// for ordering only; say which it is where it is shown.
+    /// When the camera took the photo (ms since the epoch), else when its file was last
+    /// modified: for ordering originals before copies only (a date in a file name is left out:
+    /// WhatsApp names a copy by the day it was sent, at no time of day). Say which it is where
+    /// it is shown.
     pub fn taken_or_file_ms(&self) -> i64 {
         self.taken
             .as_ref()

@@ -137,6 +137,21 @@ fn photos_without_a_capture_date_use_the_file_day() {
 }
 
 #[test]
+fn a_whatsapp_copy_without_exif_is_dated_by_its_file_name() {
+    // Received on 2019-07-04, copied to the computer on 2021-03-10.
+    let p = photo("/p/WhatsApp Images/IMG-20190704-WA0001.jpg");
+    assert!(
+        filter(|f| (f.after, f.before) = (Some(day("2019-07-04")), Some(day("2019-07-04"))))
+            .matches(&p)
+    );
+    assert!(!filter(|f| f.after = Some(day("2021-03-10"))).matches(&p));
+    // EXIF still wins over the name.
+    let mut q = p.clone();
+    q.taken = taken("2019-06-30T10:00:00");
+    assert!(!filter(|f| f.after = Some(day("2019-07-01"))).matches(&q));
+}
+
+#[test]
 fn camera_and_lens_are_case_insensitive_substrings() {
     let mut p = photo("/p/a.jpg");
     p.camera = Some("FUJIFILM X100V".into());

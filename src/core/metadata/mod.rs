@@ -9,10 +9,12 @@ mod capture;
 mod containers;
 pub mod exposure;
 mod fields;
+mod name_date;
 
 pub use backfill::backfill;
 pub use capture::{CaptureInfo, CaptureTime, Gps, camera_name};
 pub use exposure::Exposure;
+pub use name_date::capture_time_in_name;
 
 use crate::core::image_io::PhotoFormat;
 
