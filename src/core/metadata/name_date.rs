@@ -51,9 +51,8 @@ fn date_at(b: &[u8], i: usize) -> Option<CaptureTime> {
         // Nine or more digits: a number, not a date.
         return None;
     }
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
+    // A real day of the calendar (no 30 February).
+    crate::core::filter::Date::new(i32::try_from(year).ok()?, month, day)?;
     let (hour, minute, second) = time_at(b, at).unwrap_or((0, 0, 0));
     CaptureTime::parse_iso(&format!(
         "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
@@ -105,15 +104,6 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     s.iter()
         .all(u8::is_ascii_digit)
         .then(|| s.iter().fold(0, |v, d| v * 10 + u32::from(d - b'0')))
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 #[cfg(test)]
