@@ -18,7 +18,9 @@ use candle_transformers::models::clip::text_model::{
     Activation, ClipTextConfig, ClipTextTransformer,
 };
 use candle_transformers::models::clip::vision_model::{ClipVisionConfig, ClipVisionTransformer};
+use lookalike::core::embed::clip::bf16_matmul::PackedBf16;
 use lookalike::core::embed::clip::model::{ClipImageEmbedder, ClipShape, inspect};
+use lookalike::core::embed::clip::precision::ClipPrecision;
 use lookalike::core::embed::clip::vision::preprocess;
 
 use super::support::{reference, write_small, write_sparse};
@@ -117,8 +119,9 @@ fn candle_transformers_clip_agrees() {
     }
 }
 
-/// Images/s of ViT-B/32's image tower on the CPU: ours and candle_transformers', alternating,
-/// batch 16, on formula weights (the text half of the file is left as zeros).
+/// Images/s of ViT-B/32's image tower on the CPU: ours (in the precision this CPU gets, and in
+/// f32 when that is bf16) and candle_transformers', alternating, batch 16, on formula weights
+/// (the text half of the file is left as zeros).
 #[test]
 #[ignore = "benchmark: a 600 MB file and a minute of CPU"]
 fn vit_b32_throughput() {
@@ -141,6 +144,10 @@ fn vit_b32_throughput() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let ours = ClipImageEmbedder::load(&path, &Device::Cpu).expect("ours");
+    let ours_f32 = (ours.precision() != ClipPrecision::F32).then(|| {
+        ClipImageEmbedder::load_with_precision(&path, &Device::Cpu, ClipPrecision::F32)
+            .expect("ours f32")
+    });
     let theirs = candle_clip(&path, &s, (3072, 2048));
     let side = s.image_size;
     let px: Vec<f32> = unit("bench-pixels", batch * 3 * side * side)
@@ -166,13 +173,21 @@ fn vit_b32_throughput() {
         b.flatten_all().and_then(|t| t.to_vec1::<f32>()),
     );
     let c = cosine(&va.expect("a"), &vb.expect("b"));
-    println!("ours vs candle_transformers on the batch: cosine {c:.9}");
-    assert!(c > 0.99999);
-    let (mut t_ours, mut t_theirs) = (0.0, 0.0);
+    println!(
+        "ours ({}) vs candle_transformers on the batch: cosine {c:.9}",
+        ours.precision().as_str()
+    );
+    assert!(c > 0.9999);
+    let (mut t_ours, mut t_f32, mut t_theirs) = (0.0, 0.0, 0.0);
     for _ in 0..rounds {
         let t = Instant::now();
         run_ours();
         t_ours += t.elapsed().as_secs_f64();
+        if let Some(o) = &ours_f32 {
+            let t = Instant::now();
+            o.forward(&x).expect("ours f32");
+            t_f32 += t.elapsed().as_secs_f64();
+        }
         let t = Instant::now();
         run_theirs();
         t_theirs += t.elapsed().as_secs_f64();
@@ -194,11 +209,75 @@ fn vit_b32_throughput() {
          image, so at most {:.2} images/s",
         gflops / 8.7
     );
+    let f32_part = if ours_f32.is_some() {
+        format!("ours in f32 {:.2} images/s, ", n / t_f32)
+    } else {
+        String::new()
+    };
     println!(
-        "ViT-B/32 image tower, batch {batch}, {} threads, {rounds} rounds: ours {:.2} images/s, \
-         candle_transformers {:.2} images/s",
+        "ViT-B/32 image tower, batch {batch}, {} threads, {rounds} rounds: ours ({}) {:.2} \
+         images/s, {f32_part}candle_transformers {:.2} images/s",
         candle_core::utils::get_num_threads(),
+        ours.precision().as_str(),
         n / t_ours,
         n / t_theirs
     );
+}
+
+/// GFLOPS of the bf16 kernel ([`PackedBf16`], input rounding and bias included) against
+/// Candle's f32 matmul (bias not included) on ViT-B/32's linear layers at batch 16 (800 rows),
+/// alternating.
+#[test]
+#[ignore = "benchmark: seconds of CPU, needs AVX-512 BF16"]
+fn bf16_kernel_throughput() {
+    assert!(ClipPrecision::cpu_has_bf16(), "this CPU lacks AVX-512 BF16");
+    let rounds: usize = std::env::var("LOOKALIKE_CLIP_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let shapes = [
+        ("q/k/v", 800, 768, 2304),
+        ("fc1", 800, 768, 3072),
+        ("fc2", 800, 3072, 768),
+        ("out", 800, 768, 768),
+    ];
+    for (name, m, k, n) in shapes {
+        let x = Tensor::randn(0f32, 1.0, (m, k), &Device::Cpu).expect("x");
+        let w = Tensor::randn(0f32, 0.03, (n, k), &Device::Cpu).expect("w");
+        let b = Tensor::randn(0f32, 0.02, n, &Device::Cpu).expect("b");
+        let packed = PackedBf16::from_tensors(&w, Some(&b))
+            .expect("pack")
+            .expect("shape");
+        let f32_mm = || {
+            Device::Cpu
+                .with_context(|| x.matmul(&w.t()?))
+                .expect("matmul")
+        };
+        let bf16_mm = || packed.forward(&x, false).expect("bf16");
+        let (a, c) = (f32_mm().broadcast_add(&b).expect("bias"), bf16_mm());
+        let (a, c) = (
+            a.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("a"),
+            c.flatten_all().and_then(|t| t.to_vec1::<f32>()).expect("c"),
+        );
+        let cos = cosine(&a, &c);
+        assert!(cos > 0.9999, "{name}: cosine {cos}");
+        let (mut t32, mut t16) = (0.0, 0.0);
+        for _ in 0..rounds {
+            let t = Instant::now();
+            f32_mm();
+            t32 += t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            bf16_mm();
+            t16 += t.elapsed().as_secs_f64();
+        }
+        let flops = 2.0 * (m * k * n * rounds) as f64 / 1e9;
+        println!(
+            "{name} [{m}, {k}] x [{k}, {n}], {} threads: f32 {:.1} GFLOPS, bf16 {:.1} GFLOPS \
+             ({:.2}x), cosine {cos:.7}",
+            candle_core::utils::get_num_threads(),
+            flops / t32,
+            flops / t16,
+            t32 / t16
+        );
+    }
 }

@@ -10,14 +10,19 @@
 //! - activations stay 2-D `[tokens, width]`, so every linear layer is one plain matmul;
 //! - the last layer runs attention output, MLP and residuals for the pooled token only (class
 //!   token for images, end-of-text token for texts): about 6 % of ViT-B/32's work.
+//! - on CPUs with AVX-512 BF16 the image tower's linear layers can run on
+//!   [`super::bf16_matmul`] instead ([`Encoder::pack_bf16`]): bf16 products, f32 sums, bias and
+//!   quick_gelu in the kernel's epilogue, about twice the speed of Candle's f32 matmul.
 //!
 //! Numerically it is the same network: `tests/clip_parity.rs` compares it with `transformers`.
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use candle_core::Tensor;
 
+use super::bf16_matmul::PackedBf16;
 use super::weights::take;
 use crate::core::embed::EmbedError;
 
@@ -26,37 +31,65 @@ pub(super) const LN_EPS: f32 = 1e-5;
 
 /// `y = x @ w^T + b` on 2-D input.
 #[derive(Debug, Clone)]
-pub(super) struct Linear {
-    /// `[out, in]`.
-    weight: Tensor,
-    /// `[out]`.
-    bias: Option<Tensor>,
+pub(super) enum Linear {
+    /// Candle's f32 matmul.
+    F32 {
+        /// `[out, in]`.
+        weight: Tensor,
+        /// `[out]`.
+        bias: Option<Tensor>,
+    },
+    /// The bf16 kernel ([`super::bf16_matmul`], CPU only): weight and bias packed, the f32
+    /// tensors dropped (they would double the memory).
+    Bf16(Arc<PackedBf16>),
 }
 
 impl Linear {
     /// A linear layer from its weight `[out, in]` and optional bias `[out]`.
     pub fn new(weight: Tensor, bias: Option<Tensor>) -> Self {
-        Self { weight, bias }
+        Self::F32 { weight, bias }
+    }
+
+    /// Switches the layer to bf16 products with f32 sums on the CPU ([`super::bf16_matmul`];
+    /// the caller has checked the CPU). Shapes the kernel does not take stay f32.
+    pub fn pack_bf16(&mut self) -> candle_core::Result<()> {
+        if let Self::F32 { weight, bias } = self
+            && let Some(p) = PackedBf16::from_tensors(weight, bias.as_ref())?
+        {
+            *self = Self::Bf16(Arc::new(p));
+        }
+        Ok(())
     }
 
     /// Applies the layer to `[n, in]` input.
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let y = x.matmul(&self.weight.t()?)?;
-        match &self.bias {
-            Some(b) => y.broadcast_add(b),
-            None => Ok(y),
+        match self {
+            Self::F32 { weight, bias } => {
+                let y = x.matmul(&weight.t()?)?;
+                match bias {
+                    Some(b) => y.broadcast_add(b),
+                    None => Ok(y),
+                }
+            }
+            Self::Bf16(p) => p.forward(&x.to_dtype(candle_core::DType::F32)?, false),
         }
     }
 
     /// `quick_gelu(x @ w^T + b)`, the bias added inside the fused activation.
     fn forward_quick_gelu(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let y = x.matmul(&self.weight.t()?)?;
-        match &self.bias {
-            Some(b) => super::ops::bias_quick_gelu(&y, b),
-            None => {
-                let zeros = Tensor::zeros(y.dim(candle_core::D::Minus1)?, y.dtype(), y.device())?;
-                super::ops::bias_quick_gelu(&y, &zeros)
+        match self {
+            Self::F32 { weight, bias } => {
+                let y = x.matmul(&weight.t()?)?;
+                match bias {
+                    Some(b) => super::ops::bias_quick_gelu(&y, b),
+                    None => {
+                        let n = y.dim(candle_core::D::Minus1)?;
+                        let zeros = Tensor::zeros(n, y.dtype(), y.device())?;
+                        super::ops::bias_quick_gelu(&y, &zeros)
+                    }
+                }
             }
+            Self::Bf16(p) => p.forward(&x.to_dtype(candle_core::DType::F32)?, true),
         }
     }
 }
@@ -163,6 +196,16 @@ impl Encoder {
             heads,
             width,
         })
+    }
+
+    /// Switches every linear layer to the bf16 kernel (see [`Linear::pack_bf16`]).
+    pub fn pack_bf16(&mut self) -> candle_core::Result<()> {
+        for l in &mut self.layers {
+            for lin in [&mut l.qkv, &mut l.out, &mut l.fc1, &mut l.fc2] {
+                lin.pack_bf16()?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs all layers on `x` (`[batch * seq, width]`, sequences one after another) and returns

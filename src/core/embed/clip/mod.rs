@@ -5,10 +5,12 @@
 //! The weights are an opt-in download (`lookalike models download clip`); nothing here is
 //! bundled except the tokenizer's vocabulary (MIT, `assets/clip/`).
 
+pub mod bf16_matmul;
 mod encoder;
 pub mod lazy;
 pub mod model;
 mod ops;
+pub mod precision;
 pub mod text;
 pub mod tokenizer;
 pub mod vision;

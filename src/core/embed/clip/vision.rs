@@ -11,6 +11,7 @@ use image::RgbImage;
 
 use super::encoder::{Encoder, LayerNorm, Linear, normalized_rows};
 use super::model::{ClipShape, Opened, vision_tensors};
+use super::precision::ClipPrecision;
 use super::weights::take;
 use crate::core::embed::{EmbedError, Embedder, Prepared};
 
@@ -27,8 +28,9 @@ pub struct ClipImageEmbedder {
     device: Device,
     id: String,
     label: String,
+    precision: ClipPrecision,
     /// Patch embedding as a matrix `[width, 3 * p * p]` (a stride-p convolution is a matmul).
-    patch: Tensor,
+    patch: Linear,
     /// `[1, 1, width]`.
     class: Tensor,
     /// `[patches + 1, width]`.
@@ -41,8 +43,20 @@ pub struct ClipImageEmbedder {
 
 impl ClipImageEmbedder {
     /// Loads the image tower of a Hugging Face `CLIPModel` `.safetensors` file onto `device`
-    /// (F32, F16 or BF16 tensors; computed in f32). Reads only the vision tensors.
+    /// (F32, F16 or BF16 tensors). Reads only the vision tensors. The linear layers run in
+    /// [`ClipPrecision::detect`]'s precision on the CPU (bf16 products where the CPU has
+    /// AVX-512 BF16, unless `LOOKALIKE_CLIP_PRECISION=f32`), in f32 elsewhere.
     pub fn load(path: &Path, device: &Device) -> Result<Self, EmbedError> {
+        Self::load_with_precision(path, device, ClipPrecision::detect())
+    }
+
+    /// [`Self::load`] with the precision chosen by the caller; `Bf16` falls back to `F32` where
+    /// the CPU lacks AVX-512 BF16 or `device` is not the CPU.
+    pub fn load_with_precision(
+        path: &Path,
+        device: &Device,
+        precision: ClipPrecision,
+    ) -> Result<Self, EmbedError> {
         let Opened {
             ckpt,
             shape,
@@ -53,12 +67,15 @@ impl ClipImageEmbedder {
         let mut t = ckpt.load(&wanted, device)?;
         let w = shape.vision_width;
         let p = shape.patch_size;
-        let patch = take(
-            &mut t,
-            path,
-            "vision_model.embeddings.patch_embedding.weight",
-        )?
-        .reshape((w, 3 * p * p))?;
+        let mut patch = Linear::new(
+            take(
+                &mut t,
+                path,
+                "vision_model.embeddings.patch_embedding.weight",
+            )?
+            .reshape((w, 3 * p * p))?,
+            None,
+        );
         let class =
             take(&mut t, path, "vision_model.embeddings.class_embedding")?.reshape((1, 1, w))?;
         let positions = take(
@@ -67,7 +84,7 @@ impl ClipImageEmbedder {
             "vision_model.embeddings.position_embedding.weight",
         )?;
         let pre_ln = LayerNorm::load(&mut t, path, "vision_model.pre_layrnorm")?;
-        let encoder = Encoder::load(
+        let mut encoder = Encoder::load(
             &mut t,
             path,
             "vision_model",
@@ -77,11 +94,20 @@ impl ClipImageEmbedder {
         )?;
         let post_ln = LayerNorm::load(&mut t, path, "vision_model.post_layernorm")?;
         let projection = Linear::new(take(&mut t, path, "visual_projection.weight")?, None);
+        let precision = match precision {
+            ClipPrecision::Bf16 if device.is_cpu() && ClipPrecision::cpu_has_bf16() => {
+                patch.pack_bf16()?;
+                encoder.pack_bf16()?;
+                ClipPrecision::Bf16
+            }
+            _ => ClipPrecision::F32,
+        };
         Ok(Self {
             shape,
             device: device.clone(),
             id,
             label,
+            precision,
             patch,
             class,
             positions,
@@ -95,6 +121,11 @@ impl ClipImageEmbedder {
     /// The checkpoint's dimensions.
     pub fn shape(&self) -> &ClipShape {
         &self.shape
+    }
+
+    /// The arithmetic of the linear layers (see [`Self::load`]).
+    pub fn precision(&self) -> ClipPrecision {
+        self.precision
     }
 
     /// The device the weights live on.
@@ -130,7 +161,7 @@ impl ClipImageEmbedder {
             .permute((0, 2, 4, 1, 3, 5))?
             .contiguous()?
             .reshape((n * g * g, 3 * p * p))?;
-        let embedded = patches.matmul(&self.patch.t()?)?.reshape((n, g * g, w))?;
+        let embedded = self.patch.forward(&patches)?.reshape((n, g * g, w))?;
         let class = self.class.broadcast_as((n, 1, w))?.contiguous()?;
         let x = Tensor::cat(&[class, embedded], 1)?.broadcast_add(&self.positions)?;
         let x = self.pre_ln.forward(&x.reshape((n * seq, w))?)?;
