@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Score `lookalike dupes --json` on the caption set (make_captionset.py): pair precision, recall per kind of
-caption or overlay, and whether the teal and pink flat wallpapers (different pictures) share a group.
+caption or overlay, whether the teal and pink flat wallpapers (different pictures) share a group, and how many groups
+keep a copy whose canvas a caption bar extended (extend15, extendtop) over its original (the keeper, item 4).
 Usage: score_captionset.py DUPES.json [QUERY_DIR]
 QUERY_DIR, when given, holds `query ORIGINAL --json -k 20` answers named after each original's file name
 (p03.json...): the share of copies in each original's top 20 is printed per kind."""
@@ -33,6 +34,13 @@ pf = sum(found.get(k, 0) for k in photo_kinds); pt = sum(tot.get(k, 0) for k in 
 print('pairs', pairs, 'precision %.3f' % (good / max(pairs, 1)),
       'recall of captioned/overlaid photos %.3f' % (pf / max(pt, 1)), 'groups mixing teal+pink', mixed)
 print('found', {k: f'{found.get(k, 0)}/{v}' for k, v in tot.items()})
+# The keeper (item 4): a group holding an original and its copy whose canvas a caption bar extended
+# (extend15, extendtop) must not keep that copy.
+keeps = {g['keep'] for g in json.load(open(sys.argv[1]))['groups']}
+ext_groups = [g for g in groups if any(p in truth for p in g) and any(kind_of(p).startswith('extend') for p in g if p not in truth)]
+ext_kept = sum(1 for g in ext_groups if any(p in keeps and p not in truth and kind_of(p).startswith('extend') for p in g))
+print('keeper: groups with an original and a canvas-extending caption copy', len(ext_groups),
+      'keeping such a copy', ext_kept)
 if len(sys.argv) > 2:
     hit, n = {}, {}
     for o, cs in truth.items():

@@ -2,6 +2,7 @@
 //! found through the HNSW index (k nearest per class, never all pairs). Built once per scan; every
 //! regrouping with other thresholds reads it again without touching the index or the disk.
 
+use super::added_band::{self, PictureRows};
 use super::pair_cache::{PairCache, PairKey};
 use super::pixel_check::{self, PixelMatch};
 use super::symmetry::{self, Symmetry};
@@ -133,6 +134,9 @@ pub struct CandidateGraph {
     pub(crate) class_vectors: Vec<Option<Vec<f32>>>,
     /// Semantic vector of each class, if any.
     pub(crate) class_semantic: Vec<Option<Vec<f32>>>,
+    /// Where the picture lies in each class's frame when a near copy showed that caption bars
+    /// were added above or below it (the canvas extended): the keep rule counts only the picture.
+    pub(crate) class_rows: Vec<Option<PictureRows>>,
     /// Build statistics.
     pub stats: BuildStats,
     /// Companions (RAW/JPEG mates, Live Photo videos, sidecars) of photos already asked about.
@@ -391,6 +395,7 @@ impl CandidateGraph {
                 None => cache.touch(k),
             }
         }
+        let class_rows = added_band::per_class(&edges, &classes, &photos, &signatures);
         let stats = BuildStats {
             photos: photos.len(),
             classes: classes.len(),
@@ -407,6 +412,7 @@ impl CandidateGraph {
             mirror: opts.mirror,
             class_vectors,
             class_semantic,
+            class_rows,
             stats,
             companions: Default::default(),
         })
@@ -446,6 +452,7 @@ impl CandidateGraph {
             mirror: false,
             class_vectors: vec![None; n],
             class_semantic: vec![None; n],
+            class_rows: vec![None; n],
             companions: Default::default(),
         }
     }

@@ -3,8 +3,8 @@
 //! Before any criterion: photos in reference folders are kept, and a camera RAW (or a photo
 //! whose RAW lies beside it) always wins over photos without one: a RAW is never offered for
 //! removal because its own JPEG has more pixels or a larger file. Then the reorderable rule,
-//! by default: highest resolution (of the picture, not the canvas: uniform margins a copy added
-//! do not count), then the camera's capture data (a copy that lost its EXIF to
+//! by default: highest resolution (of the picture, not the canvas: uniform margins, and caption
+//! bars a copy added outside the picture, do not count), then the camera's capture data (a copy that lost its EXIF to
 //! a messaging app never wins over one that has it), then the original format (HEIC, AVIF, JPEG
 //! XL or RAW over a re-encode; else the format of the photo taken first), then the larger file,
 //! then the photo taken first (capture time, else the file's date).
@@ -74,6 +74,9 @@ pub struct KeepChoice {
     /// Why it beat the next best one: "the RAW original", "highest resolution (4032×3024)".
     pub reason: String,
 }
+
+/// Why a copy with more pixels than the keeper is not kept.
+const ONLY_ADDS: &str = "the larger copy only adds borders or a caption bar";
 
 /// What decided between two photos.
 enum Decider {
@@ -179,7 +182,7 @@ impl KeepRule {
                                 * u64::from(photos[j].info.height) =>
                     {
                         format!(
-                            "largest picture ({}×{}; the larger copy only adds borders)",
+                            "largest picture ({}×{}; {ONLY_ADDS})",
                             kept.width, kept.height
                         )
                     }
@@ -187,6 +190,18 @@ impl KeepRule {
                     Decider::Path => "identical: the shortest path".to_string(),
                 }
             }
+        };
+        // Say so when a photo with more pixels lost because they are borders or a caption bar.
+        let kept = &photos[index].info;
+        let canvas = |p: &PhotoInfo| f64::from(p.width) * f64::from(p.height);
+        let padded = photos.iter().any(|p| {
+            canvas(&p.info) > 1.03 * canvas(kept)
+                && p.info.picture_pixels() <= 1.03 * kept.picture_pixels()
+        });
+        let reason = if padded && !reason.contains(ONLY_ADDS) {
+            format!("{reason}; {ONLY_ADDS}")
+        } else {
+            reason
         };
         Some(KeepChoice { index, reason })
     }

@@ -6,6 +6,7 @@
 //! and pixel-checks the closer pairs on aligned signatures; [`groups`] turns the graph into groups
 //! with the current [`Thresholds`] — cheap, so a slider can regroup on every change.
 
+pub mod added_band;
 mod caption_band;
 pub mod cluster;
 pub mod diff_image;
@@ -286,8 +287,13 @@ pub fn groups(
                     } else {
                         (*relation, *score)
                     };
+                    let mut photo = entry.info.clone();
+                    // A caption bar added outside the picture is no more picture than a frame.
+                    if let Some(rows) = graph.class_rows.get(*c as usize).copied().flatten() {
+                        photo.content_box = Some(rows.narrow(photo.content_box));
+                    }
                     members.push(GroupMember {
-                        photo: entry.info.clone(),
+                        photo,
                         hash: entry.hash,
                         relation,
                         score,
