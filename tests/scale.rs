@@ -1,6 +1,8 @@
 //! Large libraries: the flat snapshot keeps one-byte codes in memory and re-ranks its best
 //! candidates with the full vectors, so answers stay exact; a snapshot written before that
-//! (full vectors only) still opens; the graph's candidate list grows with the library.
+//! (full vectors only) still opens; a large snapshot is partitioned and a query scans only the
+//! best partitions, still finding the exact neighbours; the graph's candidate list grows with
+//! the library.
 
 use lookalike::core::catalog::{Catalog, PhotoRecord};
 use lookalike::core::flat_index::{FlatIndex, open_for_query};
@@ -89,6 +91,28 @@ fn recall(index: &dyn NeighbourSearch, vecs: &[Vec<f32>], ids: &[i64]) -> f64 {
     found as f64 / (queries.len() * 10) as f64
 }
 
+/// The folder of the current dump in the index folder `dir`.
+fn current_dump(dir: &Path) -> PathBuf {
+    dir.join(
+        std::fs::read_to_string(dir.join(format!("{EMBEDDER}.current")))
+            .expect("pointer")
+            .trim(),
+    )
+}
+
+/// Record `hash` as the snapshot's checksum in the dump's manifest (as a save would).
+fn set_snapshot_hash(dump: &Path, hash: &str) {
+    let manifest_path = dump.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest")).expect("json");
+    for entry in manifest["files"].as_array_mut().expect("files") {
+        if entry[0] == vectors_file::FILE {
+            entry[1] = hash.into();
+        }
+    }
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).expect("json")).expect("write");
+}
+
 #[test]
 fn the_snapshot_answers_exactly_from_codes_and_an_old_snapshot_still_opens() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -126,11 +150,7 @@ fn the_snapshot_answers_exactly_from_codes_and_an_old_snapshot_still_opens() {
     drop(flat);
 
     // A data dir saved before the codes existed: its snapshot holds the full vectors only.
-    let dump = dir.join(
-        std::fs::read_to_string(dir.join(format!("{EMBEDDER}.current")))
-            .expect("pointer")
-            .trim(),
-    );
+    let dump = current_dump(&dir);
     let items: Vec<(i64, &[f32])> = ids
         .iter()
         .zip(&vecs)
@@ -138,15 +158,7 @@ fn the_snapshot_answers_exactly_from_codes_and_an_old_snapshot_still_opens() {
         .collect();
     let old = vectors_file::encode_v1(DIM, &items);
     std::fs::write(dump.join(vectors_file::FILE), &old).expect("write old");
-    let manifest_path = dump.join("manifest.json");
-    let mut manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest")).expect("json");
-    for entry in manifest["files"].as_array_mut().expect("files") {
-        if entry[0] == vectors_file::FILE {
-            entry[1] = blake3::hash(&old).to_hex().to_string().into();
-        }
-    }
-    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).expect("json")).expect("write");
+    set_snapshot_hash(&dump, blake3::hash(&old).to_hex().as_str());
     let old_flat = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
         .expect("open")
         .expect("the old snapshot opens");
@@ -177,4 +189,101 @@ fn the_graph_searches_a_longer_candidate_list_as_the_library_grows() {
         400,
         "never fewer than twice the results"
     );
+}
+
+#[test]
+fn a_partitioned_snapshot_finds_the_exact_neighbours_and_a_damaged_partition_block_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let vecs = clustered();
+    let (catalog, dir, ids) = library(tmp.path(), &vecs);
+    let epoch = catalog.epoch().expect("epoch");
+    let mut graph = VectorIndex::open(&dir, &catalog, EMBEDDER, DIM).expect("build");
+    graph.save(&dir, &epoch).expect("save");
+    // Below the (default) threshold a save keeps one block that every query scans.
+    let small = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
+        .expect("open")
+        .expect("a current snapshot");
+    assert_eq!(small.partition_count(), 0);
+    const { assert!(N < vectors_file::PARTITION_FROM) };
+    drop(small);
+
+    // The same library written as a large one is: partitioned (threshold lowered to N).
+    let dump = current_dump(&dir);
+    let file = dump.join(vectors_file::FILE);
+    let items: Vec<(i64, &[f32])> = ids
+        .iter()
+        .zip(&vecs)
+        .map(|(id, v)| (*id, v.as_slice()))
+        .collect();
+    let hash = vectors_file::write_with(&file, DIM, &items, N).expect("write");
+    set_snapshot_hash(&dump, &hash);
+    let mut flat = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
+        .expect("open")
+        .expect("the partitioned snapshot opens");
+    assert_eq!(flat.partition_count(), vectors_file::partition_count(N));
+    assert!(flat.probe() * 4 < flat.partition_count(), "scans a few");
+    assert!(flat.is_quantized_on_disk());
+    // Same photos, same order, same exact similarities as brute force.
+    let mut scanned = 0;
+    for q in (0..N).step_by(37) {
+        scanned += flat.scanned_rows(&vecs[q]);
+        let want = exact_top10(&vecs, &ids, &vecs[q]);
+        let got = flat.search(&vecs[q], 10);
+        let got_ids: Vec<i64> = got.iter().map(|h| h.id).collect();
+        let want_ids: Vec<i64> = want.iter().map(|x| x.1).collect();
+        assert_eq!(got_ids, want_ids, "query {q}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g.score - w.0).abs() < 1e-6, "{g:?} vs {w:?}");
+        }
+    }
+    assert!(
+        scanned * 3 < N * N.div_ceil(37),
+        "a third of the rows or less per query on average, not {scanned}"
+    );
+    // A query far from every cluster still gets 10 answers, and scanning every partition
+    // is exact search.
+    let odd: Vec<f32> = (0..DIM)
+        .map(|d| if d % 2 == 0 { 0.1 } else { -0.1 })
+        .collect();
+    assert_eq!(flat.search(&odd, 10).len(), 10);
+    flat.set_probe(usize::MAX, 1);
+    assert_eq!(flat.probe(), flat.partition_count());
+    let want: Vec<i64> = exact_top10(&vecs, &ids, &odd).iter().map(|x| x.1).collect();
+    let got: Vec<i64> = flat.search(&odd, 10).iter().map(|h| h.id).collect();
+    assert_eq!(got, want);
+    let answer = flat.search(&vecs[99], 10);
+    drop(flat);
+
+    // A version 2 snapshot (what a save below the threshold, or an older build, wrote)
+    // still opens and answers the same.
+    let hash2 = vectors_file::write_with(&file, DIM, &items, usize::MAX).expect("write v2");
+    set_snapshot_hash(&dump, &hash2);
+    let v2 = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
+        .expect("open")
+        .expect("a version 2 snapshot opens");
+    assert_eq!(v2.partition_count(), 0);
+    assert_eq!(v2.search(&vecs[99], 10), answer);
+    drop(v2);
+
+    // A damaged partition block (a centroid, then an offset) is refused; queries are then
+    // answered by the graph.
+    vectors_file::write_with(&file, DIM, &items, N).expect("write");
+    set_snapshot_hash(&dump, &hash);
+    let bytes = std::fs::read(&file).expect("read");
+    let parts = vectors_file::partition_count(N);
+    let centroid_at = 8 + 4 + 8 + 4 + (parts + 1) * 8 + 5 * DIM * 4 + 2;
+    let offset_at = 8 + 4 + 8 + 4 + 3 * 8;
+    for at in [centroid_at, offset_at] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x40;
+        std::fs::write(&file, &damaged).expect("damage");
+        assert!(
+            FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
+                .expect("open")
+                .is_none(),
+            "damage at byte {at} is noticed"
+        );
+        let fallback = open_for_query(&dir, &catalog, EMBEDDER, DIM).expect("graph");
+        assert_eq!(fallback.search(&vecs[99], 1)[0].id, ids[99]);
+    }
 }

@@ -15,6 +15,7 @@ pub fn run(
     model: &str,
     device: &str,
     synthetic: usize,
+    graph: bool,
     dupes: usize,
 ) -> Result<()> {
     let Some(dir) = dir else {
@@ -25,8 +26,8 @@ pub fn run(
             let root = crate::core::datadir::DataDir::default_path()
                 .unwrap_or_else(|_| std::env::temp_dir());
             let active = registry::build(model, &root, device)?;
-            synthetic_queries(synthetic, active.primary().dim());
-            if active.clip().is_some() {
+            synthetic_queries(synthetic, active.primary().dim(), graph)?;
+            if graph && active.clip().is_some() {
                 text_queries(&active, &root, synthetic)?;
             }
         }
@@ -106,7 +107,7 @@ pub fn run(
             r2.elapsed_ms, r2.scanned
         );
         if synthetic > 0 {
-            synthetic_queries(synthetic, active.primary().dim());
+            synthetic_queries(synthetic, active.primary().dim(), graph)?;
         }
         if active.clip().is_some() {
             text_queries(&active, lib.data_dir.root(), synthetic)?;
@@ -192,6 +193,13 @@ fn text_queries(
 
 /// `n` clustered random unit vectors of `dim` and their HNSW index.
 fn synthetic_vectors(n: usize, dim: usize) -> (VectorIndex, Vec<(i64, Vec<f32>)>) {
+    let vecs = clustered(n, dim);
+    let idx = VectorIndex::build("synthetic", dim, &vecs);
+    (idx, vecs)
+}
+
+/// `n` random unit vectors of `dim` in clusters of about 100 (photo ids 0..n).
+fn clustered(n: usize, dim: usize) -> Vec<(i64, Vec<f32>)> {
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let mut rnd = move || {
         seed ^= seed << 13;
@@ -202,31 +210,42 @@ fn synthetic_vectors(n: usize, dim: usize) -> (VectorIndex, Vec<(i64, Vec<f32>)>
     let centers: Vec<Vec<f32>> = (0..(n / 100).max(1))
         .map(|_| (0..dim).map(|_| rnd()).collect())
         .collect();
-    let vecs: Vec<(i64, Vec<f32>)> = (0..n)
+    (0..n)
         .map(|i| {
             let c = &centers[i % centers.len()];
             let mut v: Vec<f32> = c.iter().map(|x| x + 0.35 * rnd()).collect();
             crate::core::embed::l2_normalize(&mut v);
             (i as i64, v)
         })
-        .collect();
-    let idx = VectorIndex::build("synthetic", dim, &vecs);
-    (idx, vecs)
+        .collect()
 }
 
-/// Clustered random unit vectors: build time, query p50/p99 and recall@10 vs brute force.
-fn synthetic_queries(n: usize, dim: usize) {
-    let t = Instant::now();
-    let (idx, vecs) = synthetic_vectors(n, dim);
-    println!(
-        "synthetic: built {n} x {dim}-d in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+/// Clustered random unit vectors: build time, query p50/p99 and recall@10 vs brute force of
+/// the graph (unless `graph` is false) and of the flat snapshots.
+fn synthetic_queries(n: usize, dim: usize, graph: bool) -> Result<()> {
+    let vecs = clustered(n, dim);
     let queries = 500.min(n);
     let t = Instant::now();
     let truth = exact_top10(&vecs, queries);
     println!(
         "synthetic: exact top 10 of {queries} queries in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    if graph {
+        graph_queries(&vecs, dim, &truth);
+    }
+    super::bench_snapshot::flat_queries(&vecs, dim, &truth);
+    super::bench_snapshot::partitioned_queries(&vecs, dim, &truth)
+}
+
+/// The HNSW graph over `vecs`: build time, then query p50/p99 and recall@10 at the default
+/// candidate list and a sweep of others.
+fn graph_queries(vecs: &[(i64, Vec<f32>)], dim: usize, truth: &[std::collections::HashSet<i64>]) {
+    let n = vecs.len();
+    let t = Instant::now();
+    let idx = VectorIndex::build("synthetic", dim, vecs);
+    println!(
+        "synthetic: built {n} x {dim}-d in {:.1} s",
         t.elapsed().as_secs_f64()
     );
     println!(
@@ -235,7 +254,7 @@ fn synthetic_queries(n: usize, dim: usize) {
     );
     // The default (`search`) and a sweep of candidate-list sizes: the recall/speed trade-off.
     for ef in [0usize, 24, 32, 48, 64, 96, 128, 192, 256, 384] {
-        let mut times = Vec::with_capacity(queries);
+        let mut times = Vec::with_capacity(truth.len());
         let mut recall_sum = 0.0;
         for (q, truth) in truth.iter().enumerate() {
             let qv = &vecs[(q * 7919) % n].1;
@@ -259,42 +278,9 @@ fn synthetic_queries(n: usize, dim: usize) {
             "synthetic: {label:<8} query p50 {:.2} ms, p99 {:.2} ms, recall@10 {:.3}",
             p(0.5),
             p(0.99),
-            recall_sum / queries as f64
+            recall_sum / truth.len() as f64
         );
     }
-    drop(idx);
-    flat_queries(&vecs, dim, &truth);
-}
-
-/// The flat snapshot (one-byte codes scanned on all cores, best candidates re-ranked with the
-/// full vectors) over the same vectors: p50/p99 and recall@10.
-fn flat_queries(vecs: &[(i64, Vec<f32>)], dim: usize, truth: &[std::collections::HashSet<i64>]) {
-    use crate::core::neighbours::NeighbourSearch;
-    let ids = vecs.iter().map(|(id, _)| *id).collect();
-    let all = vecs.iter().flat_map(|(_, v)| v.iter().copied()).collect();
-    let Some(flat) = crate::core::flat_index::FlatIndex::from_vectors("synthetic", dim, ids, all)
-    else {
-        return;
-    };
-    let n = vecs.len();
-    let mut times = Vec::with_capacity(truth.len());
-    let mut recall_sum = 0.0;
-    for (q, truth) in truth.iter().enumerate() {
-        let qv = &vecs[(q * 7919) % n].1;
-        let t = Instant::now();
-        let got = flat.search(qv, 10);
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-        recall_sum += got.iter().filter(|h| truth.contains(&h.id)).count() as f64 / 10.0;
-    }
-    times.sort_by(f64::total_cmp);
-    let p = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "synthetic: snapshot (codes + exact re-rank) query p50 {:.2} ms, p99 {:.2} ms, \
-         recall@10 {:.3}",
-        p(0.5),
-        p(0.99),
-        recall_sum / truth.len() as f64
-    );
 }
 
 /// The exact 10 nearest ids of each of the first `queries` query vectors (every 7919th vector),

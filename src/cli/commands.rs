@@ -66,9 +66,10 @@ pub fn run(cli: Cli) -> Result<()> {
             model,
             device,
             synthetic,
+            no_graph,
             dupes,
             ..
-        }) => super::bench::run(dir.as_deref(), &model, &device, synthetic, dupes),
+        }) => super::bench::run(dir.as_deref(), &model, &device, synthetic, !no_graph, dupes),
         Some(Command::Dupes {
             tier,
             json,

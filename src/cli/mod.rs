@@ -4,6 +4,7 @@
 mod bench;
 pub mod bench_dupes;
 mod bench_library;
+mod bench_snapshot;
 mod commands;
 mod dupes;
 pub mod generate;
@@ -160,6 +161,10 @@ pub enum Command {
         /// Also measure query latency with this many synthetic vectors (0 = skip).
         #[arg(long, default_value_t = 0)]
         synthetic: usize,
+        /// With --synthetic: skip the HNSW graph (its build is the slow part at 1M) and measure
+        /// only the flat snapshots.
+        #[arg(long)]
+        no_graph: bool,
         /// Also time duplicate grouping on this many synthetic photos (0 = skip).
         #[arg(long, default_value_t = 0)]
         dupes: usize,

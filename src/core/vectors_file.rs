@@ -17,14 +17,33 @@
 //! covers the head only ([`head_len`]). Version 1 (`LKVECS01`: ids then f32 vectors, checksum
 //! over the whole file) is still read, so a data dir written before opens unchanged; the next
 //! save writes version 2.
+//!
+//! Version 3 (`LKVECS03`, from [`PARTITION_FROM`] vectors on) is version 2 with the rows grouped
+//! by partition (see [`Partitions`]) and a partition block between the header and the ids:
+//!
+//! ```text
+//! magic "LKVECS03" | dim u32 | count u64 | parts u32 | offsets u64 x (parts + 1)
+//!   | centroids f32 x (parts * dim) | ids | scales | codes | vectors      (as in version 2)
+//! ```
+//!
+//! Its head (checksummed) runs from the magic to the last code. A build that knows only
+//! versions 1 and 2 refuses a version 3 file and answers from the graph.
 
+mod partitions;
+mod v1;
+
+pub use partitions::{Partitions, partition_count};
 use std::io::Write;
 use std::path::Path;
+pub use v1::{decode_v1, encode_v1};
 
 /// File name inside a dump folder.
 pub const FILE: &str = "vectors.bin";
 const MAGIC_V1: &[u8; 8] = b"LKVECS01";
 const MAGIC_V2: &[u8; 8] = b"LKVECS02";
+const MAGIC_V3: &[u8; 8] = b"LKVECS03";
+/// From how many vectors a snapshot is written partitioned (version 3).
+pub const PARTITION_FROM: usize = 200_000;
 const HEADER: usize = 8 + 4 + 8;
 
 /// Scalar-quantize `v` into `out` (same length): each value becomes `round(x / scale)` in
@@ -87,20 +106,52 @@ impl pulp::WithSimd for DotI8<'_> {
     }
 }
 
-/// Bytes of a version 2 file's head (header, ids, scales, codes): what its checksum covers.
+/// Bytes of a version 2 file's head (header, ids, scales, codes): what its checksum covers (a
+/// version 3 file's head is longer by its partition block).
 pub fn head_len(dim: usize, count: usize) -> Option<usize> {
     count.checked_mul(8 + 4 + dim)?.checked_add(HEADER)
 }
 
-/// Total bytes of a version 2 file.
-fn v2_len(dim: usize, count: usize) -> Option<usize> {
-    head_len(dim, count)?.checked_add(count.checked_mul(4 * dim)?)
+/// Bytes of a version 3 file's partition block (count, offsets, centroids).
+fn partition_block_len(dim: usize, parts: usize) -> Option<usize> {
+    let offsets = parts.checked_add(1)?.checked_mul(8)?;
+    parts
+        .checked_mul(4 * dim)?
+        .checked_add(offsets)?
+        .checked_add(4)
 }
 
-/// Write live `(id, vector)` pairs of dimension `dim` to `path` as a version 2 file, atomically
-/// (a temporary file beside it, synced, then renamed), without holding the encoded file in
-/// memory. Returns the checksum (blake3 hex) of its head, for the manifest.
+/// Write live `(id, vector)` pairs of dimension `dim` to `path`, atomically (a temporary file
+/// beside it, synced, then renamed), without holding the encoded file in memory: a version 3
+/// (partitioned) file from [`PARTITION_FROM`] vectors on, a version 2 file below. Returns the
+/// checksum (blake3 hex) of its head, for the manifest.
 pub fn write(path: &Path, dim: usize, items: &[(i64, &[f32])]) -> std::io::Result<String> {
+    write_with(path, dim, items, PARTITION_FROM)
+}
+
+/// [`write`] with the size from which the file is partitioned (`usize::MAX`: never).
+pub fn write_with(
+    path: &Path,
+    dim: usize,
+    items: &[(i64, &[f32])],
+    partition_from: usize,
+) -> std::io::Result<String> {
+    use rayon::prelude::*;
+    let partitioned = if dim > 0 && items.len() >= partition_from.max(1) {
+        let rows: Vec<&[f32]> = items.iter().map(|(_, v)| &v[..dim.min(v.len())]).collect();
+        if rows.iter().any(|r| r.len() < dim) {
+            return Err(std::io::Error::other(
+                "a vector is shorter than its dimension",
+            ));
+        }
+        Some(Partitions::train(&rows, dim)?)
+    } else {
+        None
+    };
+    let order: Vec<usize> = match &partitioned {
+        Some((_, order)) => order.clone(),
+        None => (0..items.len()).collect(),
+    };
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
     let result = (|| {
@@ -113,32 +164,45 @@ pub fn write(path: &Path, dim: usize, items: &[(i64, &[f32])]) -> std::io::Resul
             }
             out.write_all(bytes)
         };
-        put(MAGIC_V2, true)?;
+        let magic = if partitioned.is_some() {
+            MAGIC_V3
+        } else {
+            MAGIC_V2
+        };
+        put(magic, true)?;
         put(&(dim as u32).to_le_bytes(), true)?;
         put(&(items.len() as u64).to_le_bytes(), true)?;
-        for (id, _) in items {
-            put(&id.to_le_bytes(), true)?;
+        if let Some((parts, _)) = &partitioned {
+            put(&(parts.len() as u32).to_le_bytes(), true)?;
+            for o in parts.offsets() {
+                put(&(*o as u64).to_le_bytes(), true)?;
+            }
+            for x in parts.centroids() {
+                put(&x.to_le_bytes(), true)?;
+            }
+        }
+        for &i in &order {
+            put(&items[i].0.to_le_bytes(), true)?;
         }
         let mut codes = vec![0i8; items.len() * dim];
-        let scales: Vec<f32> = {
-            use rayon::prelude::*;
-            codes
-                .par_chunks_mut(dim.max(1))
-                .zip(items.par_iter())
-                .map(|(c, (_, v))| quantize(&v[..dim.min(v.len())], c))
-                .collect()
-        };
+        let scales: Vec<f32> = codes
+            .par_chunks_mut(dim.max(1))
+            .zip(order.par_iter())
+            .map(|(c, &i)| {
+                let v = items[i].1;
+                quantize(&v[..dim.min(v.len())], c)
+            })
+            .collect();
         for s in &scales {
             put(&s.to_le_bytes(), true)?;
         }
-        let code_bytes: Vec<u8> = codes.iter().map(|c| c.to_le_bytes()[0]).collect();
-        drop(codes);
+        let code_bytes: Vec<u8> = codes.into_iter().map(|c| c.to_le_bytes()[0]).collect();
         put(&code_bytes, true)?;
         drop(code_bytes);
         let mut row = Vec::with_capacity(4 * dim);
-        for (_, v) in items {
+        for &i in &order {
             row.clear();
-            for x in v.iter().take(dim) {
+            for x in items[i].1.iter().take(dim) {
                 row.extend_from_slice(&x.to_le_bytes());
             }
             put(&row, false)?;
@@ -178,6 +242,8 @@ pub enum Loaded {
         file: std::fs::File,
         /// Byte offset of the first full vector.
         full_offset: u64,
+        /// The partitions of a version 3 file (rows are stored grouped by them).
+        partitions: Option<Partitions>,
     },
 }
 
@@ -209,17 +275,56 @@ pub fn read(path: &Path, dim: usize, hash: &str) -> Option<Loaded> {
         let (ids, vectors) = decode_v1(dim, &bytes)?;
         return Some(Loaded::Full { ids, vectors });
     }
-    if &header[..8] != MAGIC_V2 || Some(len) != v2_len(dim, count) {
+    let v3 = &header[..8] == MAGIC_V3;
+    if &header[..8] != MAGIC_V2 && !v3 {
         return None;
     }
-    let head = head_len(dim, count)?;
     let mut bytes = header.to_vec();
+    let parts = if v3 {
+        let mut p = [0u8; 4];
+        file.read_exact(&mut p).ok()?;
+        bytes.extend_from_slice(&p);
+        usize::try_from(u32::from_le_bytes(p)).ok()?
+    } else {
+        0
+    };
+    if parts > count {
+        return None;
+    }
+    let block = if v3 {
+        partition_block_len(dim, parts)?
+    } else {
+        0
+    };
+    let head = head_len(dim, count)?.checked_add(block)?;
+    if Some(len) != head.checked_add(count.checked_mul(4 * dim)?) {
+        return None;
+    }
+    let start = bytes.len();
     bytes.resize(head, 0);
-    file.read_exact(&mut bytes[HEADER..]).ok()?;
+    file.read_exact(&mut bytes[start..]).ok()?;
     if !checked(&bytes) {
         return None;
     }
-    let (id_bytes, rest) = bytes[HEADER..].split_at(count * 8);
+    let mut rest = &bytes[start..];
+    let partitions = if v3 {
+        let (offset_bytes, after) = rest.split_at((parts + 1) * 8);
+        let (centroid_bytes, after) = after.split_at(parts * dim * 4);
+        rest = after;
+        let offsets = offset_bytes
+            .chunks_exact(8)
+            .map(|c| usize::try_from(u64::from_le_bytes(c.try_into().unwrap_or([0xFF; 8]))))
+            .collect::<std::result::Result<Vec<usize>, _>>()
+            .ok()?;
+        let centroids = centroid_bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
+            .collect();
+        Some(Partitions::new(dim, centroids, offsets, count)?)
+    } else {
+        None
+    };
+    let (id_bytes, rest) = rest.split_at(count * 8);
     let (scale_bytes, code_bytes) = rest.split_at(count * 4);
     let ids = id_bytes
         .chunks_exact(8)
@@ -236,49 +341,8 @@ pub fn read(path: &Path, dim: usize, hash: &str) -> Option<Loaded> {
         codes,
         file,
         full_offset: head as u64,
+        partitions,
     })
-}
-
-/// Encode live `(id, vector)` pairs of dimension `dim` as a version 1 file (what data dirs
-/// written before version 2 hold; kept to prove they still open).
-pub fn encode_v1(dim: usize, items: &[(i64, &[f32])]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(HEADER + items.len() * (8 + 4 * dim));
-    out.extend_from_slice(MAGIC_V1);
-    out.extend_from_slice(&(dim as u32).to_le_bytes());
-    out.extend_from_slice(&(items.len() as u64).to_le_bytes());
-    for (id, _) in items {
-        out.extend_from_slice(&id.to_le_bytes());
-    }
-    for (_, v) in items {
-        for x in v.iter() {
-            out.extend_from_slice(&x.to_le_bytes());
-        }
-    }
-    out
-}
-
-/// The photo ids and the concatenated vectors of a version 1 file of dimension `dim`; `None`
-/// when the bytes are not such a file (wrong magic, dimension or length).
-pub fn decode_v1(dim: usize, bytes: &[u8]) -> Option<(Vec<i64>, Vec<f32>)> {
-    if bytes.len() < HEADER || &bytes[..8] != MAGIC_V1 {
-        return None;
-    }
-    let file_dim = u32::from_le_bytes(bytes[8..12].try_into().ok()?) as usize;
-    let count = usize::try_from(u64::from_le_bytes(bytes[12..20].try_into().ok()?)).ok()?;
-    let expected = count.checked_mul(8 + 4 * dim)?.checked_add(HEADER)?;
-    if file_dim != dim || bytes.len() != expected {
-        return None;
-    }
-    let (id_bytes, vec_bytes) = bytes[HEADER..].split_at(count * 8);
-    let ids = id_bytes
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect();
-    let vectors = vec_bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
-        .collect();
-    Some((ids, vectors))
 }
 
 #[cfg(test)]

@@ -1,0 +1,281 @@
+//! The partitions of a large flat snapshot (`vectors.bin` version 3): unit-length centroids
+//! trained by spherical k-means, and the range of rows each one holds (the file stores its rows
+//! grouped by partition). A query ranks the centroids and scans only the rows of the best few
+//! (see [`crate::core::flat_index`]).
+//!
+//! Training runs a few Lloyd iterations on an evenly spread sample, then assigns every row to
+//! its best centroid; both steps are matrix products (candle's CPU `matmul`, on all cores).
+
+use candle_core::{D, Device, Tensor};
+use std::ops::Range;
+
+/// Lloyd iterations on the sample.
+const ITERATIONS: usize = 10;
+/// Sample rows per partition for training.
+const SAMPLE_PER_PARTITION: usize = 40;
+/// Rows per partition that k-means++ draws the starting centroids from.
+const SEED_PER_PARTITION: usize = 8;
+/// Rows per matrix product when assigning rows to centroids.
+const BLOCK: usize = 8192;
+
+/// Centroids and the row range of each partition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partitions {
+    dim: usize,
+    centroids: Vec<f32>,
+    offsets: Vec<usize>,
+}
+
+/// How many partitions a snapshot of `count` vectors gets: about `sqrt(count)`.
+pub fn partition_count(count: usize) -> usize {
+    ((count as f64).sqrt().round() as usize).clamp(1, count.max(1))
+}
+
+impl Partitions {
+    /// Partitions from stored parts: `centroids` (`dim` each) and `offsets` (one more than
+    /// centroids, from 0 rising to `count`). `None` when they do not describe `count` rows.
+    pub fn new(dim: usize, centroids: Vec<f32>, offsets: Vec<usize>, count: usize) -> Option<Self> {
+        let parts = offsets.len().checked_sub(1)?;
+        let valid = dim > 0
+            && parts > 0
+            && centroids.len() == parts * dim
+            && offsets.first() == Some(&0)
+            && offsets.last() == Some(&count)
+            && offsets.windows(2).all(|w| w[0] <= w[1])
+            && centroids.iter().all(|x| x.is_finite());
+        valid.then_some(Self {
+            dim,
+            centroids,
+            offsets,
+        })
+    }
+
+    /// Train `partition_count(rows.len())` partitions over `rows` (each at least `dim` long).
+    /// Returns them and the order to store the rows in: row indices grouped by partition,
+    /// ascending within each.
+    pub fn train(rows: &[&[f32]], dim: usize) -> std::io::Result<(Self, Vec<usize>)> {
+        let n = rows.len();
+        let parts = partition_count(n);
+        let sample_len = n.min(parts * SAMPLE_PER_PARTITION);
+        let sample: Vec<&[f32]> = (0..sample_len).map(|i| rows[i * n / sample_len]).collect();
+        let seed_len = sample_len.min(parts * SEED_PER_PARTITION);
+        let seed_rows: Vec<&[f32]> = (0..seed_len)
+            .map(|i| sample[i * sample_len / seed_len])
+            .collect();
+        let mut centroids = seeds(&seed_rows, dim, parts);
+        for iteration in 0..ITERATIONS {
+            let nearest = assign(&sample, dim, &centroids, parts)?;
+            let mut sums = vec![0f64; parts * dim];
+            let mut sizes = vec![0usize; parts];
+            for (row, &c) in sample.iter().zip(&nearest) {
+                let c = c as usize;
+                sizes[c] += 1;
+                for (s, x) in sums[c * dim..(c + 1) * dim].iter_mut().zip(row.iter()) {
+                    *s += f64::from(*x);
+                }
+            }
+            for (j, size) in sizes.iter().enumerate() {
+                let centroid = &mut centroids[j * dim..(j + 1) * dim];
+                if *size == 0 {
+                    // An empty partition restarts at some sample row.
+                    let seed = (iteration * parts + j) as u64 + 0x5EED;
+                    centroid.copy_from_slice(&sample[pick(seed, sample_len)][..dim]);
+                    continue;
+                }
+                let sum = &sums[j * dim..(j + 1) * dim];
+                let norm = sum.iter().map(|x| x * x).sum::<f64>().sqrt();
+                if norm > 0.0 {
+                    for (c, s) in centroid.iter_mut().zip(sum) {
+                        *c = (s / norm) as f32;
+                    }
+                }
+            }
+        }
+        let nearest = assign(rows, dim, &centroids, parts)?;
+        let mut offsets = vec![0usize; parts + 1];
+        for &c in &nearest {
+            offsets[c as usize + 1] += 1;
+        }
+        for j in 0..parts {
+            offsets[j + 1] += offsets[j];
+        }
+        let mut next = offsets.clone();
+        let mut order = vec![0usize; n];
+        for (row, &c) in nearest.iter().enumerate() {
+            order[next[c as usize]] = row;
+            next[c as usize] += 1;
+        }
+        Ok((
+            Self {
+                dim,
+                centroids,
+                offsets,
+            },
+            order,
+        ))
+    }
+
+    /// Number of partitions.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Whether there are none (never, for a valid value).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The concatenated centroids.
+    pub fn centroids(&self) -> &[f32] {
+        &self.centroids
+    }
+
+    /// Where each partition's rows start, then the row count.
+    pub fn offsets(&self) -> &[usize] {
+        &self.offsets
+    }
+
+    /// The rows of partition `p`.
+    pub fn rows(&self, p: usize) -> Range<usize> {
+        self.offsets[p]..self.offsets[p + 1]
+    }
+
+    /// Partitions by their centroid's similarity to `query`, best first, with that similarity.
+    pub fn scored(&self, query: &[f32]) -> Vec<(f32, usize)> {
+        let mut scored: Vec<(f32, usize)> = self
+            .centroids
+            .chunks_exact(self.dim)
+            .map(|c| crate::core::neighbours::dot(c, query))
+            .zip(0..)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored
+    }
+
+    /// Partitions by their centroid's similarity to `query`, best first.
+    pub fn ranked(&self, query: &[f32]) -> Vec<usize> {
+        self.scored(query).into_iter().map(|(_, p)| p).collect()
+    }
+}
+
+/// A deterministic pseudo-random number for `seed` (splitmix64).
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A deterministic pseudo-random index below `len` for `seed`.
+fn pick(seed: u64, len: usize) -> usize {
+    (mix(seed) % len.max(1) as u64) as usize
+}
+
+/// `parts` starting centroids drawn from `sample` by k-means++ (each next one a row drawn with
+/// probability growing with its distance from the nearest centroid so far), so that separate
+/// clusters get separate centroids and few partitions start empty.
+fn seeds(sample: &[&[f32]], dim: usize, parts: usize) -> Vec<f32> {
+    use rayon::prelude::*;
+    let dot = crate::core::neighbours::dot;
+    let mut centroids = Vec::with_capacity(parts * dim);
+    let first = sample[pick(0, sample.len())];
+    centroids.extend_from_slice(&first[..dim]);
+    // Distance of each row to its nearest centroid so far, as 1 - cosine (rows are unit).
+    let mut far: Vec<f64> = sample
+        .par_iter()
+        .map(|r| f64::from(1.0 - dot(&r[..dim], &first[..dim])).max(0.0))
+        .collect();
+    for j in 1..parts {
+        let total: f64 = far.iter().sum();
+        let chosen = if total > 0.0 {
+            let mut target = (mix(j as u64) >> 11) as f64 / (1u64 << 53) as f64 * total;
+            far.iter()
+                .position(|d| {
+                    target -= d;
+                    target < 0.0
+                })
+                .unwrap_or(sample.len() - 1)
+        } else {
+            pick(j as u64, sample.len())
+        };
+        let c = &sample[chosen][..dim];
+        centroids.extend_from_slice(c);
+        far.par_iter_mut()
+            .zip(sample.par_iter())
+            .for_each(|(d, r)| {
+                *d = d.min(f64::from(1.0 - dot(&r[..dim], c)).max(0.0));
+            });
+    }
+    centroids
+}
+
+/// The index of the centroid with the largest dot product, for each row.
+fn assign(
+    rows: &[&[f32]],
+    dim: usize,
+    centroids: &[f32],
+    parts: usize,
+) -> std::io::Result<Vec<u32>> {
+    let run = || -> candle_core::Result<Vec<u32>> {
+        let cpu = Device::Cpu;
+        let c = Tensor::from_slice(centroids, (parts, dim), &cpu)?
+            .t()?
+            .contiguous()?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut block = Vec::with_capacity(BLOCK.min(rows.len()) * dim);
+        for chunk in rows.chunks(BLOCK) {
+            block.clear();
+            for row in chunk {
+                block.extend_from_slice(&row[..dim]);
+            }
+            let x = Tensor::from_slice(&block, (chunk.len(), dim), &cpu)?;
+            out.extend(x.matmul(&c)?.argmax(D::Minus1)?.to_vec1::<u32>()?);
+        }
+        Ok(out)
+    };
+    run().map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_is_stored_in_the_partition_ranked_first_for_it_and_bad_offsets_are_refused() {
+        let dim = 8;
+        // 400 rows around 20 well-separated directions.
+        let rows: Vec<Vec<f32>> = (0..400)
+            .map(|i| {
+                let mut v = vec![0.01 * ((i * 7 % 13) as f32 - 6.0); dim];
+                v[(i % 20) % dim] += if i % 20 < dim { 1.0 } else { -1.0 };
+                v[(i % 20 + 3) % dim] += if i % 20 < 2 * dim { 0.5 } else { -0.5 };
+                crate::core::embed::l2_normalize(&mut v);
+                v
+            })
+            .collect();
+        let refs: Vec<&[f32]> = rows.iter().map(|v| v.as_slice()).collect();
+        let (parts, order) = Partitions::train(&refs, dim).expect("train");
+        assert_eq!(parts.len(), 20);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..400).collect::<Vec<_>>(), "every row once");
+        // Each row's own partition is the best-ranked one for it.
+        for p in 0..parts.len() {
+            for &row in &order[parts.rows(p)] {
+                assert_eq!(parts.ranked(&rows[row])[0], p);
+            }
+        }
+        let again = Partitions::new(
+            dim,
+            parts.centroids().to_vec(),
+            parts.offsets().to_vec(),
+            400,
+        );
+        assert_eq!(again.as_ref(), Some(&parts));
+        let mut bad = parts.offsets().to_vec();
+        bad[1] = 401;
+        assert!(Partitions::new(dim, parts.centroids().to_vec(), bad, 400).is_none());
+        let centroids = parts.centroids().to_vec();
+        assert!(Partitions::new(dim, centroids, parts.offsets().to_vec(), 401).is_none());
+    }
+}
