@@ -13,6 +13,7 @@ mod clip_tokenizer;
 mod corpus;
 mod dupes;
 mod dupes_captions;
+mod dupes_keeper;
 mod dupes_missing;
 mod filters;
 mod formats;
