@@ -13,7 +13,7 @@
 
 use crate::core::catalog::Catalog;
 use crate::core::dupes::cluster::{DEFAULT_NEAR, MIN_COLOUR_AGREEMENT};
-use crate::core::dupes::pixel_check::match_signatures;
+use crate::core::dupes::pixel_check::{NEAR_ONLY, match_near_signatures};
 use crate::core::dupes::symmetry::colour_agreement;
 use crate::core::embed::descriptor::Descriptor;
 use crate::core::error::Result;
@@ -25,6 +25,10 @@ use rayon::prelude::*;
 /// copies a page of results holds (each check takes about a third of a millisecond of one core;
 /// most unrelated photos end at its cheap first gate).
 pub const CHECKED: usize = 16;
+
+// Only copies at the near-duplicate threshold are raised, so the check may give up on a pair
+// that cannot reach it.
+const _: () = assert!(DEFAULT_NEAR >= NEAR_ONLY);
 
 /// Score from which a candidate is settled: it is at the top of the list already, and raising it
 /// would change nothing a person sees.
@@ -60,13 +64,15 @@ pub fn raise_copies(catalog: &Catalog, own: &[i64], scored: &mut [(f32, i64)]) -
             theirs.push((i, sig));
         }
     }
+    timeline::mark("query: signatures read");
     let copies: Vec<(usize, f32)> = theirs
         .par_iter()
         .filter_map(|(i, sig)| {
-            let pixels = match_signatures(&signature, sig)?.score();
+            let pixels = match_near_signatures(&signature, sig)?.score();
             (pixels >= DEFAULT_NEAR && pixels > scored[*i].0).then_some((*i, pixels))
         })
         .collect();
+    timeline::mark("query: signatures matched");
     let colours = if copies.is_empty() {
         None
     } else {

@@ -17,6 +17,7 @@ pub mod keep;
 pub mod pair_cache;
 pub mod pixel_check;
 mod pixel_math;
+mod pixel_measure;
 pub mod symmetry;
 
 pub use cluster::{Thresholds, Tier};

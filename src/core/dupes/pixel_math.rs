@@ -226,12 +226,20 @@ pub(super) fn block_summary(acc: &BlockSums, block: usize, fit: Option<(f32, f32
 /// (this runs hundreds of times per pair).
 pub(super) fn ncc_at(a: &Plane, b: &Plane, t: Transform) -> f32 {
     let block = block_side(a.side);
+    // Block column of each x, looked up rather than divided per pixel (the hot loop of the
+    // alignment search).
+    let col: Vec<usize> = (0..a.side).map(|x| x / block).collect();
     let mut global = [0f32; 6];
     let mut acc: BlockSums = [[0f32; 6]; 16];
+    let mut row = usize::MAX;
+    let mut row_start = 0;
     for_each_warped(a, b, t, |i, x, y, v| {
+        if y != row {
+            (row, row_start) = (y, (y / block) * 4);
+        }
         let av = a.px[i];
         add_sample(&mut global, av, v);
-        add_sample(&mut acc[(y / block) * 4 + x / block], av, v);
+        add_sample(&mut acc[row_start + col[x]], av, v);
     });
     // Overlaps under a third of the frame say too little to align on.
     if global[0] * 3.0 < a.px.len() as f32 {
