@@ -325,6 +325,40 @@ pub fn read_journal<T>(path: &Path, parse: impl FnMut(&str) -> Option<T>) -> Res
     }
 }
 
+/// The "moved" lines of the newest batch in a move journal (trash or moves) that still has files
+/// away: no "restore…" line yet for that file in that batch. A file whose restore failed was
+/// reported once with where it is, so it does not block undoing older batches. `key` gives a
+/// line's batch, operation and file. Journal order; empty when nothing is away.
+pub fn last_batch_away<T: Clone>(entries: &[T], key: impl Fn(&T) -> (&str, &str, &Path)) -> Vec<T> {
+    let mut batches: Vec<&str> = Vec::new();
+    for e in entries.iter().rev() {
+        let (batch, op, _) = key(e);
+        if op == "moved" && !batches.contains(&batch) {
+            batches.push(batch);
+        }
+    }
+    for batch in batches {
+        let tried = |file: &Path| {
+            entries.iter().any(|e| {
+                let (b, op, f) = key(e);
+                b == batch && op.starts_with("restore") && f == file
+            })
+        };
+        let away: Vec<T> = entries
+            .iter()
+            .filter(|e| {
+                let (b, op, f) = key(e);
+                b == batch && op == "moved" && !tried(f)
+            })
+            .cloned()
+            .collect();
+        if !away.is_empty() {
+            return away;
+        }
+    }
+    Vec::new()
+}
+
 /// Write `bytes` to `path` atomically: temp file in the same folder, fsync, rename, fsync dir.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     // One temp name per call: two writers of one file in one process (threads) never share a

@@ -25,7 +25,7 @@ mod date;
 mod format_class;
 mod orientation;
 
-pub use date::{Date, DateError, DateSpan, parse_date};
+pub use date::{Date, DateError, DateSpan, civil_from_days, parse_date};
 pub use format_class::FormatClass;
 pub use orientation::Orientation;
 

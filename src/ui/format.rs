@@ -18,20 +18,7 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian calendar).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    // Howard Hinnant's algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
+pub use crate::core::filter::civil_from_days;
 
 /// "2024-05-17 14:03" (UTC) from nanoseconds since the epoch.
 pub fn date_time(mtime_ns: i64) -> String {

@@ -215,7 +215,7 @@ fn correlation(a: &[f32], b: &[u8]) -> f32 {
     let pa = pool(&|i| a[i]);
     let pb = pool(&|i| f32::from(b[i]));
     let all: Vec<usize> = (0..pa.len()).collect();
-    let (gain, bias) = fit(&pa, &pb, &all);
+    let (gain, bias) = super::pixel_measure::linear_fit(&pa, &pb, &all);
     let mut order: Vec<(f32, usize)> = all
         .iter()
         .map(|&i| ((pb[i] - gain * pa[i] - bias).abs(), i))
@@ -223,21 +223,6 @@ fn correlation(a: &[f32], b: &[u8]) -> f32 {
     order.sort_by(|x, y| x.0.total_cmp(&y.0));
     let kept: Vec<usize> = order.iter().take(pa.len() * 4 / 5).map(|x| x.1).collect();
     pearson(&pa, &pb, &kept)
-}
-
-/// Least-squares `b ≈ gain * a + bias` over the pixels `idx`.
-fn fit(a: &[f32], b: &[f32], idx: &[usize]) -> (f32, f32) {
-    let n = idx.len().max(1) as f32;
-    let (ma, mb) = idx
-        .iter()
-        .fold((0f32, 0f32), |(x, y), &i| (x + a[i], y + b[i]));
-    let (ma, mb) = (ma / n, mb / n);
-    let (cov, var) = idx.iter().fold((0f32, 0f32), |(c, v), &i| {
-        let da = a[i] - ma;
-        (c + da * (b[i] - mb), v + da * da)
-    });
-    let gain = if var > 1e-3 { cov / var } else { 0.0 };
-    (gain, mb - gain * ma)
 }
 
 /// Pearson correlation of `a` and `b` over the pixels `idx` (0 when either is flat there).

@@ -36,7 +36,7 @@ fn high_pass(values: &[f32; N], mask: &[bool; N]) -> [f32; N] {
 }
 
 /// Least-squares `b ≈ gain * a + bias` over the pixels `idx`.
-fn linear_fit(a: &[f32], b: &[f32], idx: &[usize]) -> (f32, f32) {
+pub(super) fn linear_fit(a: &[f32], b: &[f32], idx: &[usize]) -> (f32, f32) {
     let n = idx.len().max(1) as f32;
     let (ma, mb) = idx
         .iter()

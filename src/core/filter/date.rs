@@ -40,6 +40,7 @@ impl Date {
     pub fn from_unix_ns(ns: i64) -> Self {
         let days = ns.div_euclid(1_000_000_000).div_euclid(86_400);
         let (year, month, day) = civil_from_days(days);
+        let year = year.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
         Self { year, month, day }
     }
 
@@ -172,9 +173,10 @@ fn days_in_month(y: i32, m: u32) -> u32 {
     }
 }
 
-/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i32, u32, u32) {
-    let z = z + 719_468;
+/// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian calendar; Howard
+/// Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -183,9 +185,5 @@ fn civil_from_days(z: i64) -> (i32, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (
-        y.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
-        m,
-        d,
-    )
+    (y, m, d)
 }

@@ -2,7 +2,7 @@
 //! synced — "intent" before a file moves, "moved" or "failed" after, "restored" or
 //! "restore-failed" on undo — so a crash at any instant leaves a record of where each file is.
 
-use crate::core::datadir::{append_json_line, read_journal};
+use crate::core::datadir::{append_json_line, last_batch_away, read_journal};
 use crate::core::error::Result;
 use std::path::{Path, PathBuf};
 
@@ -64,27 +64,6 @@ impl MoveJournal {
     /// in the order they moved.
     pub fn last_batch(&self) -> Result<Vec<MoveEntry>> {
         let entries = self.entries()?;
-        let mut batches: Vec<&str> = Vec::new();
-        for e in entries.iter().rev() {
-            if e.op == "moved" && !batches.contains(&e.batch.as_str()) {
-                batches.push(&e.batch);
-            }
-        }
-        for batch in batches {
-            let tried = |m: &MoveEntry| {
-                entries
-                    .iter()
-                    .any(|e| e.batch == batch && e.op.starts_with("restore") && e.from == m.from)
-            };
-            let away: Vec<MoveEntry> = entries
-                .iter()
-                .filter(|e| e.batch == batch && e.op == "moved" && !tried(e))
-                .cloned()
-                .collect();
-            if !away.is_empty() {
-                return Ok(away);
-            }
-        }
-        Ok(Vec::new())
+        Ok(last_batch_away(&entries, |e| (&e.batch, &e.op, &e.from)))
     }
 }

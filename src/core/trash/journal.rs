@@ -9,7 +9,9 @@
 
 use super::mover::Mover;
 use super::records::{JournalEntry, RestoreOutcome, TrashReport, TrashRequest};
-use crate::core::datadir::{DataDir, append_json_line, json_line, read_journal, write_atomic};
+use crate::core::datadir::{
+    DataDir, append_json_line, json_line, last_batch_away, read_journal, write_atomic,
+};
 use crate::core::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -171,28 +173,7 @@ impl Journal {
     /// not block undoing older batches).
     pub fn last_batch(&self) -> Result<Vec<JournalEntry>> {
         let entries = self.entries()?;
-        let mut batches: Vec<&str> = Vec::new();
-        for e in entries.iter().rev() {
-            if e.op == "moved" && !batches.contains(&e.batch.as_str()) {
-                batches.push(&e.batch);
-            }
-        }
-        for batch in batches {
-            let back = |p: &PathBuf| {
-                entries
-                    .iter()
-                    .any(|e| e.batch == batch && e.op.starts_with("restore") && &e.path == p)
-            };
-            let away: Vec<JournalEntry> = entries
-                .iter()
-                .filter(|e| e.batch == batch && e.op == "moved" && !back(&e.path))
-                .cloned()
-                .collect();
-            if !away.is_empty() {
-                return Ok(away);
-            }
-        }
-        Ok(Vec::new())
+        Ok(last_batch_away(&entries, |e| (&e.batch, &e.op, &e.path)))
     }
 
     /// Undo the newest batch that still has files away; journals each outcome.
