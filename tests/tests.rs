@@ -23,6 +23,7 @@ mod gui_selection;
 mod gui_words;
 mod info_panel;
 mod instance;
+mod large_library;
 mod lite0;
 mod model_download;
 mod packaging;

@@ -346,5 +346,6 @@ pub fn open_for_query(
     }
 }
 
+mod rows;
 #[cfg(test)]
 mod tests;

@@ -17,12 +17,30 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod flat_store;
+mod self_join;
+use flat_store::FlatStore;
+
 /// Graph degree (neighbours per node per layer).
 const MAX_NB_CONNECTION: usize = 16;
 /// Candidate list size while building.
 const EF_CONSTRUCTION: usize = 100;
 /// Tombstone share above which the graph is rebuilt.
 const MAX_TOMBSTONE_RATIO: f64 = 0.2;
+/// Neighbours per photo in the duplicate finder's links of a large (graphless) library: what
+/// an HNSW node keeps on its bottom layer.
+const FLAT_LINKS: usize = 2 * MAX_NB_CONNECTION;
+
+/// From how many photos an embedder's index keeps no HNSW graph, only the partitioned flat
+/// snapshot and the changes since (see `index/flat_store.rs`): the snapshot's partition size.
+/// `LOOKALIKE_FLAT_FROM` sets another size (tests and benchmarks use it to reach the large
+/// library's code with few photos).
+pub fn flat_from() -> usize {
+    std::env::var("LOOKALIKE_FLAT_FROM")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .map_or(vectors_file::PARTITION_FROM, |n| n.max(1))
+}
 
 /// Cosine distance for unit vectors, `1 - dot`, clamped at 0 so rounding never yields the small
 /// negative values that trip hnsw_rs's assertions.
@@ -64,6 +82,11 @@ pub struct VectorIndex {
     dirty: bool,
     /// Why the index was rebuilt instead of loaded, if it was.
     pub rebuild_reason: Option<String>,
+    /// A large library's index: no graph (the fields above stay empty), the flat snapshot and
+    /// the changes since.
+    flat: Option<FlatStore>,
+    /// From how many live vectors this index drops its graph (see [`flat_from`]).
+    flat_from: usize,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -116,7 +139,41 @@ impl VectorIndex {
             next_slot: 0,
             dirty: true,
             rebuild_reason: None,
+            flat: None,
+            flat_from: flat_from(),
         }
+    }
+
+    /// An index of `vectors` without a graph (a large library's), not saved yet.
+    fn new_flat(embedder: &str, dim: usize, vectors: Vec<(i64, Vec<f32>)>) -> Self {
+        Self {
+            flat: Some(FlatStore::from_vectors(embedder, dim, vectors)),
+            ..Self::new(embedder, dim, 0)
+        }
+    }
+
+    /// Drop the graph and keep its live vectors in a flat store (the library grew past
+    /// [`flat_from`]).
+    fn drop_graph(&mut self) {
+        // hnsw_rs cannot iterate an empty graph.
+        let vectors: Vec<(i64, Vec<f32>)> = if self.live.is_empty() {
+            Vec::new()
+        } else {
+            self.live_points()
+                .into_iter()
+                .map(|(id, p)| (id, p.get_v().to_vec()))
+                .collect()
+        };
+        let reason = self.rebuild_reason.take();
+        let from = self.flat_from;
+        *self = Self::new_flat(&self.embedder.clone(), self.dim, vectors);
+        self.rebuild_reason = reason;
+        self.flat_from = from;
+    }
+
+    /// Whether this index has no graph (a large library's: see [`flat_from`]).
+    pub fn is_flat(&self) -> bool {
+        self.flat.is_some()
     }
 
     /// Build from vectors in parallel.
@@ -136,11 +193,11 @@ impl VectorIndex {
     }
     /// Number of live vectors.
     pub fn len(&self) -> usize {
-        self.live.len()
+        self.flat.as_ref().map_or(self.live.len(), FlatStore::len)
     }
     /// Whether there are no live vectors.
     pub fn is_empty(&self) -> bool {
-        self.live.is_empty()
+        self.len() == 0
     }
     /// Number of tombstoned points still in the graph.
     pub fn tombstones(&self) -> usize {
@@ -148,11 +205,21 @@ impl VectorIndex {
     }
     /// Whether `id` is live in the index.
     pub fn contains(&self, id: i64) -> bool {
-        self.live.contains_key(&id)
+        match &self.flat {
+            Some(f) => f.contains(id),
+            None => self.live.contains_key(&id),
+        }
     }
 
     /// Insert or replace many vectors (invalid ones are skipped).
     pub fn insert_many(&mut self, vectors: &[(i64, Vec<f32>)]) {
+        if self.flat.is_none() && self.live.len() + vectors.len() >= self.flat_from {
+            self.drop_graph();
+        }
+        if let Some(f) = &mut self.flat {
+            self.dirty |= f.insert_many(vectors);
+            return;
+        }
         let mut batch: Vec<(&[f32], usize)> = Vec::with_capacity(vectors.len());
         for (id, v) in vectors {
             if !valid_vector(v, self.dim) {
@@ -180,6 +247,10 @@ impl VectorIndex {
 
     /// Remove an id from results (its slot becomes a tombstone).
     pub fn remove(&mut self, id: i64) {
+        if let Some(f) = &mut self.flat {
+            self.dirty |= f.remove(id);
+            return;
+        }
         if let Some(slot) = self.live.remove(&id) {
             self.tombstones.insert(slot);
             self.dirty = true;
@@ -188,7 +259,8 @@ impl VectorIndex {
 
     /// Whether the tombstones justify a rebuild.
     pub fn needs_compaction(&self) -> bool {
-        !self.slots.is_empty()
+        self.flat.is_none()
+            && !self.slots.is_empty()
             && self.tombstones.len() as f64 / self.slots.len() as f64 > MAX_TOMBSTONE_RATIO
     }
 
@@ -200,6 +272,9 @@ impl VectorIndex {
 
     /// [`VectorIndex::search`] with an explicit candidate list size (recall/speed trade-off).
     pub fn search_ef(&self, query: &[f32], k: usize, ef: usize) -> Vec<Neighbor> {
+        if let Some(f) = &self.flat {
+            return f.search(query, k);
+        }
         if k == 0 || self.is_empty() || !valid_vector(query, self.dim) {
             return Vec::new();
         }
@@ -229,8 +304,15 @@ impl VectorIndex {
     /// with their cosine. HNSW keeps each point's nearest neighbours (diversified by its
     /// heuristic), so this is a k-nearest-neighbour graph for the cost of reading it: what the
     /// duplicate finder uses instead of one search per photo.
+    ///
+    /// A large library's index has no graph: its links come from a self-join of the snapshot's
+    /// partitions (exact cosines, the nearest photos within each photo's partition and its
+    /// neighbouring ones).
     pub fn neighbour_links(&self) -> HashMap<i64, Vec<Neighbor>> {
         use rayon::prelude::*;
+        if let Some(f) = &self.flat {
+            return f.neighbour_links(FLAT_LINKS);
+        }
         self.live_points()
             .par_iter()
             .filter_map(|(id, point)| {
@@ -269,13 +351,42 @@ impl VectorIndex {
     /// Load the dump for `embedder` from `dir` and reconcile it with the catalog, or rebuild
     /// from the catalog when the dump is missing, corrupt, mismatched or too fragmented.
     pub fn open(dir: &Path, catalog: &Catalog, embedder: &str, dim: usize) -> Result<Self> {
+        Self::open_with(dir, catalog, embedder, dim, flat_from())
+    }
+
+    /// [`Self::open`] keeping a graph only below `flat_from` live vectors (see [`flat_from`]).
+    pub fn open_with(
+        dir: &Path,
+        catalog: &Catalog,
+        embedder: &str,
+        dim: usize,
+        flat_from: usize,
+    ) -> Result<Self> {
         let epoch = catalog.epoch()?;
+        let flat_from = flat_from.max(1);
+        let mut idx = Self::open_unchecked(dir, catalog, embedder, dim, &epoch, flat_from)?;
+        idx.flat_from = flat_from;
+        Ok(idx)
+    }
+
+    fn open_unchecked(
+        dir: &Path,
+        catalog: &Catalog,
+        embedder: &str,
+        dim: usize,
+        epoch: &str,
+        flat_from: usize,
+    ) -> Result<Self> {
         match load_dump(dir, embedder, dim) {
             Ok((mut idx, dump_epoch)) => {
+                idx.flat_from = flat_from;
                 if dump_epoch != epoch {
                     // The catalog changed after this dump (e.g. a crash before saving):
                     // compare every vector and fix what differs.
                     idx.reconcile(&catalog.vectors(embedder)?);
+                }
+                if idx.flat.is_none() && idx.len() >= flat_from {
+                    idx.drop_graph();
                 }
                 if idx.needs_compaction() {
                     let mut fresh = Self::build(embedder, dim, &catalog.vectors(embedder)?);
@@ -285,7 +396,12 @@ impl VectorIndex {
                 Ok(idx)
             }
             Err(reason) => {
-                let mut fresh = Self::build(embedder, dim, &catalog.vectors(embedder)?);
+                let vectors = catalog.vectors(embedder)?;
+                let mut fresh = if vectors.len() >= flat_from {
+                    Self::new_flat(embedder, dim, vectors)
+                } else {
+                    Self::build(embedder, dim, &vectors)
+                };
                 fresh.rebuild_reason = Some(reason);
                 Ok(fresh)
             }
@@ -294,6 +410,11 @@ impl VectorIndex {
 
     /// Make the live set equal `truth`: insert missing or changed vectors, remove extra ids.
     fn reconcile(&mut self, truth: &[(i64, Vec<f32>)]) {
+        if let Some(f) = &mut self.flat {
+            f.reconcile(truth);
+            self.dirty = true;
+            return;
+        }
         let current: HashMap<usize, Vec<f32>> = self
             .hnsw
             .get_point_indexation()
@@ -343,8 +464,56 @@ impl VectorIndex {
         let sub = format!("{}-{}-{}", self.embedder, std::process::id(), stamp);
         let target = dir.join(&sub);
         std::fs::create_dir_all(&target).map_err(|e| Error::io("cannot create", &target, e))?;
+        let (count, files) = match &self.flat {
+            Some(f) => {
+                // A large library's dump is its snapshot alone, always partitioned.
+                let path = target.join(vectors_file::FILE);
+                let hash = f
+                    .write(&path, 1)
+                    .map_err(|e| Error::io("cannot write", &path, e))?;
+                (f.len(), vec![(vectors_file::FILE.to_string(), hash)])
+            }
+            None => self.dump_graph(&target)?,
+        };
+        let manifest = Manifest {
+            embedder: self.embedder.clone(),
+            dim: self.dim,
+            count,
+            epoch: epoch.to_string(),
+            files,
+        };
+        let json = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| Error::Index(format!("cannot encode manifest: {e}")))?;
+        write_atomic(&target.join("manifest.json"), &json)?;
+        // Publish: the pointer file names the current dump; older dumps are then removed.
+        let pointer = pointer_path(dir, &self.embedder);
+        let previous = std::fs::read_to_string(&pointer).ok();
+        write_atomic(&pointer, sub.as_bytes())?;
+        if let Some(f) = &mut self.flat {
+            // Later searches read the new snapshot (the old one is removed below).
+            let (_, hash) = &manifest.files[0];
+            if !f.rebase(&target.join(vectors_file::FILE), hash) {
+                return Err(Error::Index(format!(
+                    "cannot read back the index just saved in {}",
+                    target.display()
+                )));
+            }
+        }
+        if let Some(prev) = previous {
+            let prev = prev.trim();
+            if !prev.is_empty() && prev != sub && !prev.contains('/') && !prev.contains("..") {
+                let _ = std::fs::remove_dir_all(dir.join(prev));
+            }
+        }
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// Write the graph, its slot list and its flat snapshot into the dump folder `target`;
+    /// returns the live count and each file's checksum.
+    fn dump_graph(&self, target: &Path) -> Result<(usize, Vec<(String, String)>)> {
         self.hnsw
-            .file_dump(&target, "hnsw")
+            .file_dump(target, "hnsw")
             .map_err(|e| Error::Index(format!("cannot save index in {}: {e}", target.display())))?;
         let mut pairs: Vec<(usize, i64)> = self.slots.iter().map(|(s, i)| (*s, *i)).collect();
         pairs.sort_unstable();
@@ -373,28 +542,7 @@ impl VectorIndex {
             }
             files.push((name.to_string(), blake3::hash(&bytes).to_hex().to_string()));
         }
-        let manifest = Manifest {
-            embedder: self.embedder.clone(),
-            dim: self.dim,
-            count: pairs.len(),
-            epoch: epoch.to_string(),
-            files,
-        };
-        let json = serde_json::to_vec_pretty(&manifest)
-            .map_err(|e| Error::Index(format!("cannot encode manifest: {e}")))?;
-        write_atomic(&target.join("manifest.json"), &json)?;
-        // Publish: the pointer file names the current dump; older dumps are then removed.
-        let pointer = pointer_path(dir, &self.embedder);
-        let previous = std::fs::read_to_string(&pointer).ok();
-        write_atomic(&pointer, sub.as_bytes())?;
-        if let Some(prev) = previous {
-            let prev = prev.trim();
-            if !prev.is_empty() && prev != sub && !prev.contains('/') && !prev.contains("..") {
-                let _ = std::fs::remove_dir_all(dir.join(prev));
-            }
-        }
-        self.dirty = false;
-        Ok(())
+        Ok((pairs.len(), files))
     }
 
     /// Rebuild the graph without tombstones.
@@ -484,6 +632,25 @@ fn load_dump(
     dim: usize,
 ) -> std::result::Result<(VectorIndex, String), String> {
     let (target, manifest) = current_manifest(dir, embedder, dim)?;
+    if !manifest.files.iter().any(|(n, _)| n == "slots.bin") {
+        // A large library's dump: the snapshot alone.
+        let (_, hash) = manifest
+            .files
+            .iter()
+            .find(|(n, _)| n == vectors_file::FILE)
+            .ok_or("index manifest lists no files")?;
+        let base = crate::core::flat_index::FlatIndex::open_file(
+            &target.join(vectors_file::FILE),
+            hash,
+            embedder,
+            dim,
+        )
+        .ok_or("index snapshot is corrupt (checksum mismatch)")?;
+        let mut idx = VectorIndex::new(embedder, dim, 0);
+        idx.flat = Some(FlatStore::with_base(embedder, dim, Some(base)));
+        idx.dirty = false;
+        return Ok((idx, manifest.epoch));
+    }
     // The flat snapshot is not part of the graph; FlatIndex verifies it when it reads it.
     for (name, hash) in manifest
         .files
@@ -537,6 +704,8 @@ fn load_dump(
             next_slot,
             dirty: false,
             rebuild_reason: None,
+            flat: None,
+            flat_from: flat_from(),
         },
         manifest.epoch,
     ))

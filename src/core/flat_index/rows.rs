@@ -1,0 +1,66 @@
+//! Row-level access to a snapshot for the code that maintains it (the large-library index in
+//! [`crate::core::index`]): ids, partitions, codes and full vectors by row.
+
+use super::{Exact, FlatIndex};
+use crate::core::vectors_file::{self, Partitions};
+use std::ops::Range;
+
+impl FlatIndex {
+    /// Photo id of each row, in stored order (grouped by partition when partitioned).
+    pub(crate) fn ids(&self) -> &[i64] {
+        &self.ids
+    }
+
+    /// The partitions, when the snapshot is partitioned.
+    pub(crate) fn partitions(&self) -> Option<&Partitions> {
+        self.partitions.as_ref()
+    }
+
+    /// Code and scale of `row`.
+    pub(crate) fn code(&self, row: usize) -> (&[i8], f32) {
+        (
+            &self.codes[row * self.dim..(row + 1) * self.dim],
+            self.scales[row],
+        )
+    }
+
+    /// The full vectors of `rows`, concatenated: read from the file in one piece (or copied
+    /// from memory). A row that cannot be read or does not match its code (a damaged file) is
+    /// replaced by its code's approximation, so a damaged row degrades a score instead of
+    /// losing a photo.
+    pub(crate) fn full_rows(&self, rows: Range<usize>) -> Vec<f32> {
+        let dim = self.dim;
+        let rows = rows.start.min(self.len())..rows.end.min(self.len());
+        let mut out = vec![0f32; rows.len() * dim];
+        let read = match &self.exact {
+            Exact::Memory(v) => {
+                out.copy_from_slice(&v[rows.start * dim..rows.end * dim]);
+                true
+            }
+            Exact::File { file, offset } => {
+                use std::io::{Read, Seek, SeekFrom};
+                let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+                let mut bytes = vec![0u8; out.len() * 4];
+                let at = offset + (rows.start * 4 * dim) as u64;
+                let ok =
+                    file.seek(SeekFrom::Start(at)).is_ok() && file.read_exact(&mut bytes).is_ok();
+                if ok {
+                    for (x, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                        *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                    }
+                }
+                ok
+            }
+        };
+        for (i, row) in rows.clone().enumerate() {
+            let full = &mut out[i * dim..(i + 1) * dim];
+            let (code, scale) = self.code(row);
+            if !read || !vectors_file::row_matches_code(full, code, scale) {
+                for (x, c) in full.iter_mut().zip(code) {
+                    *x = f32::from(*c) * scale;
+                }
+            }
+        }
+        out
+    }
+}
