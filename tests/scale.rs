@@ -215,7 +215,7 @@ fn a_partitioned_snapshot_finds_the_exact_neighbours_and_a_damaged_partition_blo
         .zip(&vecs)
         .map(|(id, v)| (*id, v.as_slice()))
         .collect();
-    let hash = vectors_file::write_with(&file, DIM, &items, N).expect("write");
+    let hash = vectors_file::write_with(&file, DIM, &items, N, None).expect("write");
     set_snapshot_hash(&dump, &hash);
     let mut flat = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
         .expect("open")
@@ -256,7 +256,7 @@ fn a_partitioned_snapshot_finds_the_exact_neighbours_and_a_damaged_partition_blo
 
     // A version 2 snapshot (what a save below the threshold, or an older build, wrote)
     // still opens and answers the same.
-    let hash2 = vectors_file::write_with(&file, DIM, &items, usize::MAX).expect("write v2");
+    let hash2 = vectors_file::write_with(&file, DIM, &items, usize::MAX, None).expect("write v2");
     set_snapshot_hash(&dump, &hash2);
     let v2 = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
         .expect("open")
@@ -267,7 +267,7 @@ fn a_partitioned_snapshot_finds_the_exact_neighbours_and_a_damaged_partition_blo
 
     // A damaged partition block (a centroid, then an offset) is refused; queries are then
     // answered by the graph.
-    vectors_file::write_with(&file, DIM, &items, N).expect("write");
+    vectors_file::write_with(&file, DIM, &items, N, None).expect("write");
     set_snapshot_hash(&dump, &hash);
     let bytes = std::fs::read(&file).expect("read");
     let parts = vectors_file::partition_count(N);

@@ -176,6 +176,7 @@ pub fn run(data_dir: Option<&Path>, model: &str, n: usize) -> Result<()> {
     let t = Instant::now();
     let space = Space::new(n, &dims);
     let mut indexes = IndexSet::new(&lib.data_dir.index_dir(), &refs);
+    indexes.expect_more(n);
     let (mut gen_s, mut catalog_s, mut graph_s) = (0.0, 0.0, 0.0);
     let mut next_report = n / 10;
     for start in (0..n).step_by(BATCH) {
@@ -335,13 +336,23 @@ fn measure_queries(lib: &Library, space: &Space, e: usize, id: &str, n: usize) -
     }
     let t = Instant::now();
     let graph = VectorIndex::open(&lib.data_dir.index_dir(), &lib.catalog, id, dim)?;
-    println!(
-        "{id}: graph loaded in {:.1} s ({} photos, default ef {})",
-        t.elapsed().as_secs_f64(),
-        graph.len(),
-        crate::core::index::default_ef(graph.len(), 10)
-    );
-    report_search(id, "graph", &graph, &qvecs, &truth);
+    if graph.is_flat() {
+        println!(
+            "{id}: index (no graph past {} photos) loaded in {:.1} s ({} photos)",
+            crate::core::index::flat_from(),
+            t.elapsed().as_secs_f64(),
+            graph.len()
+        );
+    } else {
+        println!(
+            "{id}: graph loaded in {:.1} s ({} photos, default ef {})",
+            t.elapsed().as_secs_f64(),
+            graph.len(),
+            crate::core::index::default_ef(graph.len(), 10)
+        );
+    }
+    let what = if graph.is_flat() { "flat" } else { "graph" };
+    report_search(id, what, &graph, &qvecs, &truth);
     Ok(())
 }
 

@@ -60,7 +60,7 @@ pub(super) fn partitioned_queries(
         let path = tmp.join(vectors_file::FILE);
         let items: Vec<(i64, &[f32])> = vecs.iter().map(|(i, v)| (*i, v.as_slice())).collect();
         let t = Instant::now();
-        vectors_file::write_with(&path, dim, &items, usize::MAX)?;
+        vectors_file::write_with(&path, dim, &items, usize::MAX, None)?;
         let plain_s = t.elapsed().as_secs_f64();
         let rows: Vec<&[f32]> = vecs.iter().map(|(_, v)| v.as_slice()).collect();
         let t = Instant::now();
@@ -68,7 +68,7 @@ pub(super) fn partitioned_queries(
         let kmeans_s = t.elapsed().as_secs_f64();
         drop(rows);
         let t = Instant::now();
-        let hash = vectors_file::write_with(&path, dim, &items, 1)?;
+        let hash = vectors_file::write_with(&path, dim, &items, 1, None)?;
         let write_s = t.elapsed().as_secs_f64();
         drop(items);
         let t = Instant::now();

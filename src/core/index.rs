@@ -176,6 +176,15 @@ impl VectorIndex {
         self.flat.is_some()
     }
 
+    /// Say that the index is about to hold `total` vectors: past [`flat_from`] it drops its
+    /// graph now, instead of building one up to that size first (a first run over a large
+    /// library).
+    pub fn expect_len(&mut self, total: usize) {
+        if self.flat.is_none() && total >= self.flat_from {
+            self.drop_graph();
+        }
+    }
+
     /// Build from vectors in parallel.
     pub fn build(embedder: &str, dim: usize, vectors: &[(i64, Vec<f32>)]) -> Self {
         let mut idx = Self::new(embedder, dim, vectors.len() * 2);

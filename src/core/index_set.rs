@@ -22,6 +22,8 @@ struct Slot {
 pub struct IndexSet {
     dir: PathBuf,
     slots: Vec<Slot>,
+    /// Vectors the run expects to add (see [`Self::expect_more`]).
+    expected: usize,
 }
 
 impl IndexSet {
@@ -37,7 +39,14 @@ impl IndexSet {
                     index: None,
                 })
                 .collect(),
+            expected: 0,
         }
+    }
+
+    /// Say that the run will add about `n` vectors to each index: an index that will then be
+    /// past [`crate::core::index::flat_from`] is loaded without its graph.
+    pub fn expect_more(&mut self, n: usize) {
+        self.expected = n;
     }
 
     /// Number of indexes.
@@ -60,7 +69,9 @@ impl IndexSet {
     pub fn open_all(&mut self, catalog: &Catalog) -> Result<()> {
         for s in &mut self.slots {
             if s.index.is_none() {
-                s.index = Some(VectorIndex::open(&self.dir, catalog, &s.embedder, s.dim)?);
+                let mut idx = VectorIndex::open(&self.dir, catalog, &s.embedder, s.dim)?;
+                idx.expect_len(idx.len() + self.expected);
+                s.index = Some(idx);
             }
         }
         Ok(())

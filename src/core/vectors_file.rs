@@ -126,15 +126,19 @@ fn partition_block_len(dim: usize, parts: usize) -> Option<usize> {
 /// (partitioned) file from [`PARTITION_FROM`] vectors on, a version 2 file below. Returns the
 /// checksum (blake3 hex) of its head, for the manifest.
 pub fn write(path: &Path, dim: usize, items: &[(i64, &[f32])]) -> std::io::Result<String> {
-    write_with(path, dim, items, PARTITION_FROM)
+    write_with(path, dim, items, PARTITION_FROM, None)
 }
 
-/// [`write`] with the size from which the file is partitioned (`usize::MAX`: never).
+/// [`write`] with the size from which the file is partitioned (`usize::MAX`: never), and the
+/// partitions of the snapshot it replaces: their centroids are kept (rows only assigned to
+/// them, no training) while they [fit](Partitions::fits) the new size and stay
+/// [balanced](Partitions::balanced).
 pub fn write_with(
     path: &Path,
     dim: usize,
     items: &[(i64, &[f32])],
     partition_from: usize,
+    previous: Option<&Partitions>,
 ) -> std::io::Result<String> {
     use rayon::prelude::*;
     let partitioned = if dim > 0 && items.len() >= partition_from.max(1) {
@@ -144,7 +148,16 @@ pub fn write_with(
                 "a vector is shorter than its dimension",
             ));
         }
-        Some(Partitions::train(&rows, dim)?)
+        let reused = match previous {
+            Some(p) if p.fits(rows.len()) => {
+                Some(p.reassign(&rows)?).filter(|(parts, _)| parts.balanced())
+            }
+            _ => None,
+        };
+        match reused {
+            Some(found) => Some(found),
+            None => Some(Partitions::train(&rows, dim)?),
+        }
     } else {
         None
     };

@@ -188,7 +188,8 @@ impl FlatStore {
             .chain(self.tail.iter().map(|(id, v)| (*id, v.as_slice())))
             .collect();
         items.sort_unstable_by_key(|x| x.0);
-        vectors_file::write_with(path, dim, &items, partition_from)
+        let previous = self.base.as_ref().and_then(FlatIndex::partitions);
+        vectors_file::write_with(path, dim, &items, partition_from, previous)
     }
 
     /// Make the snapshot just written (`path`, head checksum `hash`) the base: the tail and the

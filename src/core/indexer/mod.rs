@@ -158,6 +158,7 @@ pub fn run_index(
         .max()
         .unwrap_or(224);
     let total = work.len() as u64;
+    indexes.expect_more(work.len());
     let batch_size = embedders
         .iter()
         .map(|e| e.preferred_batch())

@@ -15,6 +15,8 @@ const ITERATIONS: usize = 10;
 const SAMPLE_PER_PARTITION: usize = 40;
 /// Rows per partition that k-means++ draws the starting centroids from.
 const SEED_PER_PARTITION: usize = 8;
+/// Most rows a reused partition may hold, in multiples of the mean (see [`Partitions::balanced`]).
+const MAX_SKEW: usize = 8;
 /// Rows per matrix product when assigning rows to centroids.
 const BLOCK: usize = 8192;
 
@@ -91,6 +93,47 @@ impl Partitions {
                 }
             }
         }
+        Self::grouped(rows, dim, centroids)
+    }
+
+    /// These partitions' centroids for `rows` (a snapshot rewritten with some rows added or
+    /// removed): every row assigned to its best centroid, without training again. Returns the
+    /// new partitions and the order to store the rows in, as [`Self::train`].
+    pub fn reassign(&self, rows: &[&[f32]]) -> std::io::Result<(Self, Vec<usize>)> {
+        Self::grouped(rows, self.dim, self.centroids.clone())
+    }
+
+    /// Whether a snapshot of `count` rows may keep these centroids instead of training new
+    /// ones: while the partition count it would train lies within 1.5 times theirs (the
+    /// library within about 2.25 times the size they were trained for), so a partition keeps
+    /// about `sqrt(count)` rows.
+    pub fn fits(&self, count: usize) -> bool {
+        let trained = partition_count(count);
+        trained * 2 <= self.len() * 3 && self.len() * 2 <= trained * 3
+    }
+
+    /// Whether the rows are spread evenly enough that a query's probe stays cheap: no
+    /// partition holds more than [`MAX_SKEW`] times the mean (new photos unlike the ones the
+    /// centroids were trained on pile into a few partitions; then it is time to train again).
+    pub fn balanced(&self) -> bool {
+        let rows = self.offsets.last().copied().unwrap_or(0);
+        let largest = self
+            .offsets
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or(0);
+        largest <= (rows / self.len().max(1)).max(1) * MAX_SKEW
+    }
+
+    /// Partitions of `rows` around `centroids`, and the rows' storage order.
+    fn grouped(
+        rows: &[&[f32]],
+        dim: usize,
+        centroids: Vec<f32>,
+    ) -> std::io::Result<(Self, Vec<usize>)> {
+        let n = rows.len();
+        let parts = centroids.len() / dim.max(1);
         let nearest = assign(rows, dim, &centroids, parts)?;
         let mut offsets = vec![0usize; parts + 1];
         for &c in &nearest {
@@ -277,5 +320,23 @@ mod tests {
         assert!(Partitions::new(dim, parts.centroids().to_vec(), bad, 400).is_none());
         let centroids = parts.centroids().to_vec();
         assert!(Partitions::new(dim, centroids, parts.offsets().to_vec(), 401).is_none());
+
+        // A rewrite with more rows keeps the centroids and still files every row under its
+        // best one, while the size fits them; the size four times over needs new ones.
+        let more: Vec<&[f32]> = refs.iter().chain(refs.iter().take(200)).copied().collect();
+        assert!(parts.fits(more.len()));
+        let (kept, order) = parts.reassign(&more).expect("reassign");
+        assert_eq!(kept.centroids(), parts.centroids());
+        assert_eq!(kept.offsets().last(), Some(&600));
+        assert!(kept.balanced());
+        for p in 0..kept.len() {
+            for &row in &order[kept.rows(p)] {
+                assert_eq!(kept.ranked(more[row])[0], p);
+            }
+        }
+        assert!(!parts.fits(1600));
+        // Rows piled into one partition (new photos unlike the old ones) call for training.
+        let piled: Vec<&[f32]> = std::iter::repeat_n(refs[0], 400).collect();
+        assert!(!parts.reassign(&piled).expect("reassign").0.balanced());
     }
 }
