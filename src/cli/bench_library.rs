@@ -137,7 +137,7 @@ fn record(space: &Space, ids: &[String], photo: usize) -> PhotoRecord {
 
 /// Write `n` synthetic photos into `data_dir` (which must not hold a catalog yet) with the
 /// embedders of `model`, then measure it.
-pub fn run(data_dir: Option<&Path>, model: &str, n: usize) -> Result<()> {
+pub fn run(data_dir: Option<&Path>, model: &str, n: usize, add: usize) -> Result<()> {
     let Some(data_dir) = data_dir else {
         bail!("give --data-dir D for the synthetic library (a new, empty folder)");
     };
@@ -156,6 +156,28 @@ pub fn run(data_dir: Option<&Path>, model: &str, n: usize) -> Result<()> {
         .iter()
         .map(|e| (e.dim(), e.id() != active.descriptor().id()))
         .collect();
+    if existing && add > 0 {
+        // New photos in an indexed library, as the next indexing run writes them.
+        let space = Space::new(n, &dims);
+        let _lock = lib.data_dir.lock_writer()?;
+        let t = Instant::now();
+        let mut indexes = IndexSet::new(&lib.data_dir.index_dir(), &refs);
+        indexes.expect_more(add);
+        indexes.open_all(&lib.catalog)?;
+        let open_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        write_photos(&mut lib, &space, &ids, &mut indexes, n..n + add, None)?;
+        let write_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        indexes.save(&lib.catalog)?;
+        println!(
+            "library: {add} photos added to {n}: indexes opened in {open_s:.1} s, written in \
+             {write_s:.1} s, saved in {:.1} s (a later run measures {} photos)",
+            t.elapsed().as_secs_f64(),
+            n + add
+        );
+        return Ok(());
+    }
     if existing {
         // Written by an earlier run (the photos are a function of their number): measure only.
         let space = Space::new(n, &dims);
@@ -177,14 +199,44 @@ pub fn run(data_dir: Option<&Path>, model: &str, n: usize) -> Result<()> {
     let space = Space::new(n, &dims);
     let mut indexes = IndexSet::new(&lib.data_dir.index_dir(), &refs);
     indexes.expect_more(n);
+    let times = write_photos(&mut lib, &space, &ids, &mut indexes, 0..n, Some(t))?;
+    let (gen_s, catalog_s, graph_s) = (times[0], times[1], times[2]);
+    let t_save = Instant::now();
+    indexes.save(&lib.catalog)?;
+    let save_s = t_save.elapsed().as_secs_f64();
+    drop(indexes);
+    println!(
+        "library: {n} photos in {:.1} s (generate {gen_s:.1} s, catalog {catalog_s:.1} s, \
+         graph inserts {graph_s:.1} s, save {save_s:.1} s)",
+        t.elapsed().as_secs_f64()
+    );
+    report_sizes(lib.data_dir.root(), n);
+    for (e, id) in ids.iter().enumerate() {
+        measure_queries(&lib, &space, e, id, n)?;
+    }
+    Ok(())
+}
+
+/// Write photos `range` through the catalog and `indexes` in batches, as the indexer does;
+/// returns the seconds spent generating, writing the catalog and inserting into the indexes.
+/// With `started`, prints progress every tenth of the range.
+fn write_photos(
+    lib: &mut Library,
+    space: &Space,
+    ids: &[String],
+    indexes: &mut IndexSet,
+    range: std::ops::Range<usize>,
+    started: Option<Instant>,
+) -> Result<[f64; 3]> {
+    let n = range.len();
     let (mut gen_s, mut catalog_s, mut graph_s) = (0.0, 0.0, 0.0);
     let mut next_report = n / 10;
-    for start in (0..n).step_by(BATCH) {
-        let end = (start + BATCH).min(n);
+    for start in range.clone().step_by(BATCH) {
+        let end = (start + BATCH).min(range.end);
         let t0 = Instant::now();
         let records: Vec<PhotoRecord> = (start..end)
             .into_par_iter()
-            .map(|p| record(&space, &ids, p))
+            .map(|p| record(space, ids, p))
             .collect();
         let t1 = Instant::now();
         indexes.open_all(&lib.catalog)?;
@@ -201,7 +253,9 @@ pub fn run(data_dir: Option<&Path>, model: &str, n: usize) -> Result<()> {
         gen_s += (t1 - t0).as_secs_f64();
         catalog_s += (t2 - t1).as_secs_f64();
         graph_s += t2.elapsed().as_secs_f64();
-        if end >= next_report {
+        if let Some(t) = started
+            && end - range.start >= next_report
+        {
             println!(
                 "library: {end} photos written, {:.0} s",
                 t.elapsed().as_secs_f64()
@@ -209,20 +263,7 @@ pub fn run(data_dir: Option<&Path>, model: &str, n: usize) -> Result<()> {
             next_report += n / 10;
         }
     }
-    let t_save = Instant::now();
-    indexes.save(&lib.catalog)?;
-    let save_s = t_save.elapsed().as_secs_f64();
-    drop(indexes);
-    println!(
-        "library: {n} photos in {:.1} s (generate {gen_s:.1} s, catalog {catalog_s:.1} s, \
-         graph inserts {graph_s:.1} s, save {save_s:.1} s)",
-        t.elapsed().as_secs_f64()
-    );
-    report_sizes(lib.data_dir.root(), n);
-    for (e, id) in ids.iter().enumerate() {
-        measure_queries(&lib, &space, e, id, n)?;
-    }
-    Ok(())
+    Ok([gen_s, catalog_s, graph_s])
 }
 
 /// Bytes per top-level entry of the data dir and per index file, per photo.

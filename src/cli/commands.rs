@@ -57,9 +57,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Bench {
             model,
             synthetic_library,
+            add,
             ..
         }) if synthetic_library > 0 => {
-            super::bench_library::run(cli.data_dir.as_deref(), &model, synthetic_library)
+            super::bench_library::run(cli.data_dir.as_deref(), &model, synthetic_library, add)
         }
         Some(Command::Bench {
             dir,

@@ -172,6 +172,10 @@ pub enum Command {
         /// real catalog and index code, then measure it (0 = skip).
         #[arg(long, default_value_t = 0)]
         synthetic_library: usize,
+        /// With --synthetic-library on a data dir that already holds that library: add this
+        /// many more photos the way an indexing run does, and time the update.
+        #[arg(long, default_value_t = 0)]
+        add: usize,
     },
     /// Write the man pages or shell completions (for packagers).
     #[command(hide = true)]
