@@ -286,4 +286,53 @@ fn a_partitioned_snapshot_finds_the_exact_neighbours_and_a_damaged_partition_blo
         let fallback = open_for_query(&dir, &catalog, EMBEDDER, DIM).expect("graph");
         assert_eq!(fallback.search(&vecs[99], 1)[0].id, ids[99]);
     }
+    // Opening reads no codes (each partition is read and verified when a query first probes
+    // it), and one query reads only the partitions it probes.
+    std::fs::write(&file, &bytes).expect("restore");
+    let flat = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
+        .expect("open")
+        .expect("opens");
+    let head_only = flat.memory_bytes();
+    assert_eq!(flat.search(&vecs[99], 10), answer);
+    let after_one = flat.memory_bytes() - head_only;
+    assert!(
+        after_one > 0 && after_one * 3 < N * DIM,
+        "read {after_one} bytes of codes"
+    );
+    drop(flat);
+    // Damaged codes in one partition: that partition is left out, the rest still answers.
+    let codes_at = 8 + 4 + 8 + 4 + (parts + 1) * 8 + parts * DIM * 4 + parts * 32 + N * 12;
+    let mut damaged = bytes.clone();
+    damaged[codes_at + 3] ^= 0x40;
+    std::fs::write(&file, &damaged).expect("damage");
+    let flat = FlatIndex::open(&dir, &catalog, EMBEDDER, DIM)
+        .expect("open")
+        .expect("the head is intact");
+    let in_first = flat_rows_of_first_partition(&flat, &ids, &vecs);
+    assert!(!in_first.is_empty());
+    let damaged_rows: Vec<usize> = (0..N)
+        .filter(|q| in_first.contains(&ids[*q]))
+        .take(3)
+        .collect();
+    for q in (0..N).step_by(101).chain(damaged_rows) {
+        let got = flat.search(&vecs[q], 10);
+        assert_eq!(got.len(), 10);
+        assert!(
+            got.iter().all(|h| !in_first.contains(&h.id)),
+            "no row of the damaged part"
+        );
+        if !in_first.contains(&ids[q]) {
+            assert_eq!(got[0].id, ids[q]);
+            assert!((got[0].score - 1.0).abs() < 1e-5);
+        }
+    }
+}
+
+/// Ids of the photos stored in the first partition of `flat` (those whose best centroid it is).
+fn flat_rows_of_first_partition(flat: &FlatIndex, ids: &[i64], vecs: &[Vec<f32>]) -> HashSet<i64> {
+    ids.iter()
+        .zip(vecs)
+        .filter(|(_, v)| flat.best_partition(v) == Some(0))
+        .map(|(id, _)| *id)
+        .collect()
 }

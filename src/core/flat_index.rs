@@ -6,7 +6,9 @@
 //! seconds. Used only when it reflects the catalog's current epoch; otherwise the caller falls
 //! back to [`VectorIndex::open`], which reconciles.
 //!
-//! A large snapshot (version 3, from [`vectors_file::PARTITION_FROM`] vectors) is partitioned:
+//! A large snapshot (version 3 or 4, from [`vectors_file::PARTITION_FROM`] vectors, or any size
+//! in a large library's index) is partitioned, and a version 4 file's codes are read and
+//! verified one partition at a time, when a query first probes it:
 //! a query ranks the partitions' centroids and scans only the codes of the best few (see
 //! [`default_probe`] and [`FlatIndex::set_probe`]), so its cost grows with the size of a
 //! partition rather than of the library; the re-rank stays exact.
@@ -19,7 +21,7 @@ use crate::core::vectors_file::{self, FILE, Loaded, Partitions};
 use rayon::prelude::*;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// Where the full-precision vectors that re-rank the candidates are.
 enum Exact {
@@ -27,6 +29,20 @@ enum Exact {
     Memory(Vec<f32>),
     /// In the open version 2 file, from this byte offset (read one row at a time).
     File {
+        file: Mutex<std::fs::File>,
+        offset: u64,
+    },
+}
+
+/// Where the one-byte codes are.
+enum Codes {
+    /// All in memory.
+    Memory(Vec<i8>),
+    /// In the file (version 4): each partition's read and verified the first time it is needed
+    /// (`None` once found damaged: its rows are then left out of scans).
+    Lazy {
+        blocks: Vec<OnceLock<Option<Vec<i8>>>>,
+        hashes: Vec<[u8; 32]>,
         file: Mutex<std::fs::File>,
         offset: u64,
     },
@@ -40,7 +56,7 @@ pub struct FlatIndex {
     dim: usize,
     ids: Vec<i64>,
     scales: Vec<f32>,
-    codes: Vec<i8>,
+    codes: Codes,
     exact: Exact,
     /// A partitioned (version 3) snapshot's partitions; `None`: every query scans every code.
     partitions: Option<Partitions>,
@@ -89,7 +105,7 @@ impl FlatIndex {
                 dim,
                 ids,
                 scales,
-                codes,
+                codes: Codes::Memory(codes),
                 exact: Exact::File {
                     file: Mutex::new(file),
                     offset: full_offset,
@@ -98,6 +114,70 @@ impl FlatIndex {
                 widen: WIDEN,
                 partitions,
             }),
+            Loaded::Lazy {
+                ids,
+                scales,
+                partitions,
+                hashes,
+                file,
+                codes_offset,
+                full_offset,
+            } => Some(Self {
+                embedder: embedder.to_string(),
+                epoch: String::new(),
+                dim,
+                ids,
+                scales,
+                codes: Codes::Lazy {
+                    blocks: (0..partitions.len()).map(|_| OnceLock::new()).collect(),
+                    hashes,
+                    file: Mutex::new(file.try_clone().ok()?),
+                    offset: codes_offset,
+                },
+                exact: Exact::File {
+                    file: Mutex::new(file),
+                    offset: full_offset,
+                },
+                probe: default_probe(partitions.len()),
+                widen: WIDEN,
+                partitions: Some(partitions),
+            }),
+        }
+    }
+
+    /// The codes of `rows` (which lie in one partition), read and verified first if they are
+    /// still in the file; `None` when their partition is damaged.
+    fn codes_of(&self, rows: Range<usize>) -> Option<&[i8]> {
+        let dim = self.dim;
+        match &self.codes {
+            Codes::Memory(c) => c.get(rows.start * dim..rows.end * dim),
+            Codes::Lazy {
+                blocks,
+                hashes,
+                file,
+                offset,
+            } => {
+                let parts = self.partitions.as_ref()?;
+                let p = parts
+                    .offsets()
+                    .partition_point(|o| *o <= rows.start)
+                    .checked_sub(1)
+                    .filter(|p| *p < parts.len())?;
+                let range = parts.rows(p);
+                let block = blocks[p]
+                    .get_or_init(|| {
+                        use std::io::{Read, Seek, SeekFrom};
+                        let mut bytes = vec![0u8; range.len() * dim];
+                        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+                        file.seek(SeekFrom::Start(offset + (range.start * dim) as u64))
+                            .ok()?;
+                        file.read_exact(&mut bytes).ok()?;
+                        (blake3::hash(&bytes).as_bytes() == hashes.get(p)?)
+                            .then(|| bytes.into_iter().map(|b| i8::from_le_bytes([b])).collect())
+                    })
+                    .as_ref()?;
+                block.get((rows.start - range.start) * dim..(rows.end - range.start) * dim)
+            }
         }
     }
 
@@ -124,7 +204,7 @@ impl FlatIndex {
             dim,
             ids,
             scales,
-            codes,
+            codes: Codes::Memory(codes),
             exact: Exact::Memory(vectors),
             partitions: None,
             probe: 0,
@@ -188,7 +268,15 @@ impl FlatIndex {
             .partitions
             .as_ref()
             .map_or(0, |p| p.centroids().len() * 4 + p.offsets().len() * 8);
-        self.ids.len() * 12 + self.codes.len() + full + parts
+        let codes = match &self.codes {
+            Codes::Memory(c) => c.len(),
+            Codes::Lazy { blocks, .. } => blocks
+                .iter()
+                .filter_map(|b| b.get().and_then(Option::as_ref))
+                .map(Vec::len)
+                .sum(),
+        };
+        self.ids.len() * 12 + codes + full + parts
     }
 
     /// The rows a query scans, in blocks of at most `chunk`: all of them, or those of the
@@ -236,7 +324,10 @@ impl FlatIndex {
             .blocks(query, CHUNK)
             .into_par_iter()
             .map(|rows| {
-                let found = self.codes[rows.start * self.dim..rows.end * self.dim]
+                let Some(codes) = self.codes_of(rows.clone()) else {
+                    return Vec::new();
+                };
+                let found = codes
                     .chunks_exact(self.dim)
                     .zip(rows)
                     .map(|(code, row)| {
@@ -276,7 +367,9 @@ impl FlatIndex {
                     for (x, b) in full.iter_mut().zip(bytes.chunks_exact(4)) {
                         *x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
                     }
-                    let code = &self.codes[*row * self.dim..(*row + 1) * self.dim];
+                    let Some(code) = self.codes_of(*row..*row + 1) else {
+                        continue;
+                    };
                     if vectors_file::row_matches_code(&full, code, self.scales[*row]) {
                         *score = dot(&full, query);
                     }

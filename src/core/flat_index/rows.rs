@@ -16,12 +16,15 @@ impl FlatIndex {
         self.partitions.as_ref()
     }
 
-    /// Code and scale of `row`.
-    pub(crate) fn code(&self, row: usize) -> (&[i8], f32) {
-        (
-            &self.codes[row * self.dim..(row + 1) * self.dim],
-            self.scales[row],
-        )
+    /// The partition a vector `v` is stored in when written (the one whose centroid fits it
+    /// best); `None` when the snapshot is not partitioned.
+    pub fn best_partition(&self, v: &[f32]) -> Option<usize> {
+        Some(self.partitions.as_ref()?.scored(v).first()?.1)
+    }
+
+    /// Code and scale of `row` (`None` when its partition's codes are damaged).
+    pub(crate) fn code(&self, row: usize) -> Option<(&[i8], f32)> {
+        Some((self.codes_of(row..row + 1)?, self.scales[row]))
     }
 
     /// The full vectors of `rows`, concatenated: read from the file in one piece (or copied
@@ -54,11 +57,16 @@ impl FlatIndex {
         };
         for (i, row) in rows.clone().enumerate() {
             let full = &mut out[i * dim..(i + 1) * dim];
-            let (code, scale) = self.code(row);
-            if !read || !vectors_file::row_matches_code(full, code, scale) {
-                for (x, c) in full.iter_mut().zip(code) {
-                    *x = f32::from(*c) * scale;
+            match self.code(row) {
+                Some((code, scale))
+                    if !read || !vectors_file::row_matches_code(full, code, scale) =>
+                {
+                    for (x, c) in full.iter_mut().zip(code) {
+                        *x = f32::from(*c) * scale;
+                    }
                 }
+                // Its code is damaged: the row read from the file is all there is.
+                _ => {}
             }
         }
         out

@@ -129,7 +129,10 @@ impl FlatStore {
                 if self.removed.contains(id) || v.len() != self.dim {
                     return true;
                 }
-                let (stored, scale) = base.code(row);
+                // A row whose code cannot be read is taken from the catalog again.
+                let Some((stored, scale)) = base.code(row) else {
+                    return true;
+                };
                 vectors_file::quantize(v, &mut code) != scale || code != stored
             })
             .cloned()
