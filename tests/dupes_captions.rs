@@ -12,7 +12,13 @@ use std::path::Path;
 
 /// Paint a bar of `frac` of the height at the top or bottom in `fill`, with blocks of `ink`
 /// standing for letters (as a caption looks at signature size: a textured band).
-fn caption(img: &RgbImage, frac: f32, top: bool, fill: [u8; 3], ink: [u8; 3]) -> RgbImage {
+pub(crate) fn caption(
+    img: &RgbImage,
+    frac: f32,
+    top: bool,
+    fill: [u8; 3],
+    ink: [u8; 3],
+) -> RgbImage {
     let (w, h) = img.dimensions();
     let bar = (h as f32 * frac) as u32;
     let y0 = if top { 0 } else { h - bar };
@@ -162,5 +168,105 @@ fn designs_in_other_colours_never_share_a_group_even_through_grayscale_copies() 
             let (a, b) = (format!("{name}.jpg"), format!("{name}_{edit}.jpg"));
             assert!(together(&found, &a, &b), "{b} not with {a}: {found:?}");
         }
+    }
+}
+
+/// Issue 19 item 2, the candidates: a white title bar over a photo moves its descriptor far from
+/// the photo's, so neither is among the other's nearest in the index. The candidate graph still
+/// proposes the pair, through the photo with the bar, and the pixel check finds it a near
+/// duplicate; the other photos get no near edge to it. Graph level, with descriptor vectors
+/// made so that the index cannot propose the pair (the photo's own are near the others').
+#[test]
+fn a_photo_with_a_title_bar_is_proposed_to_its_source_the_descriptor_never_links() {
+    use crate::dupes_keeper::open_fixture;
+    use lookalike::core::catalog::PhotoInfo;
+    use lookalike::core::dupes::graph::{CandidateGraph, GraphInput, GraphOptions, PhotoEntry};
+    use lookalike::core::dupes::pair_cache::PairCache;
+    use lookalike::core::embed::descriptor::DESCRIPTOR_DIM;
+    use lookalike::core::index::VectorIndex;
+    use lookalike::core::progress::{CancelFlag, NoProgress};
+    use lookalike::core::signature::signature_of;
+
+    let photo = open_fixture("astronaut");
+    // A white bar over the top 14 % with a short dark title ("Day 3") in its left third.
+    let (w, h) = photo.dimensions();
+    let bar = h * 14 / 100;
+    let mut titled = photo.clone();
+    for y in 0..bar {
+        for x in 0..w {
+            let (row, col) = (y * 10 / bar, x * 60 / w);
+            let letter =
+                (3..7).contains(&row) && (3..22).contains(&col) && (col * 7 + row) % 5 != 0;
+            titled.put_pixel(
+                x,
+                y,
+                Rgb(if letter {
+                    [20, 20, 20]
+                } else {
+                    [250, 250, 250]
+                }),
+            );
+        }
+    }
+    let mut images = vec![photo, titled];
+    for name in ["rocket", "chelsea", "coffee", "grace_hopper"] {
+        images.push(open_fixture(name));
+    }
+    for s in 0..10 {
+        images.push(scene(700 + s, 600, 400));
+    }
+    let mut input = GraphInput::default();
+    let mut vectors = Vec::new();
+    for (i, img) in images.iter().enumerate() {
+        let id = i as i64;
+        // Every photo but the titled copy (1) near one direction; the copy orthogonal to it.
+        let mut v = vec![0f32; DESCRIPTOR_DIM];
+        if i == 1 {
+            v[1] = 1.0;
+        } else {
+            v[0] = 1.0;
+            v[2 + i] = 0.2;
+        }
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter_mut().for_each(|x| *x /= norm);
+        vectors.push((id, v.clone()));
+        input.vectors.insert(id, v);
+        input.signatures.insert(id, signature_of(img));
+        let mut hash = [0u8; 32];
+        hash[0] = i as u8 + 1;
+        input.photos.push(PhotoEntry {
+            info: PhotoInfo {
+                id,
+                path: format!("/photos/{i}.jpg").into(),
+                bytes: 100_000,
+                width: img.width(),
+                height: img.height(),
+                format: "jpeg".into(),
+                ..Default::default()
+            },
+            hash: Some(hash),
+        });
+    }
+    let index = VectorIndex::build("descriptor-v1", DESCRIPTOR_DIM, &vectors);
+    let graph = CandidateGraph::build(
+        input,
+        &index,
+        &GraphOptions::default(),
+        &mut PairCache::default(),
+        &NoProgress,
+        &CancelFlag::new(),
+    )
+    .expect("graph");
+    let near = |a: u32, b: u32| {
+        graph.edges.iter().any(|e| {
+            (e.a, e.b) == (a.min(b), a.max(b)) && e.pixel.is_some_and(|m| m.score() >= 0.9)
+        })
+    };
+    assert!(
+        near(0, 1),
+        "the titled copy is not a near duplicate of its photo"
+    );
+    for other in 2..images.len() as u32 {
+        assert!(!near(1, other), "the titled copy matched photo {other}");
     }
 }

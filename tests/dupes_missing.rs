@@ -67,3 +67,68 @@ fn near_pairs_the_candidate_graph_never_proposes() {
         println!("  {a:?} {b:?} {s:.3}");
     }
 }
+
+/// Per (original, copy) pair of a truth file (`{original: [copies]}`, as `make_captionset.py`
+/// writes): whether the graph proposed it, its descriptor cosine and its pixel score.
+/// `LOOKALIKE_MISSING_DATA=DATA LOOKALIKE_TRUTH=truth.json cargo test --locked --test tests --
+/// --ignored --nocapture dupes_missing::truth`.
+#[test]
+#[ignore = "a measurement on a data dir named by LOOKALIKE_MISSING_DATA"]
+fn truth_pairs_proposed_and_scored() {
+    let (Some(dir), Some(truth)) = (
+        std::env::var_os("LOOKALIKE_MISSING_DATA"),
+        std::env::var_os("LOOKALIKE_TRUTH"),
+    ) else {
+        return;
+    };
+    let truth: std::collections::BTreeMap<String, Vec<String>> =
+        serde_json::from_slice(&std::fs::read(truth).expect("truth")).expect("json");
+    let lib = Library::open(Some(dir.into())).expect("data dir");
+    let graph = lookalike::core::dupes::scan(
+        &lib,
+        &GraphOptions::default(),
+        &NoProgress,
+        &CancelFlag::new(),
+    )
+    .expect("graph");
+    let input = lookalike::core::dupes::load_input(&lib).expect("input");
+    let class_of = |name: &str| {
+        graph
+            .classes
+            .iter()
+            .position(|c| graph.photos[c[0] as usize].info.path.to_string_lossy() == name)
+    };
+    let sig = |c: usize| {
+        input
+            .signatures
+            .get(&graph.photos[graph.classes[c][0] as usize].info.id)
+    };
+    let vec = |c: usize| {
+        input
+            .vectors
+            .get(&graph.photos[graph.classes[c][0] as usize].info.id)
+    };
+    for (o, copies) in &truth {
+        let Some(a) = class_of(o) else { continue };
+        for c in copies {
+            let Some(b) = class_of(c) else { continue };
+            let (x, y) = (a.min(b) as u32, a.max(b) as u32);
+            let edge = graph.edges.iter().find(|e| e.a == x && e.b == y);
+            let cos = match (vec(a), vec(b)) {
+                (Some(p), Some(q)) => p.iter().zip(q).map(|(u, v)| u * v).sum::<f32>(),
+                _ => f32::NAN,
+            };
+            let px = match (sig(a), sig(b)) {
+                (Some(p), Some(q)) => match_signatures(p, q).map_or(f32::NAN, |m| m.score()),
+                _ => f32::NAN,
+            };
+            let graph_px = edge.and_then(|e| e.pixel).map_or(f32::NAN, |m| m.score());
+            println!(
+                "PAIR {} {} proposed={} cos={cos:.3} pixel={px:.3} edge_pixel={graph_px:.3}",
+                o.rsplit('/').next().unwrap_or(o),
+                c.rsplit('/').next().unwrap_or(c),
+                edge.is_some()
+            );
+        }
+    }
+}

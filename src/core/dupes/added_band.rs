@@ -21,7 +21,7 @@ const MATCH: f32 = 0.9;
 const MIN_BAND: f32 = 1.5;
 /// Gray levels around the bar's colour that count as the bar (a fill is flat to a level or two
 /// even after JPEG; a picture's texture rarely is).
-const BAR_TOLERANCE: i32 = 4;
+pub(super) const BAR_TOLERANCE: i32 = 4;
 /// Share of a band's pixels that must be the bar's colour.
 const BAR_SHARE: f32 = 0.35;
 /// Gray levels from the bar's colour from which a pixel is ink (text on the bar).
@@ -72,16 +72,29 @@ pub fn find(tall: &[u8], short: &[u8], share: f32) -> Option<PictureRows> {
     let n = SIDE as f32;
     let height = share * n;
     let spare = n - height;
-    // The offset of the picture's top edge, by quarter rows.
-    let steps = (spare * 4.0).floor() as usize;
+    // The offset of the picture's top edge: by whole rows (and the far end), then by quarter
+    // rows around the best.
     let (mut best, mut best_top) = (f32::MIN, 0.0f32);
     let mut rows = vec![0f32; SIDE * SIDE];
-    for s in 0..=steps {
-        let top = (s as f32 * 0.25).min(spare);
+    let mut try_top = |top: f32, best: &mut f32, best_top: &mut f32| {
         stretch(tall, top, height, &mut rows);
         let c = correlation(&rows, short);
-        if c > best {
-            (best, best_top) = (c, top);
+        if c > *best {
+            (*best, *best_top) = (c, top);
+        }
+    };
+    let whole = spare.floor() as usize;
+    for s in 0..=whole {
+        try_top(s as f32, &mut best, &mut best_top);
+    }
+    if spare - whole as f32 > 0.0 {
+        try_top(spare, &mut best, &mut best_top);
+    }
+    let around = best_top;
+    for q in [-0.75f32, -0.5, -0.25, 0.25, 0.5, 0.75] {
+        let top = around + q;
+        if (0.0..=spare).contains(&top) {
+            try_top(top, &mut best, &mut best_top);
         }
     }
     if best < MATCH {
@@ -139,13 +152,7 @@ pub(super) fn per_class(
 ) -> Vec<Option<PictureRows>> {
     let mut rows: Vec<Option<PictureRows>> = vec![None; classes.len()];
     let info = |c: u32| &photos[classes[c as usize][0] as usize].info;
-    // Width over height of the picture (the content box: what the signature shows).
-    let aspect = |p: &PhotoInfo| {
-        let [l, t, r, b] = p.content_box.unwrap_or(crate::core::content_box::FULL);
-        let w = f64::from(p.width) * f64::from(r.saturating_sub(l));
-        let h = f64::from(p.height) * f64::from(b.saturating_sub(t));
-        (h > 0.0).then(|| (w / h) as f32)
-    };
+    let aspect = picture_aspect;
     for e in edges {
         let near = e.pixel.is_some_and(|m| m.score() >= BAND_CHECK_FROM);
         if !near || !e.symmetry.is_identity() {
@@ -180,6 +187,30 @@ pub(super) fn per_class(
 /// Pixel score from which a pair of differently proportioned pictures is looked at for caption
 /// bars added outside one of them (under the near tier's lowest useful threshold).
 const BAND_CHECK_FROM: f32 = 0.8;
+
+/// Width over height of a photo's picture (its content box: what the signature shows).
+pub(super) fn picture_aspect(p: &PhotoInfo) -> Option<f32> {
+    let [l, t, r, b] = p.content_box.unwrap_or(crate::core::content_box::FULL);
+    let w = f64::from(p.width) * f64::from(r.saturating_sub(l));
+    let h = f64::from(p.height) * f64::from(b.saturating_sub(t));
+    (h > 0.0).then(|| (w / h) as f32)
+}
+
+/// The picture's rows of the signature `tall` (see [`find`]) stretched to a full signature: what
+/// the photo looks like without its added bars.
+pub(super) fn picture_signature(tall: &[u8], rows: PictureRows) -> Option<Vec<u8>> {
+    if tall.len() != SIDE * SIDE {
+        return None;
+    }
+    let n = SIDE as f32;
+    let mut out = vec![0f32; SIDE * SIDE];
+    stretch(tall, rows.top * n, rows.share() * n, &mut out);
+    Some(
+        out.iter()
+            .map(|v| v.round().clamp(0.0, 255.0) as u8)
+            .collect(),
+    )
+}
 
 /// `tall`'s rows `[top, top + height)` stretched to `SIDE` rows (linear between rows).
 fn stretch(tall: &[u8], top: f32, height: f32, out: &mut [f32]) {
@@ -247,37 +278,53 @@ fn pearson(a: &[f32], b: &[f32], idx: &[usize]) -> f32 {
 
 /// Whether `band` (gray pixels) looks like an added caption bar next to the picture row `edge`:
 /// mostly one colour, with some text on it, and that colour not continuing into the picture.
-fn bar_like(band: &[u8], edge: &[u8]) -> bool {
-    if band.is_empty() {
+pub(super) fn bar_like(band: &[u8], edge: &[u8]) -> bool {
+    let Some((level, count)) = fill_and_ink(band) else {
         return false;
+    };
+    let len = band.len() as f32;
+    let continued = edge
+        .iter()
+        .filter(|&&v| (i32::from(v) - level).abs() <= BAR_TOLERANCE)
+        .count() as f32;
+    continued < CONTINUES * edge.len() as f32
+        && continued / (edge.len() as f32) < count as f32 / len
+}
+
+/// The gray level with the most pixels of `px` within [`BAR_TOLERANCE`] of it (the darkest of
+/// equals), and how many.
+pub(super) fn modal_level(px: &[u8]) -> (i32, u32) {
+    let mut below = [0u32; 257];
+    for &v in px {
+        below[usize::from(v) + 1] += 1;
     }
-    let mut hist = [0u32; 256];
-    for &v in band {
-        hist[usize::from(v)] += 1;
+    for l in 1..257 {
+        below[l] += below[l - 1];
     }
-    // The bar's colour: the level with the most pixels within the tolerance.
     let near = |level: i32| -> u32 {
         let lo = (level - BAR_TOLERANCE).max(0) as usize;
         let hi = (level + BAR_TOLERANCE).min(255) as usize;
-        hist[lo..=hi].iter().sum()
+        below[hi + 1] - below[lo]
     };
-    let (level, count) = (0..256)
+    (0..256)
         .map(|l| (l, near(l)))
         .max_by_key(|&(l, c)| (c, std::cmp::Reverse(l)))
-        .unwrap_or((0, 0));
+        .unwrap_or((0, 0))
+}
+
+/// The fill level of `band` and how many of its pixels have it, when the band is mostly one
+/// colour with some text (ink) on it.
+pub(super) fn fill_and_ink(band: &[u8]) -> Option<(i32, u32)> {
+    if band.is_empty() {
+        return None;
+    }
+    let (level, count) = modal_level(band);
     let len = band.len() as f32;
     let ink = band
         .iter()
         .filter(|&&v| (i32::from(v) - level).abs() > INK_FROM)
         .count() as f32;
-    let continued = edge
-        .iter()
-        .filter(|&&v| (i32::from(v) - level).abs() <= BAR_TOLERANCE)
-        .count() as f32;
-    count as f32 >= BAR_SHARE * len
-        && ink >= INK_SHARE * len
-        && continued < CONTINUES * edge.len() as f32
-        && continued / (edge.len() as f32) < count as f32 / len
+    (count as f32 >= BAR_SHARE * len && ink >= INK_SHARE * len).then_some((level, count))
 }
 
 #[cfg(test)]

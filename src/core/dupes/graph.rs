@@ -389,13 +389,38 @@ impl CandidateGraph {
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        for (k, m) in checks.into_iter().flatten() {
+        crate::core::timeline::mark("dupes: close pairs pixel-checked");
+        // Photos with a caption bar, which the descriptor places far from their source.
+        let bars = super::band_candidates::per_class(&classes, &photos, &signatures);
+        let (extra, extra_checks) = super::band_candidates::edges(
+            &edges,
+            &super::band_candidates::Context {
+                classes: &classes,
+                photos: &photos,
+                signatures: &signatures,
+                vectors: &class_vectors,
+                semantic: &class_semantic,
+                bars: &bars,
+            },
+            cache,
+        );
+        let new = extra_checks.iter().filter(|c| c.1.is_some()).count() as u64;
+        checked.fetch_add(new, Ordering::Relaxed);
+        hits.fetch_add(extra_checks.len() as u64 - new, Ordering::Relaxed);
+        if !extra.is_empty() {
+            edges.extend(extra);
+            edges.sort_by_key(|e| (e.a, e.b));
+        }
+        for (k, m) in checks.into_iter().flatten().chain(extra_checks) {
             match m {
                 Some(m) => cache.insert(k, m),
                 None => cache.touch(k),
             }
         }
+        // Copies whose canvas a caption bar extended: measured again on the picture's rows.
+        super::extended_canvas::rescore(&mut edges, &classes, &photos, &signatures, &bars);
         let class_rows = added_band::per_class(&edges, &classes, &photos, &signatures);
+        crate::core::timeline::mark("dupes: caption bars measured");
         let stats = BuildStats {
             photos: photos.len(),
             classes: classes.len(),

@@ -7,9 +7,11 @@
 //! with the current [`Thresholds`] — cheap, so a slider can regroup on every change.
 
 pub mod added_band;
+mod band_candidates;
 mod caption_band;
 pub mod cluster;
 pub mod diff_image;
+mod extended_canvas;
 pub mod frame_alignment;
 pub mod graph;
 pub mod ignore;
