@@ -257,7 +257,9 @@ fn query(
         bail!("query image {} does not exist", image.display());
     }
     let lib = open_reader(data_dir)?;
+    crate::core::timeline::mark("query: library opened");
     let active = lib.query_embedders(device)?;
+    crate::core::timeline::mark("query: model loaded");
     let source = QuerySource::File(image.to_path_buf());
     let hits = lib.query_filtered(&active, &source, k, filter)?;
     print_hits(&hits, json, filter, "", "similar")

@@ -128,23 +128,29 @@ impl Library {
         source: &QuerySource,
         k: usize,
     ) -> Result<Vec<Hit>> {
+        use crate::core::timeline::mark;
         let vectors = QueryVectors::of(source, active, &self.catalog)?;
+        mark("query: embedded");
         let primary = self.open_query_index(active.primary())?;
+        mark("query: index opened");
         let descriptor = match vectors.descriptor {
             Some(_) => Some(self.open_query_index(active.descriptor())?),
             None => None,
         };
+        mark("query: descriptor index opened");
         let searchers = Searchers {
             primary: &*primary,
             descriptor: descriptor.as_deref(),
         };
-        rank(
+        let hits = rank(
             &self.catalog,
             &searchers,
             &vectors,
             k,
             &source.own_ids(&self.catalog),
-        )
+        );
+        mark("query: ranked");
+        hits
     }
 
     /// The `k` photos most like `source` that pass `filter`, best first: [`Library::query`] over

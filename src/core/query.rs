@@ -259,6 +259,7 @@ pub fn rank(
             .map(|n| (n.score, n.id))
             .collect(),
     };
+    crate::core::timeline::mark("query: nearest found");
     if crate::core::query_expand::applies(searchers) {
         crate::core::query_expand::raise_copies(catalog, own, &mut scored)?;
     }
@@ -293,7 +294,10 @@ fn fused_scores(
     let mut ids: Vec<i64> = cnn_index
         .search(cnn_vector, k * 2)
         .into_iter()
-        .chain(desc_index.search(desc_vector, k))
+        .chain({
+            crate::core::timeline::mark("query: model's nearest found");
+            desc_index.search(desc_vector, k)
+        })
         .map(|n| n.id)
         .collect();
     ids.sort_unstable();
