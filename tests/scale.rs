@@ -301,7 +301,7 @@ fn a_partitioned_snapshot_finds_the_exact_neighbours_and_a_damaged_partition_blo
     );
     drop(flat);
     // Damaged codes in one partition: that partition is left out, the rest still answers.
-    let codes_at = 8 + 4 + 8 + 4 + (parts + 1) * 8 + parts * DIM * 4 + parts * 32 + N * 12;
+    let codes_at = 8 + 4 + 8 + 4 + (parts + 1) * 8 + (parts + 1) * DIM * 4 + parts * 32 + N * 12;
     let mut damaged = bytes.clone();
     damaged[codes_at + 3] ^= 0x40;
     std::fs::write(&file, &damaged).expect("damage");

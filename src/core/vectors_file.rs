@@ -35,7 +35,8 @@
 //!
 //! ```text
 //! magic "LKVECS04" | dim u32 | count u64 | parts u32 | offsets u64 x (parts + 1)
-//!   | centroids f32 x (parts * dim) | code hashes [u8; 32] x parts | ids | scales
+//!   | centroids f32 x (parts * dim) | mean f32 x dim | code hashes [u8; 32] x parts
+//!   | ids | scales
 //!   | codes (grouped by partition) | vectors
 //! ```
 //!
@@ -215,7 +216,7 @@ pub fn write_with(
             for o in parts.offsets() {
                 put(&(*o as u64).to_le_bytes(), true)?;
             }
-            for x in parts.centroids() {
+            for x in parts.centroids().iter().chain(parts.mean()) {
                 put(&x.to_le_bytes(), true)?;
             }
             for p in 0..parts.len() {
@@ -350,7 +351,11 @@ pub fn read(path: &Path, dim: usize, hash: &str) -> Option<Loaded> {
     } else {
         0
     };
-    let hashes_len = if v4 { parts.checked_mul(32)? } else { 0 };
+    let hashes_len = if v4 {
+        parts.checked_mul(32)?.checked_add(dim.checked_mul(4)?)?
+    } else {
+        0
+    };
     let head = head_len(dim, count)?
         .checked_add(block)?
         .checked_add(hashes_len)?;
@@ -384,15 +389,21 @@ pub fn read(path: &Path, dim: usize, hash: &str) -> Option<Loaded> {
     } else {
         None
     };
-    let hashes: Vec<[u8; 32]> = if v4 {
-        let (hash_bytes, after) = rest.split_at(hashes_len);
+    let (partitions, hashes): (Option<Partitions>, Vec<[u8; 32]>) = if v4 {
+        let (mean_bytes, after) = rest.split_at(dim * 4);
+        let (hash_bytes, after) = after.split_at(hashes_len - dim * 4);
         rest = after;
-        hash_bytes
+        let mean = mean_bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
+            .collect();
+        let hashes = hash_bytes
             .chunks_exact(32)
             .map(|c| c.try_into().unwrap_or([0; 32]))
-            .collect()
+            .collect();
+        (Some(partitions?.with_mean(mean)?), hashes)
     } else {
-        Vec::new()
+        (partitions, Vec::new())
     };
     let (id_bytes, rest) = rest.split_at(count * 8);
     let (scale_bytes, code_bytes) = rest.split_at(count * 4);

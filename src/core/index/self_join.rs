@@ -67,7 +67,12 @@ pub(super) fn links(
             for (block, chunk) in all.vectors.chunks(BLOCK * dim).enumerate() {
                 let scores = products(chunk, p.centroids(), dim);
                 for (i, row) in scores.chunks_exact(p.len()).enumerate() {
-                    let mut best: Vec<(f32, usize)> = row.iter().copied().zip(0..).collect();
+                    let mut best: Vec<(f32, usize)> = row
+                        .iter()
+                        .zip(p.bias())
+                        .map(|(s, b)| s - b)
+                        .zip(0..)
+                        .collect();
                     best.select_nth_unstable_by(take - 1, |a, b| b.0.total_cmp(&a.0));
                     for (_, g) in &best[..take] {
                         groups[*g].push(block * BLOCK + i);

@@ -5,6 +5,13 @@
 //!
 //! Training runs a few Lloyd iterations on an evenly spread sample, then assigns every row to
 //! its best centroid; both steps are matrix products (candle's CPU `matmul`, on all cores).
+//!
+//! The rows are clustered around their *mean*: a partition is chosen by the cosine of a row's
+//! difference from the mean with the centroid. A CNN's pooled features are all non-negative and
+//! share one strong common direction; clustered as they are, one centroid took 47 % of a
+//! million such vectors and a query scanned half the library. Centred, the partitions keep
+//! about `sqrt(n)` rows each. Rows spread around the origin (mean shorter than [`SHARED`]) are
+//! clustered as they are. (Version 3 files have no mean: it is zero for them.)
 
 use candle_core::{D, Device, Tensor};
 use std::ops::Range;
@@ -17,6 +24,8 @@ const SAMPLE_PER_PARTITION: usize = 40;
 const SEED_PER_PARTITION: usize = 8;
 /// Most rows a reused partition may hold, in multiples of the mean (see [`Partitions::balanced`]).
 const MAX_SKEW: usize = 8;
+/// Length of the rows' mean from which they are clustered around it (see [`shared_direction`]).
+const SHARED: f32 = 0.5;
 /// Rows per matrix product when assigning rows to centroids.
 const BLOCK: usize = 8192;
 
@@ -26,6 +35,10 @@ pub struct Partitions {
     dim: usize,
     centroids: Vec<f32>,
     offsets: Vec<usize>,
+    /// The rows' mean the centroids are taken around (zero: none).
+    mean: Vec<f32>,
+    /// Each centroid's dot product with `mean`.
+    bias: Vec<f32>,
 }
 
 /// How many partitions a snapshot of `count` vectors gets: about `sqrt(count)`.
@@ -45,11 +58,40 @@ impl Partitions {
             && offsets.last() == Some(&count)
             && offsets.windows(2).all(|w| w[0] <= w[1])
             && centroids.iter().all(|x| x.is_finite());
+        let parts_bias = vec![0.0; parts];
         valid.then_some(Self {
             dim,
             centroids,
             offsets,
+            mean: vec![0.0; dim],
+            bias: parts_bias,
         })
+    }
+
+    /// These partitions with their centroids taken around `mean` (as stored in a version 4
+    /// file); `None` when it is not `dim` finite values.
+    pub fn with_mean(mut self, mean: Vec<f32>) -> Option<Self> {
+        if mean.len() != self.dim || !mean.iter().all(|x| x.is_finite()) {
+            return None;
+        }
+        self.bias = self
+            .centroids
+            .chunks_exact(self.dim)
+            .map(|c| crate::core::neighbours::dot(c, &mean))
+            .collect();
+        self.mean = mean;
+        Some(self)
+    }
+
+    /// The mean the centroids are taken around.
+    pub fn mean(&self) -> &[f32] {
+        &self.mean
+    }
+
+    /// Each centroid's dot product with [`Self::mean`]: a row `x` belongs to the partition
+    /// whose `centroid · x - bias` is largest.
+    pub fn bias(&self) -> &[f32] {
+        &self.bias
     }
 
     /// Train `partition_count(rows.len())` partitions over `rows` (each at least `dim` long).
@@ -59,14 +101,17 @@ impl Partitions {
         let n = rows.len();
         let parts = partition_count(n);
         let sample_len = n.min(parts * SAMPLE_PER_PARTITION);
-        let sample: Vec<&[f32]> = (0..sample_len).map(|i| rows[i * n / sample_len]).collect();
+        let picked: Vec<&[f32]> = (0..sample_len).map(|i| rows[i * n / sample_len]).collect();
+        let mean = shared_direction(mean_of(&picked, dim));
+        let centred: Vec<Vec<f32>> = picked.iter().map(|r| centre(r, &mean, dim)).collect();
+        let sample: Vec<&[f32]> = centred.iter().map(Vec::as_slice).collect();
         let seed_len = sample_len.min(parts * SEED_PER_PARTITION);
         let seed_rows: Vec<&[f32]> = (0..seed_len)
             .map(|i| sample[i * sample_len / seed_len])
             .collect();
         let mut centroids = seeds(&seed_rows, dim, parts);
         for iteration in 0..ITERATIONS {
-            let nearest = assign(&sample, dim, &centroids, parts)?;
+            let nearest = assign(&sample, dim, &centroids, &vec![0.0; parts])?;
             let mut sums = vec![0f64; parts * dim];
             let mut sizes = vec![0usize; parts];
             for (row, &c) in sample.iter().zip(&nearest) {
@@ -93,14 +138,24 @@ impl Partitions {
                 }
             }
         }
-        Self::grouped(rows, dim, centroids)
+        let bias = centroids
+            .chunks_exact(dim)
+            .map(|c| crate::core::neighbours::dot(c, &mean))
+            .collect();
+        Self::grouped(rows, dim, centroids, mean, bias)
     }
 
     /// These partitions' centroids for `rows` (a snapshot rewritten with some rows added or
     /// removed): every row assigned to its best centroid, without training again. Returns the
     /// new partitions and the order to store the rows in, as [`Self::train`].
     pub fn reassign(&self, rows: &[&[f32]]) -> std::io::Result<(Self, Vec<usize>)> {
-        Self::grouped(rows, self.dim, self.centroids.clone())
+        Self::grouped(
+            rows,
+            self.dim,
+            self.centroids.clone(),
+            self.mean.clone(),
+            self.bias.clone(),
+        )
     }
 
     /// Whether a snapshot of `count` rows may keep these centroids instead of training new
@@ -131,10 +186,12 @@ impl Partitions {
         rows: &[&[f32]],
         dim: usize,
         centroids: Vec<f32>,
+        mean: Vec<f32>,
+        bias: Vec<f32>,
     ) -> std::io::Result<(Self, Vec<usize>)> {
         let n = rows.len();
-        let parts = centroids.len() / dim.max(1);
-        let nearest = assign(rows, dim, &centroids, parts)?;
+        let nearest = assign(rows, dim, &centroids, &bias)?;
+        let parts = bias.len();
         let mut offsets = vec![0usize; parts + 1];
         for &c in &nearest {
             offsets[c as usize + 1] += 1;
@@ -153,6 +210,8 @@ impl Partitions {
                 dim,
                 centroids,
                 offsets,
+                mean,
+                bias,
             },
             order,
         ))
@@ -184,11 +243,22 @@ impl Partitions {
     }
 
     /// Partitions by their centroid's similarity to `query`, best first, with that similarity.
+    ///
+    /// The similarity is the cosine of the query's difference from [`Self::mean`] with the
+    /// centroid (a plain cosine when there is no mean).
     pub fn scored(&self, query: &[f32]) -> Vec<(f32, usize)> {
+        let norm = query
+            .iter()
+            .zip(&self.mean)
+            .map(|(q, m)| (q - m) * (q - m))
+            .sum::<f32>()
+            .sqrt();
+        let inv = if norm > 0.0 { 1.0 / norm } else { 1.0 };
         let mut scored: Vec<(f32, usize)> = self
             .centroids
             .chunks_exact(self.dim)
-            .map(|c| crate::core::neighbours::dot(c, query))
+            .zip(&self.bias)
+            .map(|(c, b)| (crate::core::neighbours::dot(c, query) - b) * inv)
             .zip(0..)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -252,18 +322,54 @@ fn seeds(sample: &[&[f32]], dim: usize, parts: usize) -> Vec<f32> {
     centroids
 }
 
-/// The index of the centroid with the largest dot product, for each row.
+/// The mean of `rows` (their first `dim` values).
+fn mean_of(rows: &[&[f32]], dim: usize) -> Vec<f32> {
+    let mut sum = vec![0f64; dim];
+    for r in rows {
+        for (s, x) in sum.iter_mut().zip(&r[..dim]) {
+            *s += f64::from(*x);
+        }
+    }
+    let n = rows.len().max(1) as f64;
+    sum.into_iter().map(|s| (s / n) as f32).collect()
+}
+
+/// Centring pays only when the rows share one direction: `mean` when its length is at least
+/// [`SHARED`] (unit rows in a narrow cone: a CNN's pooled features), zeros otherwise (rows spread
+/// around the origin, which plain cosines partition well).
+fn shared_direction(mean: Vec<f32>) -> Vec<f32> {
+    let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm >= SHARED {
+        mean
+    } else {
+        vec![0.0; mean.len()]
+    }
+}
+
+/// `row - mean`, scaled to unit length (left as it is when it is all zero).
+fn centre(row: &[f32], mean: &[f32], dim: usize) -> Vec<f32> {
+    let mut v: Vec<f32> = row[..dim].iter().zip(mean).map(|(x, m)| x - m).collect();
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+    v
+}
+
+/// The index of the centroid with the largest `centroid · row - bias`, for each row.
 fn assign(
     rows: &[&[f32]],
     dim: usize,
     centroids: &[f32],
-    parts: usize,
+    bias: &[f32],
 ) -> std::io::Result<Vec<u32>> {
+    let parts = bias.len();
     let run = || -> candle_core::Result<Vec<u32>> {
         let cpu = Device::Cpu;
         let c = Tensor::from_slice(centroids, (parts, dim), &cpu)?
             .t()?
             .contiguous()?;
+        let b = Tensor::from_slice(bias, parts, &cpu)?;
         let mut out = Vec::with_capacity(rows.len());
         let mut block = Vec::with_capacity(BLOCK.min(rows.len()) * dim);
         for chunk in rows.chunks(BLOCK) {
@@ -272,7 +378,12 @@ fn assign(
                 block.extend_from_slice(&row[..dim]);
             }
             let x = Tensor::from_slice(&block, (chunk.len(), dim), &cpu)?;
-            out.extend(x.matmul(&c)?.argmax(D::Minus1)?.to_vec1::<u32>()?);
+            out.extend(
+                x.matmul(&c)?
+                    .broadcast_sub(&b)?
+                    .argmax(D::Minus1)?
+                    .to_vec1::<u32>()?,
+            );
         }
         Ok(out)
     };
@@ -313,7 +424,8 @@ mod tests {
             parts.centroids().to_vec(),
             parts.offsets().to_vec(),
             400,
-        );
+        )
+        .and_then(|p| p.with_mean(parts.mean().to_vec()));
         assert_eq!(again.as_ref(), Some(&parts));
         let mut bad = parts.offsets().to_vec();
         bad[1] = 401;
@@ -338,5 +450,53 @@ mod tests {
         // Rows piled into one partition (new photos unlike the old ones) call for training.
         let piled: Vec<&[f32]> = std::iter::repeat_n(refs[0], 400).collect();
         assert!(!parts.reassign(&piled).expect("reassign").0.balanced());
+    }
+
+    #[test]
+    fn non_negative_vectors_sharing_one_direction_are_spread_evenly() {
+        // Like a CNN's pooled features: every value positive, a strong common part, and
+        // 100 groups that differ by a little on top of it.
+        let dim = 64;
+        let mut seed = 0x1234_5678_9ABC_DEF1u64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f32 / (1u64 << 53) as f32
+        };
+        let groups: Vec<Vec<f32>> = (0..100)
+            .map(|_| (0..dim).map(|_| 0.3 * rnd()).collect())
+            .collect();
+        let rows: Vec<Vec<f32>> = (0..4000)
+            .map(|i| {
+                let mut v: Vec<f32> = groups[i % 100]
+                    .iter()
+                    .map(|g| 1.0 + g + 0.05 * rnd())
+                    .collect();
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.iter_mut().for_each(|x| *x /= n);
+                v
+            })
+            .collect();
+        let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        let (parts, order) = Partitions::train(&refs, dim).expect("train");
+        let largest = (0..parts.len())
+            .map(|p| parts.rows(p).len())
+            .max()
+            .unwrap_or(0);
+        assert!(
+            largest * parts.len() <= 4000 * 4,
+            "largest partition {largest} of 4000 rows in {}",
+            parts.len()
+        );
+        for p in 0..parts.len() {
+            for &row in &order[parts.rows(p)] {
+                assert_eq!(
+                    parts.ranked(refs[row])[0],
+                    p,
+                    "a query finds a row's partition"
+                );
+            }
+        }
     }
 }
