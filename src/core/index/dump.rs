@@ -1,0 +1,258 @@
+//! Saving and loading an index: the dump folder (graph, slot list, flat snapshot, manifest),
+//! published atomically through a pointer file, and verified before hnsw_rs sees it.
+
+use super::{FlatStore, UnitCosine, VectorIndex, flat_from};
+use crate::core::datadir::write_atomic;
+use crate::core::error::{Error, Result};
+use crate::core::vectors_file;
+use hnsw_rs::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Manifest {
+    embedder: String,
+    dim: usize,
+    count: usize,
+    epoch: String,
+    files: Vec<(String, String)>,
+}
+
+impl VectorIndex {
+    /// Dump to `dir` atomically (a crash leaves the previous dump in place). `epoch` is the
+    /// catalog's epoch this index reflects.
+    pub fn save(&mut self, dir: &Path, epoch: &str) -> Result<()> {
+        if self.needs_compaction() {
+            self.compact();
+        }
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let sub = format!("{}-{}-{}", self.embedder, std::process::id(), stamp);
+        let target = dir.join(&sub);
+        std::fs::create_dir_all(&target).map_err(|e| Error::io("cannot create", &target, e))?;
+        let (count, files) = match &self.flat {
+            Some(f) => {
+                // A large library's dump is its snapshot alone, always partitioned.
+                let path = target.join(vectors_file::FILE);
+                let hash = f
+                    .write(&path, 1)
+                    .map_err(|e| Error::io("cannot write", &path, e))?;
+                (f.len(), vec![(vectors_file::FILE.to_string(), hash)])
+            }
+            None => self.dump_graph(&target)?,
+        };
+        let manifest = Manifest {
+            embedder: self.embedder.clone(),
+            dim: self.dim,
+            count,
+            epoch: epoch.to_string(),
+            files,
+        };
+        let json = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| Error::Index(format!("cannot encode manifest: {e}")))?;
+        write_atomic(&target.join("manifest.json"), &json)?;
+        // Publish: the pointer file names the current dump; older dumps are then removed.
+        let pointer = pointer_path(dir, &self.embedder);
+        let previous = std::fs::read_to_string(&pointer).ok();
+        write_atomic(&pointer, sub.as_bytes())?;
+        if let Some(f) = &mut self.flat {
+            // Later searches read the new snapshot (the old one is removed below).
+            let (_, hash) = &manifest.files[0];
+            if !f.rebase(&target.join(vectors_file::FILE), hash) {
+                return Err(Error::Index(format!(
+                    "cannot read back the index just saved in {}",
+                    target.display()
+                )));
+            }
+        }
+        if let Some(prev) = previous {
+            let prev = prev.trim();
+            if !prev.is_empty() && prev != sub && !prev.contains('/') && !prev.contains("..") {
+                let _ = std::fs::remove_dir_all(dir.join(prev));
+            }
+        }
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// Write the graph, its slot list and its flat snapshot into the dump folder `target`;
+    /// returns the live count and each file's checksum.
+    fn dump_graph(&self, target: &Path) -> Result<(usize, Vec<(String, String)>)> {
+        self.hnsw
+            .file_dump(target, "hnsw")
+            .map_err(|e| Error::Index(format!("cannot save index in {}: {e}", target.display())))?;
+        let mut pairs: Vec<(usize, i64)> = self.slots.iter().map(|(s, i)| (*s, *i)).collect();
+        pairs.sort_unstable();
+        let mut slot_bytes = Vec::with_capacity(pairs.len() * 17);
+        for (slot, id) in &pairs {
+            slot_bytes.extend((*slot as u64).to_le_bytes());
+            slot_bytes.extend(id.to_le_bytes());
+            slot_bytes.push(u8::from(self.tombstones.contains(slot)));
+        }
+        write_atomic(&target.join("slots.bin"), &slot_bytes)?;
+        // The flat snapshot one-shot queries read (see vectors_file.rs and flat_index.rs).
+        let points = self.live_points();
+        let mut live: Vec<(i64, &[f32])> = points.iter().map(|(id, p)| (*id, p.get_v())).collect();
+        live.sort_unstable_by_key(|x| x.0);
+        let flat_path = target.join(vectors_file::FILE);
+        let flat_hash = vectors_file::write(&flat_path, self.dim, &live)
+            .map_err(|e| Error::io("cannot write", &flat_path, e))?;
+        drop(live);
+        drop(points);
+        let mut files = vec![(vectors_file::FILE.to_string(), flat_hash)];
+        for name in ["hnsw.hnsw.graph", "hnsw.hnsw.data", "slots.bin"] {
+            let p = target.join(name);
+            let bytes = std::fs::read(&p).map_err(|e| Error::io("cannot read", &p, e))?;
+            if let Ok(f) = std::fs::File::open(&p) {
+                let _ = f.sync_all();
+            }
+            files.push((name.to_string(), blake3::hash(&bytes).to_hex().to_string()));
+        }
+        Ok((pairs.len(), files))
+    }
+}
+
+impl VectorIndex {
+    /// Whether `dir` holds an intact-looking dump of `embedder` that reflects catalog `epoch`
+    /// (its files are verified when it is loaded).
+    pub fn dump_is_current(dir: &Path, embedder: &str, dim: usize, epoch: &str) -> bool {
+        current_manifest(dir, embedder, dim).is_ok_and(|(_, m)| m.epoch == epoch)
+    }
+
+    /// Path and checksum of `name` in the current dump of `embedder` in `dir`, when that dump
+    /// is for this embedder and dimension and reflects catalog `epoch`.
+    pub(crate) fn current_dump_file(
+        dir: &Path,
+        embedder: &str,
+        dim: usize,
+        epoch: &str,
+        name: &str,
+    ) -> Option<(PathBuf, String)> {
+        let (target, manifest) = current_manifest(dir, embedder, dim).ok()?;
+        if manifest.epoch != epoch {
+            return None;
+        }
+        let (_, hash) = manifest.files.iter().find(|(n, _)| n == name)?;
+        Some((target.join(name), hash.clone()))
+    }
+}
+
+fn pointer_path(dir: &Path, embedder: &str) -> PathBuf {
+    dir.join(format!("{embedder}.current"))
+}
+
+/// The folder and manifest of the current dump of `embedder` (`dim`-d vectors) in `dir`; the
+/// error string says why there is none.
+fn current_manifest(
+    dir: &Path,
+    embedder: &str,
+    dim: usize,
+) -> std::result::Result<(PathBuf, Manifest), String> {
+    let sub = std::fs::read_to_string(pointer_path(dir, embedder))
+        .map_err(|_| "no saved index".to_string())?;
+    let sub = sub.trim();
+    if sub.is_empty() || sub.contains('/') || sub.contains("..") {
+        return Err("index pointer file is corrupt".into());
+    }
+    let target = dir.join(sub);
+    let manifest: Manifest = std::fs::read(target.join("manifest.json"))
+        .map_err(|e| format!("index manifest unreadable: {e}"))
+        .and_then(|b| {
+            serde_json::from_slice(&b).map_err(|e| format!("index manifest corrupt: {e}"))
+        })?;
+    if manifest.embedder != embedder || manifest.dim != dim {
+        return Err(format!(
+            "index was built by {} ({}-d), not {embedder}",
+            manifest.embedder, manifest.dim
+        ));
+    }
+    Ok((target, manifest))
+}
+
+/// Load and verify a dump; the error string says why it is unusable.
+pub(super) fn load_dump(
+    dir: &Path,
+    embedder: &str,
+    dim: usize,
+) -> std::result::Result<(VectorIndex, String), String> {
+    let (target, manifest) = current_manifest(dir, embedder, dim)?;
+    if !manifest.files.iter().any(|(n, _)| n == "slots.bin") {
+        // A large library's dump: the snapshot alone.
+        let (_, hash) = manifest
+            .files
+            .iter()
+            .find(|(n, _)| n == vectors_file::FILE)
+            .ok_or("index manifest lists no files")?;
+        let base = crate::core::flat_index::FlatIndex::open_file(
+            &target.join(vectors_file::FILE),
+            hash,
+            embedder,
+            dim,
+        )
+        .ok_or("index snapshot is corrupt (checksum mismatch)")?;
+        let mut idx = VectorIndex::new(embedder, dim, 0);
+        idx.flat = Some(FlatStore::with_base(embedder, dim, Some(base)));
+        idx.dirty = false;
+        return Ok((idx, manifest.epoch));
+    }
+    // The flat snapshot is not part of the graph; FlatIndex verifies it when it reads it.
+    for (name, hash) in manifest
+        .files
+        .iter()
+        .filter(|(n, _)| n != vectors_file::FILE)
+    {
+        let bytes =
+            std::fs::read(target.join(name)).map_err(|e| format!("index file {name}: {e}"))?;
+        if blake3::hash(&bytes).to_hex().as_str() != hash {
+            return Err(format!("index file {name} is corrupt (checksum mismatch)"));
+        }
+    }
+    let slot_bytes = std::fs::read(target.join("slots.bin")).map_err(|e| e.to_string())?;
+    let mut slots = HashMap::new();
+    let mut live = HashMap::new();
+    let mut tombstones = HashSet::new();
+    for c in slot_bytes.chunks_exact(17) {
+        let slot = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as usize;
+        let id = i64::from_le_bytes([c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15]]);
+        slots.insert(slot, id);
+        if c[16] == 0 {
+            live.insert(id, slot);
+        } else {
+            tombstones.insert(slot);
+        }
+    }
+    if slots.len() != manifest.count {
+        return Err("index slot list does not match its manifest".into());
+    }
+    let next_slot = slots.keys().max().map_or(0, |m| m + 1);
+    let target_for_load = target.clone();
+    let hnsw = crate::core::guard::catch(move || {
+        // hnsw_rs ties the graph's lifetime to its loader: leak the (small) loader so the graph
+        // can be owned for the rest of the process. This happens once per index load.
+        let io: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(&target_for_load, "hnsw")));
+        io.load_hnsw::<f32, UnitCosine>()
+    })
+    .map_err(|_| "index loader crashed on the dump".to_string())?
+    .map_err(|e| format!("index dump unreadable: {e}"))?;
+    if hnsw.get_nb_point() != slots.len() {
+        return Err("index dump has the wrong number of points".into());
+    }
+    Ok((
+        VectorIndex {
+            embedder: embedder.to_string(),
+            dim,
+            hnsw,
+            slots,
+            live,
+            tombstones,
+            next_slot,
+            dirty: false,
+            rebuild_reason: None,
+            flat: None,
+            flat_from: flat_from(),
+        },
+        manifest.epoch,
+    ))
+}
