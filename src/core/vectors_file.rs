@@ -122,6 +122,22 @@ impl pulp::WithSimd for DotI8<'_> {
     }
 }
 
+/// Little-endian `f32` values of `bytes` (a length not a multiple of 4 drops the rest).
+pub(crate) fn f32s_le(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// Little-endian `i64` values of `bytes` (a length not a multiple of 8 drops the rest).
+pub(crate) fn i64s_le(bytes: &[u8]) -> Vec<i64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+        .collect()
+}
+
 /// Bytes of a version 2 file's head (header, ids, scales, codes): what its checksum covers (a
 /// version 3 file's head is longer by its partition block).
 pub fn head_len(dim: usize, count: usize) -> Option<usize> {
@@ -381,10 +397,7 @@ pub fn read(path: &Path, dim: usize, hash: &str) -> Option<Loaded> {
             .map(|c| usize::try_from(u64::from_le_bytes(c.try_into().unwrap_or([0xFF; 8]))))
             .collect::<std::result::Result<Vec<usize>, _>>()
             .ok()?;
-        let centroids = centroid_bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
-            .collect();
+        let centroids = f32s_le(centroid_bytes);
         Some(Partitions::new(dim, centroids, offsets, count)?)
     } else {
         None
@@ -393,10 +406,7 @@ pub fn read(path: &Path, dim: usize, hash: &str) -> Option<Loaded> {
         let (mean_bytes, after) = rest.split_at(dim * 4);
         let (hash_bytes, after) = after.split_at(hashes_len - dim * 4);
         rest = after;
-        let mean = mean_bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
-            .collect();
+        let mean = f32s_le(mean_bytes);
         let hashes = hash_bytes
             .chunks_exact(32)
             .map(|c| c.try_into().unwrap_or([0; 32]))
@@ -407,14 +417,8 @@ pub fn read(path: &Path, dim: usize, hash: &str) -> Option<Loaded> {
     };
     let (id_bytes, rest) = rest.split_at(count * 8);
     let (scale_bytes, code_bytes) = rest.split_at(count * 4);
-    let ids = id_bytes
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect();
-    let scales = scale_bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
-        .collect();
+    let ids = i64s_le(id_bytes);
+    let scales = f32s_le(scale_bytes);
     if v4 {
         return Some(Loaded::Lazy {
             ids,

@@ -6,11 +6,11 @@
 //! partition border, so this finds what the duplicate finder needs for about
 //! `ASSIGN² x sqrt(n)` comparisons per photo instead of `n`.
 
-use crate::core::flat_index::FlatIndex;
 use crate::core::neighbours::Neighbor;
+use crate::core::vectors_file::Partitions;
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Partitions each photo is filed under (best centroids first).
 pub const ASSIGN: usize = 2;
@@ -31,36 +31,21 @@ impl Members {
     }
 }
 
-/// The `k` nearest live photos of every live photo (itself excluded), best first. `base` is the
-/// snapshot (its `removed` ids are not live) and `tail` the live vectors not in it.
+/// The `k` nearest of every photo among `ids` (vectors concatenated in `vectors`; itself
+/// excluded), best first, filed under the snapshot's `partitions` (all together without).
 pub(super) fn links(
-    base: Option<&FlatIndex>,
-    removed: &HashSet<i64>,
-    tail: &HashMap<i64, Vec<f32>>,
+    ids: Vec<i64>,
+    vectors: Vec<f32>,
+    partitions: Option<&Partitions>,
     dim: usize,
     k: usize,
 ) -> HashMap<i64, Vec<Neighbor>> {
-    // Every live vector, in memory for the join (a 483-d descriptor: 1.9 GB at 1M photos).
-    let mut all = Members::default();
-    if let Some(base) = base {
-        for start in (0..base.len()).step_by(16_384) {
-            let rows = start..(start + 16_384).min(base.len());
-            let full = base.full_rows(rows.clone());
-            for (i, id) in base.ids()[rows].iter().enumerate() {
-                if !removed.contains(id) {
-                    all.push(*id, &full[i * dim..(i + 1) * dim]);
-                }
-            }
-        }
-    }
-    for (id, v) in tail {
-        all.push(*id, v);
-    }
+    let all = Members { ids, vectors };
     if all.ids.is_empty() || dim == 0 {
         return HashMap::new();
     }
     // The partitions each photo is filed under.
-    let groups: Vec<Vec<usize>> = match base.and_then(FlatIndex::partitions) {
+    let groups: Vec<Vec<usize>> = match partitions {
         Some(p) if p.len() > 1 => {
             let mut groups = vec![Vec::new(); p.len()];
             let take = ASSIGN.min(p.len());

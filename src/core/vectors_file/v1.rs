@@ -34,13 +34,7 @@ pub fn decode_v1(dim: usize, bytes: &[u8]) -> Option<(Vec<i64>, Vec<f32>)> {
         return None;
     }
     let (id_bytes, vec_bytes) = bytes[HEADER..].split_at(count * 8);
-    let ids = id_bytes
-        .chunks_exact(8)
-        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect();
-    let vectors = vec_bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
-        .collect();
+    let ids = super::i64s_le(id_bytes);
+    let vectors = super::f32s_le(vec_bytes);
     Some((ids, vectors))
 }
