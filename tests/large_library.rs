@@ -16,27 +16,7 @@ const DIM: usize = 64;
 
 /// `n` unit vectors in clusters of 20 (deterministic; `salt` varies them).
 fn clustered(n: usize, salt: u64) -> Vec<Vec<f32>> {
-    let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ salt;
-    let mut rnd = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
-    };
-    let centres: Vec<Vec<f32>> = (0..n.div_ceil(20))
-        .map(|_| (0..DIM).map(|_| rnd()).collect())
-        .collect();
-    (0..n)
-        .map(|i| {
-            let mut v: Vec<f32> = centres[i % centres.len()]
-                .iter()
-                .map(|x| x + 0.3 * rnd())
-                .collect();
-            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            v.iter_mut().for_each(|x| *x /= norm);
-            v
-        })
-        .collect()
+    clustered_unit_vectors(n, DIM, 20, 0x9E37_79B9_7F4A_7C15 ^ salt)
 }
 
 fn record(i: usize, v: &[f32]) -> PhotoRecord {

@@ -17,27 +17,7 @@ const N: usize = 4000;
 
 /// `N` unit vectors in clusters of 40, deterministic.
 fn clustered() -> Vec<Vec<f32>> {
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut rnd = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
-    };
-    let centres: Vec<Vec<f32>> = (0..N / 40)
-        .map(|_| (0..DIM).map(|_| rnd()).collect())
-        .collect();
-    (0..N)
-        .map(|i| {
-            let mut v: Vec<f32> = centres[i % centres.len()]
-                .iter()
-                .map(|x| x + 0.3 * rnd())
-                .collect();
-            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            v.iter_mut().for_each(|x| *x /= norm);
-            v
-        })
-        .collect()
+    crate::common::clustered_unit_vectors(N, DIM, 40, 0x2545_F491_4F6C_DD1D)
 }
 
 /// A catalog of the vectors (photo ids in order) and its index folder.

@@ -193,3 +193,34 @@ pub fn write_library(dir: &Path, n: u32) -> Vec<PathBuf> {
         })
         .collect()
 }
+
+/// `n` unit vectors of `dim` values in clusters of `per_cluster` around random centres (noise
+/// 0.3 per value before normalising), deterministic for `seed` (xorshift, never zero).
+pub fn clustered_unit_vectors(
+    n: usize,
+    dim: usize,
+    per_cluster: usize,
+    seed: u64,
+) -> Vec<Vec<f32>> {
+    let mut seed = seed;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+    };
+    let centres: Vec<Vec<f32>> = (0..n.div_ceil(per_cluster))
+        .map(|_| (0..dim).map(|_| rnd()).collect())
+        .collect();
+    (0..n)
+        .map(|i| {
+            let mut v: Vec<f32> = centres[i % centres.len()]
+                .iter()
+                .map(|x| x + 0.3 * rnd())
+                .collect();
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter_mut().for_each(|x| *x /= norm);
+            v
+        })
+        .collect()
+}
