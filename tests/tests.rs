@@ -24,6 +24,7 @@ mod gui_words;
 mod info_panel;
 mod instance;
 mod large_library;
+mod large_library_layers;
 mod lite0;
 mod model_download;
 mod packaging;

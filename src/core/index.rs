@@ -13,7 +13,7 @@ pub use crate::core::neighbours::{Neighbor, NeighbourSearch, dot};
 use crate::core::vectors_file;
 use hnsw_rs::prelude::*;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod dump;
@@ -88,6 +88,9 @@ pub struct VectorIndex {
     flat: Option<FlatStore>,
     /// From how many live vectors this index drops its graph (see [`flat_from`]).
     flat_from: usize,
+    /// The index folder it was opened from, where a large library's store spills vectors
+    /// (`None`: built in memory, nothing spilled).
+    dir: Option<PathBuf>,
 }
 
 fn new_hnsw(capacity: usize) -> Hnsw<'static, f32, UnitCosine> {
@@ -133,6 +136,7 @@ impl VectorIndex {
             rebuild_reason: None,
             flat: None,
             flat_from: flat_from(),
+            dir: None,
         }
     }
 
@@ -158,14 +162,40 @@ impl VectorIndex {
         };
         let reason = self.rebuild_reason.take();
         let from = self.flat_from;
+        let dir = self.dir.take();
         *self = Self::new_flat(&self.embedder.clone(), self.dim, vectors);
         self.rebuild_reason = reason;
         self.flat_from = from;
+        self.set_dir(dir);
+    }
+
+    /// Remember the index folder: a large library's store spills a large tail of new vectors
+    /// there instead of holding them in memory.
+    fn set_dir(&mut self, dir: Option<PathBuf>) {
+        if let (Some(f), Some(d)) = (&mut self.flat, &dir) {
+            f.spill_into(d.clone());
+        }
+        self.dir = dir;
     }
 
     /// Whether this index has no graph (a large library's: see [`flat_from`]).
     pub fn is_flat(&self) -> bool {
         self.flat.is_some()
+    }
+
+    /// How many snapshot files a large library's index is made of (its base and the deltas
+    /// written since; 0 for a graph).
+    pub fn snapshot_files(&self) -> usize {
+        self.flat.as_ref().map_or(0, FlatStore::layer_count)
+    }
+
+    /// Make a large library's index write its new vectors to a file once `rows` of them are
+    /// waiting in memory (instead of 256 MB of them); no effect on a graph. For tests and
+    /// benchmarks.
+    pub fn spill_after(&mut self, rows: usize) {
+        if let Some(f) = &mut self.flat {
+            f.spill_after(rows);
+        }
     }
 
     /// Say that the index is about to hold `total` vectors: past [`flat_from`] it drops its
@@ -367,6 +397,7 @@ impl VectorIndex {
         let flat_from = flat_from.max(1);
         let mut idx = Self::open_unchecked(dir, catalog, embedder, dim, &epoch, flat_from)?;
         idx.flat_from = flat_from;
+        idx.set_dir(Some(dir.to_path_buf()));
         Ok(idx)
     }
 

@@ -44,9 +44,11 @@
 //! partition's codes the first time a query probes it: a one-shot query at 1M photos reads a
 //! tenth of the codes instead of all of them.
 
+mod merge;
 mod partitions;
 mod v1;
 
+pub use merge::{MergeSource, ReadRows, write_merged};
 pub use partitions::{Partitions, partition_count};
 use std::io::Write;
 use std::path::Path;

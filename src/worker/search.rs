@@ -6,7 +6,7 @@ use super::snapshot::Snapshot;
 use crate::core::catalog::Catalog;
 use crate::core::embed::Embedder;
 use crate::core::embed::registry::ActiveEmbedders;
-use crate::core::flat_index::FlatIndex;
+use crate::core::flat_index::QuerySnapshot;
 use crate::core::index::{Neighbor, NeighbourSearch, VectorIndex};
 use crate::core::library::Library;
 use crate::core::query::{self, CatalogScan, Hit, QuerySource, QueryVectors, Searchers};
@@ -37,7 +37,7 @@ impl EmbedderIndex {
 /// What answers one search: borrowed graph, shared snapshot, or a catalog scan.
 enum Search<'a> {
     Graph(&'a VectorIndex),
-    Flat(Arc<FlatIndex>),
+    Flat(Arc<QuerySnapshot>),
     Scan(CatalogScan<'a>),
 }
 

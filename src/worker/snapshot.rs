@@ -3,7 +3,7 @@
 //! read once per catalog epoch instead of once per query.
 
 use crate::core::catalog::Catalog;
-use crate::core::flat_index::FlatIndex;
+use crate::core::flat_index::QuerySnapshot;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
@@ -16,7 +16,7 @@ enum State {
     /// Loaded for `epoch` (`None`: there is no current snapshot for that epoch).
     Ready {
         epoch: String,
-        flat: Option<Arc<FlatIndex>>,
+        flat: Option<Arc<QuerySnapshot>>,
     },
 }
 
@@ -58,7 +58,7 @@ impl Snapshot {
         let spawned = std::thread::Builder::new()
             .name("snapshot".into())
             .spawn(move || {
-                let flat = FlatIndex::open_at(&me.dir, &epoch, &me.embedder, me.dim);
+                let flat = QuerySnapshot::open_at(&me.dir, &epoch, &me.embedder, me.dim);
                 crate::core::timeline::mark(match &flat {
                     Some(f) => format!("vector snapshot read ({} photos)", f.len()),
                     None => "no current vector snapshot".to_string(),
@@ -70,7 +70,7 @@ impl Snapshot {
         }
     }
 
-    fn finish(&self, epoch: String, flat: Option<FlatIndex>) {
+    fn finish(&self, epoch: String, flat: Option<QuerySnapshot>) {
         *self.lock() = State::Ready {
             epoch,
             flat: flat.map(Arc::new),
@@ -80,7 +80,7 @@ impl Snapshot {
 
     /// The snapshot if it reflects `catalog` now, reading it when needed (waiting for a load
     /// already under way). `None` when there is no current snapshot: search another way.
-    pub(super) fn current(&self, catalog: &Catalog) -> Option<Arc<FlatIndex>> {
+    pub(super) fn current(&self, catalog: &Catalog) -> Option<Arc<QuerySnapshot>> {
         let epoch = catalog.epoch().ok()?;
         let mut st = self.lock();
         while matches!(*st, State::Loading) {
@@ -93,7 +93,8 @@ impl Snapshot {
         }
         // Not loaded, or loaded for an older epoch: read it now (the lock keeps a second
         // reader from doing the same work).
-        let flat = FlatIndex::open_at(&self.dir, &epoch, &self.embedder, self.dim).map(Arc::new);
+        let flat =
+            QuerySnapshot::open_at(&self.dir, &epoch, &self.embedder, self.dim).map(Arc::new);
         *st = State::Ready {
             epoch,
             flat: flat.clone(),

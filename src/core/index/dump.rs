@@ -1,7 +1,7 @@
 //! Saving and loading an index: the dump folder (graph, slot list, flat snapshot, manifest),
 //! published atomically through a pointer file, and verified before hnsw_rs sees it.
 
-use super::{FlatStore, UnitCosine, VectorIndex, flat_from};
+use super::{FlatStore, UnitCosine, VectorIndex, flat_from, flat_store};
 use crate::core::datadir::write_atomic;
 use crate::core::error::{Error, Result};
 use crate::core::vectors_file;
@@ -34,12 +34,11 @@ impl VectorIndex {
         std::fs::create_dir_all(&target).map_err(|e| Error::io("cannot create", &target, e))?;
         let (count, files) = match &self.flat {
             Some(f) => {
-                // A large library's dump is its snapshot alone, always partitioned.
-                let path = target.join(vectors_file::FILE);
-                let hash = f
-                    .write(&path, 1)
-                    .map_err(|e| Error::io("cannot write", &path, e))?;
-                (f.len(), vec![(vectors_file::FILE.to_string(), hash)])
+                // A large library's dump: its snapshot files (see flat_store.rs).
+                let files = f
+                    .write_dump(&target)
+                    .map_err(|e| Error::io("cannot write", &target, e))?;
+                (f.len(), files)
             }
             None => self.dump_graph(&target)?,
         };
@@ -58,9 +57,8 @@ impl VectorIndex {
         let previous = std::fs::read_to_string(&pointer).ok();
         write_atomic(&pointer, sub.as_bytes())?;
         if let Some(f) = &mut self.flat {
-            // Later searches read the new snapshot (the old one is removed below).
-            let (_, hash) = &manifest.files[0];
-            if !f.rebase(&target.join(vectors_file::FILE), hash) {
+            // Later searches read the new files (the old ones are removed below).
+            if !f.rebase(&target, &manifest.files) {
                 return Err(Error::Index(format!(
                     "cannot read back the index just saved in {}",
                     target.display()
@@ -121,6 +119,24 @@ impl VectorIndex {
         current_manifest(dir, embedder, dim).is_ok_and(|(_, m)| m.epoch == epoch)
     }
 
+    /// The current dump of a large library's `embedder` in `dir` (snapshot files, no graph),
+    /// when it reflects catalog `epoch`: what answers a one-shot query when the dump holds
+    /// deltas beside its base snapshot.
+    pub fn open_current_layers(
+        dir: &Path,
+        embedder: &str,
+        dim: usize,
+        epoch: &str,
+    ) -> Option<Self> {
+        let (target, manifest) = current_manifest(dir, embedder, dim).ok()?;
+        if manifest.epoch != epoch || manifest.files.iter().any(|(n, _)| n == "slots.bin") {
+            return None;
+        }
+        drop(target);
+        let (idx, dump_epoch) = load_dump(dir, embedder, dim).ok()?;
+        (dump_epoch == epoch && idx.is_flat()).then_some(idx)
+    }
+
     /// Path and checksum of `name` in the current dump of `embedder` in `dir`, when that dump
     /// is for this embedder and dimension and reflects catalog `epoch`.
     pub(crate) fn current_dump_file(
@@ -132,6 +148,14 @@ impl VectorIndex {
     ) -> Option<(PathBuf, String)> {
         let (target, manifest) = current_manifest(dir, embedder, dim).ok()?;
         if manifest.epoch != epoch {
+            return None;
+        }
+        // A snapshot with deltas beside it is not the whole index: open the index instead.
+        let layered = manifest
+            .files
+            .iter()
+            .any(|(n, _)| n.starts_with("delta-") || n == flat_store::REMOVED_FILE);
+        if layered && name == vectors_file::FILE {
             return None;
         }
         let (_, hash) = manifest.files.iter().find(|(n, _)| n == name)?;
@@ -179,21 +203,32 @@ pub(super) fn load_dump(
 ) -> std::result::Result<(VectorIndex, String), String> {
     let (target, manifest) = current_manifest(dir, embedder, dim)?;
     if !manifest.files.iter().any(|(n, _)| n == "slots.bin") {
-        // A large library's dump: the snapshot alone.
-        let (_, hash) = manifest
-            .files
-            .iter()
-            .find(|(n, _)| n == vectors_file::FILE)
-            .ok_or("index manifest lists no files")?;
-        let base = crate::core::flat_index::FlatIndex::open_file(
-            &target.join(vectors_file::FILE),
-            hash,
-            embedder,
-            dim,
-        )
-        .ok_or("index snapshot is corrupt (checksum mismatch)")?;
+        // A large library's dump: its snapshot files alone.
+        let mut layers = Vec::new();
+        let mut removed = Vec::new();
+        for (name, hash) in &manifest.files {
+            let path = target.join(name);
+            if name == flat_store::REMOVED_FILE {
+                removed = flat_store::read_removed(&path, hash)
+                    .ok_or("index removed list is corrupt (checksum mismatch)")?;
+                continue;
+            }
+            let index = crate::core::flat_index::FlatIndex::open_file(&path, hash, embedder, dim)
+                .ok_or_else(|| {
+                format!("index snapshot {name} is corrupt (checksum mismatch)")
+            })?;
+            let file = flat_store::LayerFile {
+                path,
+                hash: hash.clone(),
+                spilled: false,
+            };
+            layers.push((index, file));
+        }
+        if layers.is_empty() {
+            return Err("index manifest lists no files".into());
+        }
         let mut idx = VectorIndex::new(embedder, dim, 0);
-        idx.flat = Some(FlatStore::with_base(embedder, dim, Some(base)));
+        idx.flat = Some(FlatStore::from_layers(embedder, dim, layers, &removed));
         idx.dirty = false;
         return Ok((idx, manifest.epoch));
     }
@@ -252,6 +287,7 @@ pub(super) fn load_dump(
             rebuild_reason: None,
             flat: None,
             flat_from: flat_from(),
+            dir: None,
         },
         manifest.epoch,
     ))

@@ -102,7 +102,43 @@ impl Partitions {
         let parts = partition_count(n);
         let sample_len = n.min(parts * SAMPLE_PER_PARTITION);
         let picked: Vec<&[f32]> = (0..sample_len).map(|i| rows[i * n / sample_len]).collect();
-        let mean = shared_direction(mean_of(&picked, dim));
+        let (centroids, mean, bias) = Self::centroids_for(&picked, dim, parts);
+        Self::grouped(rows, dim, centroids, mean, bias)
+    }
+
+    /// How many rows, evenly spread, [`Self::train_for`] wants to train partitions for `count`
+    /// rows.
+    pub fn sample_len(count: usize) -> usize {
+        count.min(partition_count(count) * SAMPLE_PER_PARTITION)
+    }
+
+    /// Partitions for `count` rows trained on `sample` (about [`Self::sample_len`] of them,
+    /// evenly spread), holding no rows yet (see [`Self::with_counts`]): what a streaming
+    /// rewrite trains when the rows do not fit in memory.
+    pub fn train_for(sample: &[&[f32]], dim: usize, count: usize) -> std::io::Result<Self> {
+        if dim == 0 || sample.is_empty() || sample.iter().any(|r| r.len() < dim) {
+            return Err(std::io::Error::other("no rows to train partitions on"));
+        }
+        let parts = partition_count(count).min(sample.len());
+        let (centroids, mean, bias) = Self::centroids_for(sample, dim, parts);
+        Ok(Self {
+            dim,
+            centroids,
+            offsets: vec![0; parts + 1],
+            mean,
+            bias,
+        })
+    }
+
+    /// `parts` centroids by spherical k-means over `picked` (centred on their shared
+    /// direction, if any), with that mean and each centroid's bias.
+    fn centroids_for(
+        picked: &[&[f32]],
+        dim: usize,
+        parts: usize,
+    ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        let sample_len = picked.len();
+        let mean = shared_direction(mean_of(picked, dim));
         let centred: Vec<Vec<f32>> = picked.iter().map(|r| centre(r, &mean, dim)).collect();
         let sample: Vec<&[f32]> = centred.iter().map(Vec::as_slice).collect();
         let seed_len = sample_len.min(parts * SEED_PER_PARTITION);
@@ -111,7 +147,9 @@ impl Partitions {
             .collect();
         let mut centroids = seeds(&seed_rows, dim, parts);
         for iteration in 0..ITERATIONS {
-            let nearest = assign(&sample, dim, &centroids, &vec![0.0; parts])?;
+            let Ok(nearest) = assign(&sample, dim, &centroids, &vec![0.0; parts]) else {
+                break;
+            };
             let mut sums = vec![0f64; parts * dim];
             let mut sizes = vec![0usize; parts];
             for (row, &c) in sample.iter().zip(&nearest) {
@@ -142,7 +180,7 @@ impl Partitions {
             .chunks_exact(dim)
             .map(|c| crate::core::neighbours::dot(c, &mean))
             .collect();
-        Self::grouped(rows, dim, centroids, mean, bias)
+        (centroids, mean, bias)
     }
 
     /// These partitions' centroids for `rows` (a snapshot rewritten with some rows added or
@@ -156,6 +194,35 @@ impl Partitions {
             self.mean.clone(),
             self.bias.clone(),
         )
+    }
+
+    /// The partition each of `rows` belongs to (the centroid with the largest
+    /// `centroid · row - bias`), without grouping them: what a streaming rewrite assigns block
+    /// by block.
+    pub fn nearest(&self, rows: &[&[f32]]) -> std::io::Result<Vec<u32>> {
+        if rows.iter().any(|r| r.len() < self.dim) {
+            return Err(std::io::Error::other(
+                "a vector is shorter than its dimension",
+            ));
+        }
+        assign(rows, self.dim, &self.centroids, &self.bias)
+    }
+
+    /// These centroids holding `counts[p]` rows in partition `p` (`None` when `counts` has
+    /// not one entry per partition).
+    pub fn with_counts(&self, counts: &[usize]) -> Option<Self> {
+        if counts.len() != self.len() {
+            return None;
+        }
+        let mut offsets = Vec::with_capacity(counts.len() + 1);
+        offsets.push(0);
+        for c in counts {
+            offsets.push(offsets.last().copied().unwrap_or(0) + c);
+        }
+        Some(Self {
+            offsets,
+            ..self.clone()
+        })
     }
 
     /// Whether a snapshot of `count` rows may keep these centroids instead of training new
