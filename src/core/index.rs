@@ -26,6 +26,9 @@ use flat_store::FlatStore;
 const MAX_NB_CONNECTION: usize = 16;
 /// Candidate list size while building.
 const EF_CONSTRUCTION: usize = 100;
+/// Vectors read from the catalog at once when a large library's index is rebuilt or
+/// reconciled.
+const CATALOG_BATCH: usize = 10_000;
 /// Tombstone share above which the graph is rebuilt.
 const MAX_TOMBSTONE_RATIO: f64 = 0.2;
 /// Neighbours per photo in the duplicate finder's links of a large (graphless) library: what
@@ -181,6 +184,13 @@ impl VectorIndex {
     /// Whether this index has no graph (a large library's: see [`flat_from`]).
     pub fn is_flat(&self) -> bool {
         self.flat.is_some()
+    }
+
+    /// Remove the vectors a large library's index spilled into the index folder `dir` during
+    /// a run that ended before saving them (see `index/flat_store.rs`). For the start of an
+    /// indexing run, which holds the writer lock: a run's own spills are removed once saved.
+    pub fn remove_stale_spills(dir: &Path) {
+        flat_store::remove_spills(dir);
     }
 
     /// How many snapshot files a large library's index is made of (its base and the deltas
@@ -412,10 +422,11 @@ impl VectorIndex {
         match load_dump(dir, embedder, dim) {
             Ok((mut idx, dump_epoch)) => {
                 idx.flat_from = flat_from;
+                idx.set_dir(Some(dir.to_path_buf()));
                 if dump_epoch != epoch {
                     // The catalog changed after this dump (e.g. a crash before saving):
                     // compare every vector and fix what differs.
-                    idx.reconcile(&catalog.vectors(embedder)?);
+                    idx.reconcile_with(catalog)?;
                 }
                 if idx.flat.is_none() && idx.len() >= flat_from {
                     idx.drop_graph();
@@ -428,16 +439,41 @@ impl VectorIndex {
                 Ok(idx)
             }
             Err(reason) => {
-                let vectors = catalog.vectors(embedder)?;
-                let mut fresh = if vectors.len() >= flat_from {
-                    Self::new_flat(embedder, dim, vectors)
+                let mut fresh = if catalog.vector_count(embedder)? >= flat_from {
+                    // A large library: its vectors go through the store a batch at a time
+                    // (spilled to files as they come), never all in memory.
+                    let mut fresh = Self::new_flat(embedder, dim, Vec::new());
+                    fresh.set_dir(Some(dir.to_path_buf()));
+                    catalog.for_each_vectors(embedder, CATALOG_BATCH, |batch| {
+                        fresh.insert_many(&batch);
+                    })?;
+                    fresh
                 } else {
-                    Self::build(embedder, dim, &vectors)
+                    Self::build(embedder, dim, &catalog.vectors(embedder)?)
                 };
                 fresh.rebuild_reason = Some(reason);
                 Ok(fresh)
             }
         }
+    }
+
+    /// Make the live set equal the catalog's vectors. A large library's store reads them a
+    /// batch at a time.
+    fn reconcile_with(&mut self, catalog: &Catalog) -> Result<()> {
+        let Some(f) = &mut self.flat else {
+            let truth = catalog.vectors(&self.embedder)?;
+            self.reconcile(&truth);
+            return Ok(());
+        };
+        let mut wanted = HashSet::new();
+        catalog.for_each_vectors(&self.embedder, CATALOG_BATCH, |batch| {
+            wanted.extend(batch.iter().map(|(id, _)| *id));
+            let changed = f.changed_of(&batch);
+            f.insert_many(&changed);
+        })?;
+        f.keep_only(&wanted);
+        self.dirty = true;
+        Ok(())
     }
 
     /// Make the live set equal `truth`: insert missing or changed vectors, remove extra ids.

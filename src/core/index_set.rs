@@ -29,6 +29,8 @@ pub struct IndexSet {
 impl IndexSet {
     /// Indexes of `embedders` saved in the index folder `dir`; nothing is read yet.
     pub fn new(dir: &Path, embedders: &[&dyn Embedder]) -> Self {
+        // A run killed before saving leaves the vectors it spilled: nothing refers to them.
+        VectorIndex::remove_stale_spills(dir);
         Self {
             dir: dir.to_path_buf(),
             slots: embedders

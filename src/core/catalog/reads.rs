@@ -122,6 +122,55 @@ impl Catalog {
         rows.map(|r| r.map_err(|e| self.err(e))).collect()
     }
 
+    /// [`Self::vectors`] handed over `batch` at a time, in photo id order, so that a caller
+    /// going through a million of them never holds them all (each batch is one query).
+    pub fn for_each_vectors(
+        &self,
+        embedder: &str,
+        batch: usize,
+        mut each: impl FnMut(Vec<(i64, Vec<f32>)>),
+    ) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT photo_id, vector FROM embeddings WHERE embedder=?1 AND photo_id>?2
+                 ORDER BY photo_id LIMIT ?3",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut after = i64::MIN;
+        loop {
+            let rows = st
+                .query_map(params![embedder, after, batch.max(1) as i64], |r| {
+                    Ok((r.get::<_, i64>(0)?, blob_to_vec(&r.get::<_, Vec<u8>>(1)?)))
+                })
+                .map_err(|e| self.err(e))?;
+            let found: Vec<(i64, Vec<f32>)> = rows
+                .map(|r| r.map_err(|e| self.err(e)))
+                .collect::<Result<_>>()?;
+            let Some(last) = found.last().map(|x| x.0) else {
+                return Ok(());
+            };
+            after = last;
+            let full = found.len() >= batch.max(1);
+            each(found);
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Number of photos with a vector from this embedder.
+    pub fn vector_count(&self, embedder: &str) -> Result<usize> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM embeddings WHERE embedder=?1",
+                [embedder],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as usize)
+            .map_err(|e| self.err(e))
+    }
+
     /// Photo ids that have a vector from this embedder.
     pub fn ids_with(&self, embedder: &str) -> Result<Vec<i64>> {
         let mut st = self

@@ -93,20 +93,30 @@ pub fn write_merged(
         }
         None => None,
     };
+    let mark = |what: &str| {
+        crate::core::timeline::mark(format!("rewrite of {count} {dim}-d rows: {what}"))
+    };
     let (parts, nearest) = match reused {
-        Some(found) => found,
+        Some(found) => {
+            mark("rows assigned to the kept partitions");
+            found
+        }
         None => {
             let sample = sample(sources, dim, count)?;
+            mark("sample read");
             let refs: Vec<&[f32]> = sample.iter().map(Vec::as_slice).collect();
             let trained = Partitions::train_for(&refs, dim, count)?;
             drop(sample);
+            mark("partitions trained");
             let nearest = assign_all(sources, &trained, dim, false)?;
+            mark("rows assigned");
             (with_counts(&trained, &nearest)?, nearest)
         }
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".{}.{}.merge.tmp", super::FILE, std::process::id()));
     let result = write_file(&tmp, dim, count, sources, &parts, &nearest).and_then(|hash| {
+        mark("written");
         std::fs::rename(&tmp, path)?;
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();

@@ -5,7 +5,6 @@
 use super::{FlatStore, Layer, MAX_LAYERS, Place};
 use crate::core::flat_index::FlatIndex;
 use crate::core::vectors_file::{self, MergeSource, ReadRows};
-use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -50,7 +49,6 @@ impl FlatStore {
             return;
         };
         let _ = std::fs::create_dir_all(&dir);
-        remove_stale_spills(&dir, &self.embedder);
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -80,11 +78,14 @@ impl FlatStore {
         let l = self.layers.len();
         for (row, id) in index.ids().iter().enumerate() {
             if l == 0 {
-                self.base_rows.insert(*id, row);
+                // The first file is the base: its rows need no entry.
                 self.moved.remove(id);
             } else {
                 self.moved.insert(*id, Place::Layer(l as u32, row as u32));
             }
+        }
+        if l == 0 {
+            self.base_rows = std::sync::OnceLock::new();
         }
         self.dead.push(0);
         self.layers.push(Layer {
@@ -328,19 +329,15 @@ fn clear_folder(target: &Path) {
     }
 }
 
-/// Remove spill files of `embedder` left in the index folder `dir` by runs that ended without
-/// saving them (the writer lock keeps two runs from spilling at once).
-fn remove_stale_spills(dir: &Path, embedder: &str) {
-    let prefix = format!(".spill-{embedder}-");
-    let own = format!("{prefix}{}-", std::process::id());
-    let stale: HashSet<PathBuf> = std::fs::read_dir(dir)
+/// Remove the spill files left in the index folder `dir` by runs that ended without saving
+/// them. Only an indexing run calls it, before it writes anything: it holds the writer lock,
+/// so no other run is spilling there.
+pub(in crate::core::index) fn remove_spills(dir: &Path) {
+    let stale: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with(&prefix) && !name.starts_with(&own)
-        })
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".spill-"))
         .map(|e| e.path())
         .collect();
     for path in stale {
