@@ -126,6 +126,9 @@ fn record(space: &Space, ids: &[String], photo: usize) -> PhotoRecord {
         orientation: 1,
         format: "jpeg".into(),
         signature: Some(space.signature(photo)),
+        // Read from every photo by the indexer (here: none found), so no later run reads the
+        // files again for it.
+        capture: Some(Default::default()),
         embeddings: ids
             .iter()
             .enumerate()

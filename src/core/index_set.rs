@@ -189,4 +189,20 @@ mod tests {
         let reopened = VectorIndex::open(&dir, &catalog, &id, dim).expect("open");
         assert_eq!(reopened.len(), 21);
     }
+
+    #[test]
+    fn a_run_that_wrote_nothing_saves_an_empty_index() {
+        // A first run cancelled while it was still walking the library: no vectors at all.
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (catalog, _) = Catalog::open(&tmp.path().join("catalog.sqlite")).expect("catalog");
+        let dir = tmp.path().join("index");
+        let d = Descriptor;
+        let embedders: [&dyn Embedder; 1] = [&d];
+        let mut set = IndexSet::new(&dir, &embedders);
+        set.save(&catalog).expect("save");
+        let epoch = catalog.epoch().expect("epoch");
+        assert!(VectorIndex::dump_is_current(&dir, d.id(), d.dim(), &epoch));
+        let reopened = VectorIndex::open(&dir, &catalog, d.id(), d.dim()).expect("open");
+        assert!(reopened.is_empty());
+    }
 }

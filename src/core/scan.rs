@@ -56,7 +56,8 @@ pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
 }
 
 /// Walk `roots` recursively, skipping `exclude` (the data dir). `on_file` is called with the
-/// running count so callers can show progress.
+/// running count, once per batch of files read, so callers can show progress. The walk lists
+/// each folder, keeps the names that may be photos, and reads their size and time on all cores.
 pub fn scan(
     roots: &[PathBuf],
     exclude: Option<&Path>,
@@ -83,6 +84,7 @@ pub fn scan(
         };
         let mut complete = true;
         let mut stack = vec![root.clone()];
+        let mut listed: Vec<(PathBuf, bool)> = Vec::new();
         while let Some(dir) = stack.pop() {
             if cancel.is_cancelled() {
                 complete = false;
@@ -117,38 +119,21 @@ pub fn scan(
                     }
                     continue;
                 }
-                let meta = if ft.is_symlink() {
-                    // Follow file links only when they stay inside a library root.
-                    match path.canonicalize() {
-                        Ok(t) if canon_roots.iter().any(|r| t.starts_with(r)) => {
-                            match std::fs::metadata(&t) {
-                                Ok(m) if m.is_file() => m,
-                                _ => continue,
-                            }
-                        }
-                        _ => continue,
-                    }
-                } else if ft.is_file() {
-                    match entry.metadata() {
-                        Ok(m) => m,
-                        Err(_) => continue, // vanished mid-walk
-                    }
-                } else {
-                    continue;
-                };
-                if hidden || !may_be_image(&path) {
+                // Filtered by name before any `stat`: most of a walk's time is the stat calls.
+                if hidden || !may_be_image(&path) || !(ft.is_file() || ft.is_symlink()) {
                     continue;
                 }
-                out.files.push(FoundFile {
-                    path,
-                    size: meta.len(),
-                    mtime_ns: mtime_ns(&meta),
-                });
-                on_file(out.files.len());
+                listed.push((path, ft.is_symlink()));
+                if listed.len() >= STAT_BATCH {
+                    stat_all(&mut listed, &canon_roots, &mut out.files);
+                    on_file(out.files.len());
+                }
             }
             subdirs.sort();
             stack.extend(subdirs.into_iter().rev());
         }
+        stat_all(&mut listed, &canon_roots, &mut out.files);
+        on_file(out.files.len());
         if complete {
             out.complete_roots.push(root);
         }
@@ -156,4 +141,60 @@ pub fn scan(
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
     out.files.dedup_by(|a, b| a.path == b.path);
     out
+}
+
+/// Files listed per batch of parallel `stat` calls.
+const STAT_BATCH: usize = 4096;
+
+/// Size and modification time of the `listed` files (path, whether it is a link), read on
+/// a few threads of its own (not the shared rayon pool, whose threads a paused run may hold)
+/// and appended to `files`; `listed` is emptied. A link is followed only when its target stays
+/// inside one of `canon_roots`; a file that vanished since it was listed is left out.
+fn stat_all(
+    listed: &mut Vec<(PathBuf, bool)>,
+    canon_roots: &[PathBuf],
+    files: &mut Vec<FoundFile>,
+) {
+    let stat = |(path, link): (PathBuf, bool)| -> Option<FoundFile> {
+        let meta = if link {
+            let target = path.canonicalize().ok()?;
+            if !canon_roots.iter().any(|r| target.starts_with(r)) {
+                return None;
+            }
+            std::fs::metadata(&target).ok().filter(|m| m.is_file())?
+        } else {
+            std::fs::symlink_metadata(&path)
+                .ok()
+                .filter(|m| m.is_file())?
+        };
+        Some(FoundFile {
+            size: meta.len(),
+            mtime_ns: mtime_ns(&meta),
+            path,
+        })
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    if listed.len() < 256 || threads == 1 {
+        files.extend(listed.drain(..).filter_map(stat));
+        return;
+    }
+    let per = listed.len().div_ceil(threads);
+    let mut chunks = Vec::new();
+    while !listed.is_empty() {
+        let rest = listed.split_off(per.min(listed.len()));
+        chunks.push(std::mem::replace(listed, rest));
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| s.spawn(move || chunk.into_iter().filter_map(stat).collect::<Vec<_>>()))
+            .collect();
+        for h in handles {
+            if let Ok(found) = h.join() {
+                files.extend(found);
+            }
+        }
+    });
 }

@@ -126,8 +126,10 @@ impl Catalog {
         let mut st = self
             .conn
             .prepare(
-                "SELECT id, path FROM photos WHERE error IS NULL AND meta_version < ?1
-                 ORDER BY path",
+                // Sorted here, not by SQLite: ordering by path makes it walk every photo
+                // through the path index (3 s at 1M) instead of finding the few stale ones
+                // through photos_stale_meta.
+                "SELECT id, path FROM photos WHERE error IS NULL AND meta_version < ?1",
             )
             .map_err(|e| self.err(e))?;
         let rows = st
@@ -138,7 +140,11 @@ impl Catalog {
                 ))
             })
             .map_err(|e| self.err(e))?;
-        rows.map(|r| r.map_err(|e| self.err(e))).collect()
+        let mut stale: Vec<(i64, PathBuf)> = rows
+            .map(|r| r.map_err(|e| self.err(e)))
+            .collect::<Result<_>>()?;
+        stale.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(stale)
     }
 
     /// Store capture metadata for many photos in one transaction.

@@ -111,6 +111,12 @@ impl Catalog {
         let _ = conn.execute_batch(
             "CREATE INDEX IF NOT EXISTS photos_failed ON photos(id) WHERE error IS NOT NULL;",
         );
+        // Holds what a re-scan compares with the files, so `known_files` reads 100 bytes a
+        // photo instead of its whole row with the signature (1M photos: 0.4 s instead of 7 s).
+        // Built once when an older catalog is opened (4 s at 1M photos).
+        let _ = conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS photos_known ON photos(path, size, mtime_ns, hash, error);",
+        );
         let mut c = Self {
             conn,
             path: path.to_path_buf(),

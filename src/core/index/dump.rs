@@ -40,6 +40,9 @@ impl VectorIndex {
                     .map_err(|e| Error::io("cannot write", &target, e))?;
                 (f.len(), files)
             }
+            // hnsw_rs cannot dump a graph without points (a first run cancelled before it
+            // wrote a photo): the manifest alone says the index is empty.
+            None if self.hnsw.get_nb_point() == 0 => (0, Vec::new()),
             None => self.dump_graph(&target)?,
         };
         let manifest = Manifest {
@@ -202,6 +205,11 @@ pub(super) fn load_dump(
     dim: usize,
 ) -> std::result::Result<(VectorIndex, String), String> {
     let (target, manifest) = current_manifest(dir, embedder, dim)?;
+    if manifest.count == 0 && manifest.files.is_empty() {
+        let mut idx = VectorIndex::new(embedder, dim, 0);
+        idx.dirty = false;
+        return Ok((idx, manifest.epoch));
+    }
     if !manifest.files.iter().any(|(n, _)| n == "slots.bin") {
         // A large library's dump: its snapshot files alone.
         let mut layers = Vec::new();

@@ -58,24 +58,25 @@ pub fn run_index(
     }
     // 1. Walk.
     let t = Instant::now();
+    // Called once per batch of a few thousand files.
     let scanned = scan::scan(roots, exclude, cancel, |n| {
-        if n % 256 == 0 {
-            progress.update(ProgressUpdate {
-                stage: "scanning",
-                done: n as u64,
-                total: None,
-                current: None,
-            });
-        }
+        progress.update(ProgressUpdate {
+            stage: "scanning",
+            done: n as u64,
+            total: None,
+            current: None,
+        });
     });
     report.stages.walk_ms = t.elapsed().as_secs_f64() * 1e3;
     report.scanned = scanned.files.len();
+    crate::core::timeline::mark(format!("index: {} files walked", report.scanned));
     for w in &scanned.warnings {
         progress.warn(w);
     }
     report.warnings.extend(scanned.warnings.iter().cloned());
     // 2. Diff with the catalog.
     let known = catalog.known_files()?;
+    crate::core::timeline::mark(format!("index: {} catalog rows read", known.len()));
     let mut scanned = scanned;
     keep_photos_of_empty_roots(&mut scanned, &known, progress, &mut report);
     let needed: Vec<String> = embedders.iter().map(|e| e.id().to_string()).collect();
@@ -150,6 +151,10 @@ pub fn run_index(
         .filter_map(|k| k.hash)
         .collect();
     drop(known);
+    crate::core::timeline::mark(format!(
+        "index: compared with the catalog, {} files to read",
+        work.len()
+    ));
 
     // 3. Decode in parallel, embed and write on this thread.
     let min_side = embedders
@@ -285,6 +290,7 @@ pub fn run_index(
         progress.warn(&w);
         report.warnings.push(w);
     }
+    crate::core::timeline::mark("index: files read and written");
     // 4. Remove photos whose files are gone (only after a complete walk and run).
     if !report.cancelled && !missing_ids.is_empty() {
         let t = Instant::now();
@@ -317,12 +323,17 @@ pub fn run_index(
                 .map(|p| (p.path.as_path(), p.bytes, p.mtime_ns)),
         );
     }
+    crate::core::timeline::mark("index: removed photos and thumbnails handled");
     // 6. Capture metadata for photos indexed before it was read (a catalog from an older
     // version, or copies that reused another photo's vectors): no decoding, no embedding.
     if !cancel.is_cancelled() {
         report.metadata_read = crate::core::metadata::backfill(catalog, progress, cancel)
             .map_err(|e| explain_write_error(e, &data_dir_of(catalog)))?;
     }
+    crate::core::timeline::mark(format!(
+        "index: capture metadata read for {} photos",
+        report.metadata_read
+    ));
     // 7. Persist the indexes.
     progress.update(ProgressUpdate {
         stage: "saving index",
@@ -335,6 +346,7 @@ pub fn run_index(
         .save(catalog)
         .map_err(|e| explain_write_error(e, &data_dir_of(catalog)))?;
     insert_time += t.elapsed();
+    crate::core::timeline::mark("index: indexes saved");
     let ns = |c: &AtomicU64| c.load(Ordering::Relaxed) as f64 / 1e6;
     report.stages.read_ms = ns(&clocks.read);
     report.stages.decode_ms = ns(&clocks.decode);
