@@ -270,3 +270,47 @@ fn a_photo_with_a_title_bar_is_proposed_to_its_source_the_descriptor_never_links
         assert!(!near(1, other), "the titled copy matched photo {other}");
     }
 }
+
+/// Issue 19 item 3: one layout in two colour schemes (a teal and a pink flat wallpaper with the
+/// same white shapes). Their grayscale copies match both schemes equally well by pixels (a flat
+/// field and white shapes correlate perfectly whatever the field's gray level), so colour cannot
+/// veto them: each goes with the scheme whose gray levels it has, and neither joins the other
+/// scheme's photos into one group.
+#[test]
+fn a_grayscale_copy_never_bridges_one_layout_in_two_colour_schemes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lib = tmp.path().join("lib");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    let shapes = [
+        (0.85, 0.22, 0.22, true),
+        (0.88, 0.53, 0.16, false),
+        (0.84, 0.8, 0.2, true),
+    ];
+    let teal = flat_design([0, 128, 128], &shapes);
+    let pink = flat_design([236, 96, 160], &shapes);
+    let gray =
+        |img: &RgbImage| image::DynamicImage::ImageLuma8(image::imageops::grayscale(img)).to_rgb8();
+    let small = |img: &RgbImage| {
+        let (w, h) = img.dimensions();
+        image::imageops::resize(img, w / 2, h / 2, image::imageops::FilterType::Triangle)
+    };
+    save_jpeg(&teal, &lib.join("teal.jpg"), 92);
+    save_jpeg(&gray(&teal), &lib.join("teal_gray.jpg"), 88);
+    save_jpeg(&pink, &lib.join("pink.jpg"), 92);
+    save_jpeg(&small(&pink), &lib.join("pink_small.jpg"), 80);
+    save_jpeg(&gray(&pink), &lib.join("pink_gray.jpg"), 88);
+    save_jpeg(&pink, &lib.join("pink_q70.jpg"), 70);
+    let data = tmp.path().join("data");
+    index_descriptor(&data, &lib);
+    let found = groups(&data);
+    for g in &found {
+        let has = |d: &str| g.iter().any(|p| p.starts_with(d));
+        assert!(
+            !(has("teal") && has("pink")),
+            "teal and pink grouped: {g:?}"
+        );
+    }
+    for (a, b) in [("teal.jpg", "teal_gray.jpg"), ("pink.jpg", "pink_gray.jpg")] {
+        assert!(together(&found, a, b), "{b} not with {a}: {found:?}");
+    }
+}

@@ -154,3 +154,68 @@ fn a_photo_with_a_caption_bar_added_below_is_grouped_with_it() {
     assert!(photos.iter().any(|p| p == "chelsea_bar_below.jpg"));
     assert_eq!(kept, "chelsea.jpg");
 }
+
+/// `img` with two lines of meme text drawn over the picture (white letters with a dark outline,
+/// near the top and the bottom), at the same size.
+fn meme(img: &RgbImage) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let mut out = img.clone();
+    for (y0, y1) in [(h * 5 / 100, h * 13 / 100), (h * 85 / 100, h * 93 / 100)] {
+        for y in y0..y1 {
+            for x in w / 6..w * 5 / 6 {
+                // Glyph cells of an eighth of the line's height; a letter's inside is white, its
+                // rim dark (the outline that keeps meme text readable on any picture).
+                let cell = ((y1 - y0) / 2).max(4);
+                let (cx, cy) = ((x - w / 6) % cell, (y - y0) % ((y1 - y0).max(1)));
+                let letter = ((x - w / 6) / cell) % 3 != 2;
+                if !letter {
+                    continue;
+                }
+                let rim = cx < 2 || cx + 2 >= cell || cy < 2 || cy + 2 >= y1 - y0;
+                out.put_pixel(x, y, Rgb(if rim { [10, 10, 10] } else { [255, 255, 255] }));
+            }
+        }
+    }
+    out
+}
+
+/// Issue 19, the keeper: a caption drawn *over* a photo (meme text, a title) adds bytes without
+/// adding picture, so a re-saved captioned copy has the larger file and "larger file" kept it
+/// over its clean source of the same size. Between copies of the same picture size the clean one
+/// is kept, and the group says why.
+#[test]
+fn a_copy_with_text_drawn_over_the_photo_is_never_kept_over_the_clean_one() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let lib = tmp.path().join("lib");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    let mut pairs = Vec::new();
+    for name in ["coffee", "rocket", "chelsea"] {
+        let photo = open_fixture(name);
+        let (source, copy) = (format!("{name}.jpg"), format!("{name}_meme.jpg"));
+        save_jpeg(&photo, &lib.join(&source), 85);
+        save_jpeg(&meme(&photo), &lib.join(&copy), 95);
+        let size = |f: &str| std::fs::metadata(lib.join(f)).expect("size").len();
+        assert!(
+            size(&copy) > size(&source),
+            "the copy must be the larger file"
+        );
+        pairs.push((source, copy));
+    }
+    for other in ["astronaut", "grace_hopper"] {
+        save_jpeg(&open_fixture(other), &lib.join(format!("{other}.jpg")), 92);
+    }
+    let data = tmp.path().join("data");
+    index_descriptor(&data, &lib);
+    let found = groups(&data);
+    for (source, copy) in &pairs {
+        let (_, kept, reason) = found
+            .iter()
+            .find(|g| g.0.contains(source) && g.0.contains(copy))
+            .unwrap_or_else(|| panic!("{copy} not grouped with {source}: {found:?}"));
+        assert_eq!(kept, source, "{copy} kept over its source: {reason}");
+        assert!(
+            reason.contains("drawn over"),
+            "the reason does not say why the larger file lost: {reason}"
+        );
+    }
+}

@@ -132,3 +132,102 @@ fn truth_pairs_proposed_and_scored() {
         }
     }
 }
+
+/// Every edge of the graph between photos whose file names contain `LOOKALIKE_EDGES_OF`: descriptor
+/// cosine, colour agreement, pixel score and the signatures' mean gray levels.
+/// `LOOKALIKE_MISSING_DATA=DATA LOOKALIKE_EDGES_OF=flat_ cargo test --locked --test tests --
+/// --ignored --nocapture dupes_missing::edges`.
+#[test]
+#[ignore = "a measurement on a data dir named by LOOKALIKE_MISSING_DATA"]
+fn edges_between_named_photos() {
+    let (Some(dir), Some(part)) = (
+        std::env::var_os("LOOKALIKE_MISSING_DATA"),
+        std::env::var("LOOKALIKE_EDGES_OF").ok(),
+    ) else {
+        return;
+    };
+    let lib = Library::open(Some(dir.into())).expect("data dir");
+    let graph = lookalike::core::dupes::scan(
+        &lib,
+        &GraphOptions::default(),
+        &NoProgress,
+        &CancelFlag::new(),
+    )
+    .expect("graph");
+    let input = lookalike::core::dupes::load_input(&lib).expect("input");
+    let name = |c: u32| {
+        let p = &graph.representative(c).info.path;
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mean = |c: u32| {
+        input
+            .signatures
+            .get(&graph.representative(c).info.id)
+            .map_or(f32::NAN, |s| {
+                s.iter().map(|&v| f32::from(v)).sum::<f32>() / s.len() as f32
+            })
+    };
+    for e in &graph.edges {
+        let (a, b) = (name(e.a), name(e.b));
+        if !(a.contains(&part) && b.contains(&part)) {
+            continue;
+        }
+        println!(
+            "EDGE {a} {b} cos={:.3} colour={:?} pixel={:.3} ncc={:.3} trimmed={:.3} means={:.1}/{:.1}",
+            e.similarity,
+            e.colour,
+            e.pixel.map_or(f32::NAN, |m| m.score()),
+            e.pixel.map_or(f32::NAN, |m| m.ncc),
+            e.pixel.map_or(f32::NAN, |m| m.trimmed),
+            mean(e.a),
+            mean(e.b)
+        );
+    }
+}
+
+/// Per (original, copy) pair of a truth file whose photos have the same dimensions: which one
+/// `overlay::drawn_over` says has something drawn over the picture.
+/// `LOOKALIKE_MISSING_DATA=DATA LOOKALIKE_TRUTH=truth.json cargo test --locked --test tests --
+/// --ignored --nocapture dupes_missing::drawn`.
+#[test]
+#[ignore = "a measurement on a data dir named by LOOKALIKE_MISSING_DATA"]
+fn drawn_over_in_truth_pairs() {
+    let (Some(dir), Some(truth)) = (
+        std::env::var_os("LOOKALIKE_MISSING_DATA"),
+        std::env::var_os("LOOKALIKE_TRUTH"),
+    ) else {
+        return;
+    };
+    let truth: std::collections::BTreeMap<String, Vec<String>> =
+        serde_json::from_slice(&std::fs::read(truth).expect("truth")).expect("json");
+    let lib = Library::open(Some(dir.into())).expect("data dir");
+    let input = lookalike::core::dupes::load_input(&lib).expect("input");
+    let by_path = |p: &str| {
+        input
+            .photos
+            .iter()
+            .find(|e| e.info.path.to_string_lossy() == p)
+    };
+    for (o, copies) in &truth {
+        let Some(a) = by_path(o) else { continue };
+        for c in copies {
+            let Some(b) = by_path(c) else { continue };
+            if (a.info.width, a.info.height) != (b.info.width, b.info.height) {
+                continue;
+            }
+            let (Some(sa), Some(sb)) = (
+                input.signatures.get(&a.info.id),
+                input.signatures.get(&b.info.id),
+            ) else {
+                continue;
+            };
+            println!(
+                "DRAWN {} {:?}",
+                c.rsplit('/').next().unwrap_or(c),
+                lookalike::core::dupes::overlay::drawn_over(sa, sb)
+            );
+        }
+    }
+}

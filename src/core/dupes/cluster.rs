@@ -4,7 +4,7 @@
 
 use super::graph::CandidateGraph;
 use super::pixel_check::PixelMatch;
-use super::symmetry::{Symmetry, colour_agreement};
+use super::symmetry::{Symmetry, colour_agreement, is_colourful};
 use std::collections::HashMap;
 
 /// How closely photos in a group are related.
@@ -167,6 +167,52 @@ fn colours_agree(graph: &CandidateGraph, a: u32, b: u32) -> bool {
     best.is_none_or(|c| c >= MIN_COLOUR_AGREEMENT)
 }
 
+/// Pixel scores this close to a colourless photo's best coloured match count as ties, decided by
+/// gray level: a flat design's grayscale copy matches every colour scheme of its layout
+/// perfectly by pixels (a flat field correlates with any other flat field).
+const STAND_IN_TIE: f32 = 0.02;
+
+/// For each nearly colourless class with coloured near matches (a grayscale copy): the coloured
+/// class whose colours it stands for while grouping, its best match by pixels (among near ties,
+/// the one closest in mean gray level, which a grayscale conversion keeps). A grayscale copy has
+/// no colour to veto with, so it would match two colour schemes of one design alike and join
+/// them into one group; with the colours of its own source it joins that source's photos only.
+fn colour_stand_ins(graph: &CandidateGraph, near_edges: &[(u32, u32, f32)]) -> HashMap<u32, u32> {
+    let colourful = |c: u32| -> Option<bool> {
+        let v = graph.class_vectors.get(c as usize)?.as_ref()?;
+        Some(is_colourful(v))
+    };
+    let gray = |c: u32| graph.class_gray.get(c as usize).copied().flatten();
+    // Per colourless class: (coloured match, pixel score).
+    let mut matches: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
+    for &(a, b, score) in near_edges {
+        for (x, y) in [(a, b), (b, a)] {
+            if colourful(x) == Some(false) && colourful(y) == Some(true) {
+                matches.entry(x).or_default().push((y, score));
+            }
+        }
+    }
+    matches
+        .into_iter()
+        .filter_map(|(c, list)| {
+            let best = list.iter().map(|m| m.1).fold(f32::MIN, f32::max);
+            let gap = |o: u32| match (gray(c), gray(o)) {
+                (Some(x), Some(y)) => (x - y).abs(),
+                _ => f32::MAX,
+            };
+            list.into_iter()
+                .filter(|m| m.1 >= best - STAND_IN_TIE)
+                .min_by(|x, y| {
+                    gap(x.0)
+                        .total_cmp(&gap(y.0))
+                        .then(y.1.total_cmp(&x.1))
+                        .then(x.0.cmp(&y.0))
+                })
+                .map(|m| (c, m.0))
+        })
+        .collect()
+}
+
 fn add_edge(adj: &mut HashMap<u32, Vec<(u32, f32)>>, a: u32, b: u32, score: f32) {
     for (x, y) in [(a, b), (b, a)] {
         let list = adj.entry(x).or_default();
@@ -188,6 +234,8 @@ pub fn group_classes(
     let n = graph.classes.len();
     // Near units: star clusters of classes over pixel-confirmed edges.
     let mut near_adj: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
+    // (a, b, score) of each near edge.
+    let mut near_edges: Vec<(u32, u32, f32)> = Vec::new();
     if th.max_tier >= Tier::Near {
         for e in &graph.edges {
             if !th.mirror && !e.symmetry.is_identity() {
@@ -199,9 +247,12 @@ pub fn group_classes(
             let recoloured = e.colour.is_some_and(|c| c < MIN_COLOUR_AGREEMENT);
             if score >= th.near && !recoloured && !pair_ignored(e.a, e.b) {
                 add_edge(&mut near_adj, e.a, e.b, score);
+                near_edges.push((e.a, e.b, score));
             }
         }
     }
+    let stand_ins = colour_stand_ins(graph, &near_edges);
+    drop(near_edges);
     // Twins (the same rendition: an EXIF-rotated or re-encoded copy) share their links, so the
     // choice between them as a centre never drops a member linked to only one of them.
     let twins: Vec<(u32, u32)> = near_adj
@@ -224,17 +275,11 @@ pub fn group_classes(
     let mut unit_of: Vec<u32> = (0..n as u32).collect(); // unit = its centre class
     let mut units: HashMap<u32, Members> = HashMap::new();
     // A grayscale copy matches both of two designs that differ only in colour (its pixel check
-    // sees no hue, and it has no colour to veto with), as does a twin that shares its links: a
-    // near group never holds two photos whose colour layouts disagree, and a colourless photo
-    // joins a centre only when none of its closer matches has other colours than that centre.
-    let same_colours = |a: u32, b: u32| colours_agree(graph, a, b);
-    let fits = |c: u32, m: u32, score: f32| {
-        same_colours(c, m)
-            && near_adj.get(&m).is_none_or(|list| {
-                list.iter()
-                    .all(|&(x, s)| s <= score || x == c || same_colours(x, c))
-            })
-    };
+    // sees no hue), as does a twin that shares its links: a near group never holds two photos
+    // whose colour layouts disagree, a colourless photo counting with its stand-in's colours.
+    let colours_of = |c: u32| stand_ins.get(&c).copied().unwrap_or(c);
+    let same_colours = |a: u32, b: u32| colours_agree(graph, colours_of(a), colours_of(b));
+    let fits = |c: u32, m: u32, _score: f32| same_colours(c, m);
     for (center, members) in stars(n, &near_adj, &fits, &same_colours) {
         let mut list = vec![(center, Tier::Exact, 1.0)];
         for (m, s) in members {

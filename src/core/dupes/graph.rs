@@ -134,6 +134,12 @@ pub struct CandidateGraph {
     pub(crate) class_vectors: Vec<Option<Vec<f32>>>,
     /// Semantic vector of each class, if any.
     pub(crate) class_semantic: Vec<Option<Vec<f32>>>,
+    /// Signatures of the classes near a copy framed alike, which the keep rule compares for a
+    /// caption or logo drawn over one of them (see [`super::overlay`]).
+    pub(crate) framed_alike: HashMap<u32, Vec<u8>>,
+    /// Mean gray level (0-255) of each class's signature: which colour scheme of a design a
+    /// grayscale copy came from, when its pixels match several alike (grayscale keeps brightness).
+    pub(crate) class_gray: Vec<Option<f32>>,
     /// Where the picture lies in each class's frame when a near copy showed that caption bars
     /// were added above or below it (the canvas extended): the keep rule counts only the picture.
     pub(crate) class_rows: Vec<Option<PictureRows>>,
@@ -392,6 +398,7 @@ impl CandidateGraph {
         crate::core::timeline::mark("dupes: close pairs pixel-checked");
         // Photos with a caption bar, which the descriptor places far from their source.
         let bars = super::band_candidates::per_class(&classes, &photos, &signatures);
+        crate::core::timeline::mark("dupes: signatures looked at for caption bars");
         let (extra, extra_checks) = super::band_candidates::edges(
             &edges,
             &super::band_candidates::Context {
@@ -420,6 +427,14 @@ impl CandidateGraph {
         // Copies whose canvas a caption bar extended: measured again on the picture's rows.
         super::extended_canvas::rescore(&mut edges, &classes, &photos, &signatures, &bars);
         let class_rows = added_band::per_class(&edges, &classes, &photos, &signatures);
+        let framed_alike =
+            super::overlay::signatures_to_keep(&edges, &classes, &photos, &signatures);
+        let class_gray = (0..classes.len() as u32)
+            .map(|c| {
+                let sig = sig_of(c).filter(|s| !s.is_empty())?;
+                Some(sig.iter().map(|&v| f32::from(v)).sum::<f32>() / sig.len() as f32)
+            })
+            .collect();
         crate::core::timeline::mark("dupes: caption bars measured");
         let stats = BuildStats {
             photos: photos.len(),
@@ -437,6 +452,8 @@ impl CandidateGraph {
             mirror: opts.mirror,
             class_vectors,
             class_semantic,
+            framed_alike,
+            class_gray,
             class_rows,
             stats,
             companions: Default::default(),
@@ -477,9 +494,17 @@ impl CandidateGraph {
             mirror: false,
             class_vectors: vec![None; n],
             class_semantic: vec![None; n],
+            framed_alike: HashMap::new(),
+            class_gray: vec![None; n],
             class_rows: vec![None; n],
             companions: Default::default(),
         }
+    }
+
+    /// Whether class `a` has something drawn over the picture (a caption, a logo) that class `b`,
+    /// a copy framed alike, lacks.
+    pub(crate) fn drawn_over(&self, a: u32, b: u32) -> bool {
+        super::overlay::class_drawn_over(&self.framed_alike, a, b)
     }
 
     /// The representative photo of a class.

@@ -2,7 +2,9 @@
 //!
 //! Before any criterion: photos in reference folders are kept, and a camera RAW (or a photo
 //! whose RAW lies beside it) always wins over photos without one: a RAW is never offered for
-//! removal because its own JPEG has more pixels or a larger file. Then the reorderable rule,
+//! removal because its own JPEG has more pixels or a larger file. Between two copies of the same
+//! picture size, one with a caption or logo drawn over the picture never wins over the clean one
+//! (the drawing adds bytes, which "larger file" would reward). Then the reorderable rule,
 //! by default: highest resolution (of the picture, not the canvas: uniform margins, and caption
 //! bars a copy added outside the picture, do not count), then the camera's capture data (a copy that lost its EXIF to
 //! a messaging app never wins over one that has it), then the original format (HEIC, AVIF, JPEG
@@ -78,10 +80,15 @@ pub struct KeepChoice {
 /// Why a copy with more pixels than the keeper is not kept.
 const ONLY_ADDS: &str = "the larger copy only adds borders or a caption bar";
 
+/// Why a copy of the same picture size with a larger file is not kept.
+const DRAWN_OVER: &str = "a copy with a caption or logo drawn over the picture is not kept";
+
 /// What decided between two photos.
 enum Decider {
     Reference,
     Raw,
+    /// Nothing drawn over the picture, where the other photo has a caption or logo.
+    Clean,
     Criterion(Criterion),
     Path,
 }
@@ -133,12 +140,27 @@ impl KeepRule {
         raw_backed: &[bool],
         reference: &[PathBuf],
     ) -> Option<KeepChoice> {
+        self.choose_with_drawn(photos, raw_backed, &[], reference)
+    }
+
+    /// [`KeepRule::choose_with`], where `drawn_over[i]` says that photo `i` has something drawn
+    /// over the picture (a caption, a logo) that another photo of the group lacks (see
+    /// [`super::overlay`]): between two photos of the same picture size the clean one is kept,
+    /// whatever the criteria say (the drawing adds bytes, which "larger file" would reward).
+    pub fn choose_with_drawn(
+        &self,
+        photos: &[&PhotoEntry],
+        raw_backed: &[bool],
+        drawn_over: &[bool],
+        reference: &[PathBuf],
+    ) -> Option<KeepChoice> {
         let original_format = photos
             .iter()
             .min_by_key(|p| p.info.taken_or_file_ms())
             .map(|p| p.info.format.clone())
             .unwrap_or_default();
         let raw = |i: usize| raw_backed.get(i).copied().unwrap_or(false);
+        let drawn = |i: usize| drawn_over.get(i).copied().unwrap_or(false);
         let compare = |i: usize, j: usize| -> (Ordering, Decider) {
             let (a, b) = (&photos[i].info, &photos[j].info);
             let (ra, rb) = (
@@ -150,6 +172,11 @@ impl KeepRule {
             }
             if raw(i) != raw(j) {
                 return (raw(i).cmp(&raw(j)), Decider::Raw);
+            }
+            let (da, db) = (drawn(i), drawn(j));
+            let (pa, pb) = (a.picture_pixels(), b.picture_pixels());
+            if da != db && (pa - pb).abs() <= 0.03 * pa.max(pb) {
+                return (db.cmp(&da), Decider::Clean);
             }
             for c in &self.order {
                 let o = criterion(*c, a, b, &original_format);
@@ -176,6 +203,12 @@ impl KeepRule {
                         format!("the RAW original ({})", kept.format.to_uppercase())
                     }
                     Decider::Raw => "its RAW original lies beside it".to_string(),
+                    Decider::Clean => {
+                        format!(
+                            "the clean picture ({}×{}; {DRAWN_OVER})",
+                            kept.width, kept.height
+                        )
+                    }
                     Decider::Criterion(Criterion::Resolution)
                         if u64::from(kept.width) * u64::from(kept.height)
                             < u64::from(photos[j].info.width)
@@ -200,6 +233,20 @@ impl KeepRule {
         });
         let reason = if padded && !reason.contains(ONLY_ADDS) {
             format!("{reason}; {ONLY_ADDS}")
+        } else {
+            reason
+        };
+        // And when a larger file of the same picture size lost because of a drawing over it.
+        let overdrawn = (0..photos.len()).any(|j| {
+            let other = &photos[j].info;
+            let (pk, po) = (kept.picture_pixels(), other.picture_pixels());
+            drawn(j)
+                && !drawn(index)
+                && other.bytes > kept.bytes
+                && (pk - po).abs() <= 0.03 * pk.max(po)
+        });
+        let reason = if overdrawn && !reason.contains(DRAWN_OVER) {
+            format!("{reason}; {DRAWN_OVER}")
         } else {
             reason
         };

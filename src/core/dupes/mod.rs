@@ -16,6 +16,7 @@ pub mod frame_alignment;
 pub mod graph;
 pub mod ignore;
 pub mod keep;
+pub mod overlay;
 pub mod pair_cache;
 pub mod pixel_check;
 mod pixel_math;
@@ -85,6 +86,10 @@ pub struct GroupMember {
     /// Files that travel with this photo (its RAW or JPEG mate, Live Photo video, sidecars):
     /// shown as one item, kept or trashed together.
     pub companions: Vec<crate::core::pairs::Companion>,
+    /// Ids of the group's photos that show this one's picture without what is drawn over it
+    /// here (a caption, a logo): the keep rule prefers them. Found for a group's keeper only.
+    #[serde(skip)]
+    pub clean_versions: Vec<i64>,
 }
 
 impl GroupMember {
@@ -281,6 +286,7 @@ pub fn groups(
         .into_iter()
         .filter_map(|g| {
             let mut members = Vec::new();
+            let mut class_of_id: HashMap<i64, u32> = HashMap::new();
             for (c, relation, score) in &g.classes {
                 for (i, &p) in graph.classes[*c as usize].iter().enumerate() {
                     let entry = &graph.photos[p as usize];
@@ -290,6 +296,7 @@ pub fn groups(
                     } else {
                         (*relation, *score)
                     };
+                    class_of_id.insert(entry.info.id, *c);
                     let mut photo = entry.info.clone();
                     // A caption bar added outside the picture is no more picture than a frame.
                     if let Some(rows) = graph.class_rows.get(*c as usize).copied().flatten() {
@@ -305,6 +312,7 @@ pub fn groups(
                             &settings.reference_folders,
                         ),
                         companions: graph.companions.companions(&entry.info.path),
+                        clean_versions: Vec::new(),
                     });
                 }
             }
@@ -314,7 +322,31 @@ pub fn groups(
                 // duplicates of each other.
                 return None;
             }
-            with_keeper(g.tier, members, settings)
+            let mut group = with_keeper(g.tier, members, settings)?;
+            // A keeper with a caption or logo drawn over the picture that a member of the same
+            // picture size lacks gives way to it, as long as the next keeper has one too.
+            for _ in 0..group.members.len() {
+                let kept = group.kept();
+                let Some(&kc) = class_of_id.get(&kept.photo.id) else {
+                    break;
+                };
+                let size = kept.photo.picture_pixels();
+                let clean: Vec<i64> = group
+                    .members
+                    .iter()
+                    .filter(|m| (m.photo.picture_pixels() - size).abs() <= 0.03 * size)
+                    .filter_map(|m| Some((m.photo.id, *class_of_id.get(&m.photo.id)?)))
+                    .filter(|&(_, c)| c != kc && graph.drawn_over(kc, c))
+                    .map(|(id, _)| id)
+                    .collect();
+                if clean.is_empty() {
+                    break;
+                }
+                let keep = group.keep;
+                group.members[keep].clean_versions.extend(clean);
+                group = with_keeper(group.tier, group.members, settings)?;
+            }
+            Some(group)
         })
         .collect();
     sort_by_savings(&mut out);
@@ -336,9 +368,17 @@ fn with_keeper(
         .collect();
     let refs: Vec<&PhotoEntry> = entries.iter().collect();
     let raw_backed: Vec<bool> = members.iter().map(GroupMember::raw_backed).collect();
-    let choice = settings
-        .keep_rule
-        .choose_with(&refs, &raw_backed, &settings.reference_folders)?;
+    let ids: HashSet<i64> = members.iter().map(|m| m.photo.id).collect();
+    let drawn_over: Vec<bool> = members
+        .iter()
+        .map(|m| m.clean_versions.iter().any(|id| ids.contains(id)))
+        .collect();
+    let choice = settings.keep_rule.choose_with_drawn(
+        &refs,
+        &raw_backed,
+        &drawn_over,
+        &settings.reference_folders,
+    )?;
     Some(DupeGroup {
         tier,
         members,

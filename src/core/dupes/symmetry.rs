@@ -145,20 +145,23 @@ const COLOUR_LEN: usize = 32;
 /// Norm of the colour block of a fully colourful photo (the block's weight, square-rooted).
 const COLOUR_FULL_NORM: f32 = 0.316;
 
+/// The colour block of a descriptor and its norm; `None` for another length.
+fn colour_block(v: &[f32]) -> Option<(&[f32], f32)> {
+    let c = v.get(COLOUR_AT..COLOUR_AT + COLOUR_LEN)?;
+    (v.len() == DESCRIPTOR_DIM).then(|| (c, c.iter().map(|x| x * x).sum::<f32>().sqrt()))
+}
+
+/// Whether a descriptor's photo has colour to compare: below half the full norm of the colour
+/// block its chroma is weak (a grayscale or sepia copy), and it says nothing about hue.
+pub fn is_colourful(v: &[f32]) -> bool {
+    colour_block(v).is_some_and(|(_, n)| n >= 0.5 * COLOUR_FULL_NORM)
+}
+
 /// How the colour layouts of two descriptors agree: the cosine of their colour blocks, or `None`
-/// when either photo is nearly colourless (a grayscale copy says nothing about hue).
+/// when either photo is nearly colourless (see [`is_colourful`]).
 pub fn colour_agreement(a: &[f32], b: &[f32]) -> Option<f32> {
-    if a.len() != DESCRIPTOR_DIM || b.len() != DESCRIPTOR_DIM {
-        return None;
-    }
-    let (ca, cb) = (
-        &a[COLOUR_AT..COLOUR_AT + COLOUR_LEN],
-        &b[COLOUR_AT..COLOUR_AT + COLOUR_LEN],
-    );
-    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let (na, nb) = (norm(ca), norm(cb));
-    // Below half the full norm the photo's chroma is weak (a grayscale or sepia copy).
-    if na < 0.5 * COLOUR_FULL_NORM || nb < 0.5 * COLOUR_FULL_NORM {
+    let ((ca, na), (cb, nb)) = (colour_block(a)?, colour_block(b)?);
+    if !is_colourful(a) || !is_colourful(b) {
         return None;
     }
     Some(ca.iter().zip(cb).map(|(x, y)| x * y).sum::<f32>() / (na * nb))
