@@ -214,6 +214,9 @@ pub fn scan(
     cancel: &CancelFlag,
 ) -> Result<CandidateGraph> {
     let input = load_input(lib)?;
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
     if input.vectors.is_empty() {
         return Err(Error::Other(format!(
             "no photos are indexed in {}: run `lookalike index LIBRARY_DIR` first",
@@ -221,6 +224,9 @@ pub fn scan(
         )));
     }
     let index = lib.open_index(&Descriptor::new())?;
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
     let root = lib.data_dir.root();
     let mut cache = PairCache::load(root);
     let graph = CandidateGraph::build(input, &index, opts, &mut cache, progress, cancel)?;
