@@ -90,6 +90,23 @@ impl FlatIndex {
     }
 
     fn from_loaded(embedder: &str, dim: usize, loaded: Loaded) -> Option<Self> {
+        // Versions 2 to 4: the full vectors stay in the file, read one row at a time.
+        let on_disk =
+            |ids, scales, codes, file, full_offset, partitions: Option<Partitions>| Self {
+                embedder: embedder.to_string(),
+                epoch: String::new(),
+                dim,
+                ids,
+                scales,
+                codes,
+                exact: Exact::File {
+                    file: Mutex::new(file),
+                    offset: full_offset,
+                },
+                probe: partitions.as_ref().map_or(0, |p| default_probe(p.len())),
+                widen: WIDEN,
+                partitions,
+            };
         match loaded {
             Loaded::Full { ids, vectors } => Self::from_vectors(embedder, dim, ids, vectors),
             Loaded::Quantized {
@@ -99,21 +116,14 @@ impl FlatIndex {
                 file,
                 full_offset,
                 partitions,
-            } => Some(Self {
-                embedder: embedder.to_string(),
-                epoch: String::new(),
-                dim,
+            } => Some(on_disk(
                 ids,
                 scales,
-                codes: Codes::Memory(codes),
-                exact: Exact::File {
-                    file: Mutex::new(file),
-                    offset: full_offset,
-                },
-                probe: partitions.as_ref().map_or(0, |p| default_probe(p.len())),
-                widen: WIDEN,
+                Codes::Memory(codes),
+                file,
+                full_offset,
                 partitions,
-            }),
+            )),
             Loaded::Lazy {
                 ids,
                 scales,
@@ -122,26 +132,22 @@ impl FlatIndex {
                 file,
                 codes_offset,
                 full_offset,
-            } => Some(Self {
-                embedder: embedder.to_string(),
-                epoch: String::new(),
-                dim,
-                ids,
-                scales,
-                codes: Codes::Lazy {
+            } => {
+                let codes = Codes::Lazy {
                     blocks: (0..partitions.len()).map(|_| OnceLock::new()).collect(),
                     hashes,
                     file: Mutex::new(file.try_clone().ok()?),
                     offset: codes_offset,
-                },
-                exact: Exact::File {
-                    file: Mutex::new(file),
-                    offset: full_offset,
-                },
-                probe: default_probe(partitions.len()),
-                widen: WIDEN,
-                partitions: Some(partitions),
-            }),
+                };
+                Some(on_disk(
+                    ids,
+                    scales,
+                    codes,
+                    file,
+                    full_offset,
+                    Some(partitions),
+                ))
+            }
         }
     }
 

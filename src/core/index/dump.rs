@@ -131,11 +131,11 @@ impl VectorIndex {
         dim: usize,
         epoch: &str,
     ) -> Option<Self> {
-        let (target, manifest) = current_manifest(dir, embedder, dim).ok()?;
+        // The manifest alone tells a graph's dump (not loaded here: seconds) from snapshots.
+        let (_, manifest) = current_manifest(dir, embedder, dim).ok()?;
         if manifest.epoch != epoch || manifest.files.iter().any(|(n, _)| n == "slots.bin") {
             return None;
         }
-        drop(target);
         let (idx, dump_epoch) = load_dump(dir, embedder, dim).ok()?;
         (dump_epoch == epoch && idx.is_flat()).then_some(idx)
     }

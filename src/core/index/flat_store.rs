@@ -358,15 +358,22 @@ impl FlatStore {
                 each(&ids, &vectors);
             }
         }
-        let mut ids: Vec<i64> = self.tail.keys().copied().collect();
-        ids.sort_unstable();
-        for chunk in ids.chunks(BLOCK) {
-            let vectors: Vec<f32> = chunk
-                .iter()
-                .flat_map(|id| self.tail[id].iter().copied())
-                .collect();
-            each(chunk, &vectors);
+        for chunk in self.sorted_tail().chunks(BLOCK) {
+            let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+            let vectors: Vec<f32> = chunk.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+            each(&ids, &vectors);
         }
+    }
+
+    /// The tail's vectors with their ids, sorted by id.
+    fn sorted_tail(&self) -> Vec<(i64, &[f32])> {
+        let mut items: Vec<(i64, &[f32])> = self
+            .tail
+            .iter()
+            .map(|(id, v)| (*id, v.as_slice()))
+            .collect();
+        items.sort_unstable_by_key(|x| x.0);
+        items
     }
 }
 

@@ -75,7 +75,7 @@ pub(super) fn links(
             group.push(all.ids[r], &all.vectors[r * dim..(r + 1) * dim]);
         }
         let mut found: Vec<Vec<Neighbor>> = vec![Vec::new(); rows.len()];
-        join_into(&group, &group, dim, k, &mut found);
+        join_into(&group, dim, k, &mut found);
         for (&r, list) in rows.iter().zip(found) {
             for n in list {
                 if !best[r].iter().any(|x| x.id == n.id) {
@@ -87,22 +87,23 @@ pub(super) fn links(
     all.ids.into_iter().zip(best).collect()
 }
 
-/// Merge the `k` best of `other` for each photo of `own` into `best` (same order as `own`).
-fn join_into(own: &Members, other: &Members, dim: usize, k: usize, best: &mut [Vec<Neighbor>]) {
-    if other.ids.is_empty() || dim == 0 {
+/// Merge the `k` best of `group`'s other photos for each of its photos into `best` (same order
+/// as `group`).
+fn join_into(group: &Members, dim: usize, k: usize, best: &mut [Vec<Neighbor>]) {
+    if group.ids.is_empty() || dim == 0 {
         return;
     }
-    for (a, best_a) in own
+    for (a, best_a) in group
         .vectors
         .chunks(BLOCK * dim)
         .zip(best.chunks_mut(BLOCK))
-        .zip(own.ids.chunks(BLOCK))
+        .zip(group.ids.chunks(BLOCK))
         .map(|((v, b), ids)| ((v, ids), b))
     {
-        for (b, b_ids) in other
+        for (b, b_ids) in group
             .vectors
             .chunks(BLOCK * dim)
-            .zip(other.ids.chunks(BLOCK))
+            .zip(group.ids.chunks(BLOCK))
         {
             let scores = products(a.0, b, dim);
             let cols = b_ids.len();

@@ -50,23 +50,39 @@ impl MergeSource<'_> {
         out
     }
 
-    /// Call `each(i, vector)` for every listed row (`i` indexes `rows`), in order.
-    fn for_each_row(
+    /// Call `each(listed, vectors)` for every read block: the block's range of `rows` and
+    /// those rows' vectors, in order.
+    fn for_each_block(
         &self,
         dim: usize,
-        mut each: impl FnMut(usize, &[f32]) -> std::io::Result<()>,
+        mut each: impl FnMut(Range<usize>, Vec<&[f32]>) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         for (listed, span) in self.blocks() {
             let data = (self.read)(span.clone())?;
             if data.len() != span.len() * dim {
                 return Err(std::io::Error::other("a source returned the wrong rows"));
             }
-            for i in listed {
-                let at = (self.rows[i].0 - span.start) * dim;
-                each(i, &data[at..at + dim])?;
-            }
+            let vectors = listed
+                .clone()
+                .map(|i| {
+                    let at = (self.rows[i].0 - span.start) * dim;
+                    &data[at..at + dim]
+                })
+                .collect();
+            each(listed, vectors)?;
         }
         Ok(())
+    }
+
+    /// Call `each(i, vector)` for every listed row (`i` indexes `rows`), in order.
+    fn for_each_row(
+        &self,
+        dim: usize,
+        mut each: impl FnMut(usize, &[f32]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.for_each_block(dim, |listed, vectors| {
+            listed.zip(vectors).try_for_each(|(i, v)| each(i, v))
+        })
     }
 }
 
@@ -147,19 +163,10 @@ fn assign_all(
             continue;
         }
         let mut nearest = Vec::with_capacity(source.rows.len());
-        for (listed, span) in source.blocks() {
-            let data = (source.read)(span.clone())?;
-            if data.len() != span.len() * dim {
-                return Err(std::io::Error::other("a source returned the wrong rows"));
-            }
-            let rows: Vec<&[f32]> = listed
-                .map(|i| {
-                    let at = (source.rows[i].0 - span.start) * dim;
-                    &data[at..at + dim]
-                })
-                .collect();
+        source.for_each_block(dim, |_, rows| {
             nearest.extend(parts.nearest(&rows)?);
-        }
+            Ok(())
+        })?;
         all.push(nearest);
     }
     Ok(all)

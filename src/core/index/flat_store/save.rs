@@ -102,27 +102,13 @@ impl FlatStore {
     /// Write the tail, sorted by id, to `path` (partitioned from `partition_from` rows on);
     /// returns its head checksum.
     fn write_tail(&self, path: &Path, partition_from: usize) -> std::io::Result<String> {
-        let mut items: Vec<(i64, &[f32])> = self
-            .tail
-            .iter()
-            .map(|(id, v)| (*id, v.as_slice()))
-            .collect();
-        items.sort_unstable_by_key(|x| x.0);
+        let items = self.sorted_tail();
         if items.len() < partition_from {
             return vectors_file::write_with(path, self.dim, &items, usize::MAX, None);
         }
-        let read = |rows: Range<usize>| -> std::io::Result<Vec<f32>> {
-            let picked = items
-                .get(rows)
-                .ok_or_else(|| std::io::Error::other("no such tail row"))?;
-            Ok(picked.iter().flat_map(|(_, v)| v.iter().copied()).collect())
-        };
+        let read = |rows: Range<usize>| read_items(&items, rows);
         let source = MergeSource {
-            rows: items
-                .iter()
-                .enumerate()
-                .map(|(i, (id, _))| (i, *id))
-                .collect(),
+            rows: listed(&items),
             kept: None,
             read: &read,
         };
@@ -234,18 +220,8 @@ impl FlatStore {
                 Box::new(move |rows: Range<usize>| Ok(index.read_rows(rows))) as Box<ReadRows<'_>>
             })
             .collect();
-        let mut tail: Vec<(i64, &[f32])> = self
-            .tail
-            .iter()
-            .map(|(id, v)| (*id, v.as_slice()))
-            .collect();
-        tail.sort_unstable_by_key(|x| x.0);
-        let read_tail = |rows: Range<usize>| -> std::io::Result<Vec<f32>> {
-            let picked = tail
-                .get(rows)
-                .ok_or_else(|| std::io::Error::other("no such tail row"))?;
-            Ok(picked.iter().flat_map(|(_, v)| v.iter().copied()).collect())
-        };
+        let tail = self.sorted_tail();
+        let read_tail = |rows: Range<usize>| read_items(&tail, rows);
         let mut sources: Vec<MergeSource<'_>> = lists
             .into_iter()
             .zip(&reads)
@@ -256,11 +232,7 @@ impl FlatStore {
             })
             .collect();
         sources.push(MergeSource {
-            rows: tail
-                .iter()
-                .enumerate()
-                .map(|(i, (id, _))| (i, *id))
-                .collect(),
+            rows: listed(&tail),
             kept: None,
             read: &read_tail,
         });
@@ -311,6 +283,24 @@ impl FlatStore {
         }
         true
     }
+}
+
+/// The vectors of `items` (id, vector) at positions `rows`, concatenated: a merge source in
+/// memory.
+fn read_items(items: &[(i64, &[f32])], rows: Range<usize>) -> std::io::Result<Vec<f32>> {
+    let picked = items
+        .get(rows)
+        .ok_or_else(|| std::io::Error::other("no such tail row"))?;
+    Ok(picked.iter().flat_map(|(_, v)| v.iter().copied()).collect())
+}
+
+/// Every one of `items` listed for a merge source: its position and id.
+fn listed(items: &[(i64, &[f32])]) -> Vec<(usize, i64)> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (i, *id))
+        .collect()
 }
 
 /// The photo ids of a dump's removed list at `path`, if its checksum is `hash`.
