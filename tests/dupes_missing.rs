@@ -4,26 +4,43 @@
 //! --nocapture dupes_missing` (every pair is aligned: keep the library to a few hundred photos).
 
 use lookalike::core::dupes::cluster::DEFAULT_NEAR;
-use lookalike::core::dupes::graph::GraphOptions;
+use lookalike::core::dupes::graph::{CandidateGraph, GraphOptions};
 use lookalike::core::dupes::pixel_check::match_signatures;
 use lookalike::core::library::Library;
 use lookalike::core::progress::{CancelFlag, NoProgress};
 use std::collections::HashSet;
 
-#[test]
-#[ignore = "a measurement on a data dir named by LOOKALIKE_MISSING_DATA"]
-fn near_pairs_the_candidate_graph_never_proposes() {
-    let Some(dir) = std::env::var_os("LOOKALIKE_MISSING_DATA") else {
-        return;
-    };
-    let lib = Library::open(Some(dir.into())).expect("data dir");
-    let graph = lookalike::core::dupes::scan(
-        &lib,
+/// The indexed data dir named by `LOOKALIKE_MISSING_DATA` (`None`: the measurement is skipped).
+fn measured_library() -> Option<Library> {
+    let dir = std::env::var_os("LOOKALIKE_MISSING_DATA")?;
+    Some(Library::open(Some(dir.into())).expect("data dir"))
+}
+
+/// The truth file named by `LOOKALIKE_TRUTH` (`{original: [copies]}`, as
+/// `make_captionset.py` writes it).
+fn truth() -> Option<std::collections::BTreeMap<String, Vec<String>>> {
+    let path = std::env::var_os("LOOKALIKE_TRUTH")?;
+    Some(serde_json::from_slice(&std::fs::read(path).expect("truth")).expect("json"))
+}
+
+/// The candidate graph of `lib`, built as `dupes` builds it.
+fn graph_of(lib: &Library) -> CandidateGraph {
+    lookalike::core::dupes::scan(
+        lib,
         &GraphOptions::default(),
         &NoProgress,
         &CancelFlag::new(),
     )
-    .expect("graph");
+    .expect("graph")
+}
+
+#[test]
+#[ignore = "a measurement on a data dir named by LOOKALIKE_MISSING_DATA"]
+fn near_pairs_the_candidate_graph_never_proposes() {
+    let Some(lib) = measured_library() else {
+        return;
+    };
+    let graph = graph_of(&lib);
     let proposed: HashSet<(u32, u32)> = graph
         .edges
         .iter()
@@ -75,22 +92,13 @@ fn near_pairs_the_candidate_graph_never_proposes() {
 #[test]
 #[ignore = "a measurement on a data dir named by LOOKALIKE_MISSING_DATA"]
 fn truth_pairs_proposed_and_scored() {
-    let (Some(dir), Some(truth)) = (
-        std::env::var_os("LOOKALIKE_MISSING_DATA"),
-        std::env::var_os("LOOKALIKE_TRUTH"),
-    ) else {
+    let Some(truth) = truth() else {
         return;
     };
-    let truth: std::collections::BTreeMap<String, Vec<String>> =
-        serde_json::from_slice(&std::fs::read(truth).expect("truth")).expect("json");
-    let lib = Library::open(Some(dir.into())).expect("data dir");
-    let graph = lookalike::core::dupes::scan(
-        &lib,
-        &GraphOptions::default(),
-        &NoProgress,
-        &CancelFlag::new(),
-    )
-    .expect("graph");
+    let Some(lib) = measured_library() else {
+        return;
+    };
+    let graph = graph_of(&lib);
     let input = lookalike::core::dupes::load_input(&lib).expect("input");
     let class_of = |name: &str| {
         graph
@@ -140,20 +148,13 @@ fn truth_pairs_proposed_and_scored() {
 #[test]
 #[ignore = "a measurement on a data dir named by LOOKALIKE_MISSING_DATA"]
 fn edges_between_named_photos() {
-    let (Some(dir), Some(part)) = (
-        std::env::var_os("LOOKALIKE_MISSING_DATA"),
-        std::env::var("LOOKALIKE_EDGES_OF").ok(),
-    ) else {
+    let Some(part) = std::env::var("LOOKALIKE_EDGES_OF").ok() else {
         return;
     };
-    let lib = Library::open(Some(dir.into())).expect("data dir");
-    let graph = lookalike::core::dupes::scan(
-        &lib,
-        &GraphOptions::default(),
-        &NoProgress,
-        &CancelFlag::new(),
-    )
-    .expect("graph");
+    let Some(lib) = measured_library() else {
+        return;
+    };
+    let graph = graph_of(&lib);
     let input = lookalike::core::dupes::load_input(&lib).expect("input");
     let name = |c: u32| {
         let p = &graph.representative(c).info.path;
@@ -194,15 +195,12 @@ fn edges_between_named_photos() {
 #[test]
 #[ignore = "a measurement on a data dir named by LOOKALIKE_MISSING_DATA"]
 fn drawn_over_in_truth_pairs() {
-    let (Some(dir), Some(truth)) = (
-        std::env::var_os("LOOKALIKE_MISSING_DATA"),
-        std::env::var_os("LOOKALIKE_TRUTH"),
-    ) else {
+    let Some(truth) = truth() else {
         return;
     };
-    let truth: std::collections::BTreeMap<String, Vec<String>> =
-        serde_json::from_slice(&std::fs::read(truth).expect("truth")).expect("json");
-    let lib = Library::open(Some(dir.into())).expect("data dir");
+    let Some(lib) = measured_library() else {
+        return;
+    };
     let input = lookalike::core::dupes::load_input(&lib).expect("input");
     let by_path = |p: &str| {
         input

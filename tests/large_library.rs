@@ -33,13 +33,6 @@ fn record(i: usize, v: &[f32]) -> PhotoRecord {
     }
 }
 
-/// The exact `k` nearest of `q` among the live vectors, best first.
-fn exact(live: &HashMap<i64, Vec<f32>>, q: &[f32], k: usize) -> Vec<i64> {
-    let mut all: Vec<(f32, i64)> = live.iter().map(|(id, v)| (dot(v, q), *id)).collect();
-    all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    all.into_iter().take(k).map(|x| x.1).collect()
-}
-
 /// Share of the exact top 10 that `index` returns, over queries drawn from `live`.
 fn recall(index: &VectorIndex, live: &HashMap<i64, Vec<f32>>) -> f64 {
     let mut ids: Vec<i64> = live.keys().copied().collect();
@@ -48,22 +41,11 @@ fn recall(index: &VectorIndex, live: &HashMap<i64, Vec<f32>>) -> f64 {
     for id in ids.iter().step_by(ids.len() / 50) {
         let q = &live[id];
         let got: HashSet<i64> = index.search(q, 10).into_iter().map(|n| n.id).collect();
-        let truth = exact(live, q, 10);
+        let truth = exact_top(live, q, 10);
         wanted += truth.len();
         found += truth.iter().filter(|t| got.contains(t)).count();
     }
     found as f64 / wanted as f64
-}
-
-/// Files in the current dump folder of `EMBEDDER` in `index_dir`.
-fn dump_files(index_dir: &Path) -> Vec<String> {
-    let sub = std::fs::read_to_string(index_dir.join(format!("{EMBEDDER}.current"))).expect("ptr");
-    let mut names: Vec<String> = std::fs::read_dir(index_dir.join(sub.trim()))
-        .expect("dump dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]
@@ -83,7 +65,7 @@ fn a_large_library_has_no_graph_answers_exactly_and_follows_every_change() {
     assert_eq!(idx.len(), 3000);
     idx.save(&dir, &catalog.epoch().expect("epoch"))
         .expect("save");
-    assert_eq!(dump_files(&dir), ["manifest.json", "vectors.bin"]);
+    assert_eq!(dump_files(&dir, EMBEDDER), ["manifest.json", "vectors.bin"]);
 
     // Reopened from that snapshot: the exact neighbours, exact scores.
     let mut idx = VectorIndex::open_with(&dir, &catalog, EMBEDDER, DIM, FROM).expect("reopen");
@@ -146,7 +128,7 @@ fn a_large_library_has_no_graph_answers_exactly_and_follows_every_change() {
     assert_eq!(links.len(), live.len());
     let (mut found, mut wanted) = (0, 0);
     for (id, v) in live.iter().step_by(7) {
-        let truth: Vec<i64> = exact(&live, v, 11)
+        let truth: Vec<i64> = exact_top(&live, v, 11)
             .into_iter()
             .filter(|x| x != id)
             .take(10)

@@ -7,7 +7,7 @@
 use crate::common::*;
 use lookalike::core::catalog::Catalog;
 use lookalike::core::flat_index::{FlatIndex, QuerySnapshot};
-use lookalike::core::index::{NeighbourSearch, VectorIndex, dot};
+use lookalike::core::index::{NeighbourSearch, VectorIndex};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -33,29 +33,16 @@ fn recall(index: &dyn NeighbourSearch, live: &HashMap<i64, Vec<f32>>) -> f64 {
             assert!(live.contains_key(&n.id), "photo {} is not live", n.id);
         }
         let got: HashSet<i64> = got.into_iter().map(|n| n.id).collect();
-        let mut all: Vec<(f32, i64)> = live.iter().map(|(i, v)| (dot(v, q), *i)).collect();
-        all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        wanted += 10;
-        found += all.iter().take(10).filter(|t| got.contains(&t.1)).count();
+        let truth = exact_top(live, q, 10);
+        wanted += truth.len();
+        found += truth.iter().filter(|t| got.contains(t)).count();
     }
     found as f64 / wanted as f64
 }
 
-/// Files in the current dump folder of `EMBEDDER` in `dir`.
-fn dump_files(dir: &Path) -> Vec<String> {
-    let sub = std::fs::read_to_string(dir.join(format!("{EMBEDDER}.current"))).expect("ptr");
-    let mut names: Vec<String> = std::fs::read_dir(dir.join(sub.trim()))
-        .expect("dump dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// The base snapshot of the current dump.
 fn base_file(dir: &Path) -> std::path::PathBuf {
-    let sub = std::fs::read_to_string(dir.join(format!("{EMBEDDER}.current"))).expect("ptr");
-    dir.join(sub.trim()).join("vectors.bin")
+    dump_dir(dir, EMBEDDER).join("vectors.bin")
 }
 
 /// Spill files waiting in the index folder.
@@ -80,7 +67,7 @@ fn new_photos_are_saved_beside_the_base_snapshot_and_many_changes_rewrite_it() {
     let all: Vec<(i64, Vec<f32>)> = live.iter().map(|(i, v)| (*i, v.clone())).collect();
     idx.insert_many(&all);
     idx.save(&dir, "e1").expect("save");
-    assert_eq!(dump_files(&dir), ["manifest.json", "vectors.bin"]);
+    assert_eq!(dump_files(&dir, EMBEDDER), ["manifest.json", "vectors.bin"]);
     let base_bytes = std::fs::read(base_file(&dir)).expect("base");
 
     // A few photos added, changed and removed: only they are written.
@@ -99,7 +86,7 @@ fn new_photos_are_saved_beside_the_base_snapshot_and_many_changes_rewrite_it() {
     live.extend(changed.iter().cloned());
     idx.save(&dir, "e2").expect("save");
     assert_eq!(
-        dump_files(&dir),
+        dump_files(&dir, EMBEDDER),
         ["delta-1.bin", "manifest.json", "removed.bin", "vectors.bin"],
         "the new photos are saved beside the base"
     );
@@ -165,7 +152,7 @@ fn new_photos_are_saved_beside_the_base_snapshot_and_many_changes_rewrite_it() {
     idx.insert_many(&more);
     live.extend(more.iter().cloned());
     idx.save(&dir, "e3").expect("save");
-    assert_eq!(dump_files(&dir), ["manifest.json", "vectors.bin"]);
+    assert_eq!(dump_files(&dir, EMBEDDER), ["manifest.json", "vectors.bin"]);
     let snapshot = QuerySnapshot::open_at(&dir, "e3", EMBEDDER, DIM).expect("snapshot");
     assert!(matches!(snapshot, QuerySnapshot::File(_)));
     assert_eq!(snapshot.len(), live.len());
@@ -220,7 +207,7 @@ fn a_large_run_writes_its_new_vectors_to_files_as_it_goes() {
 
     // The save rewrites the spilled files as one base and removes them.
     idx.save(&dir, "e1").expect("save");
-    assert_eq!(dump_files(&dir), ["manifest.json", "vectors.bin"]);
+    assert_eq!(dump_files(&dir, EMBEDDER), ["manifest.json", "vectors.bin"]);
     assert_eq!(
         spill_files(&dir),
         0,

@@ -224,3 +224,30 @@ pub fn clustered_unit_vectors(
         })
         .collect()
 }
+
+/// The exact `k` nearest of `q` among the `live` vectors (photo id -> unit vector), best first
+/// (ties by id).
+pub fn exact_top(live: &std::collections::HashMap<i64, Vec<f32>>, q: &[f32], k: usize) -> Vec<i64> {
+    let mut all: Vec<(f32, i64)> = live
+        .iter()
+        .map(|(id, v)| (lookalike::core::index::dot(v, q), *id))
+        .collect();
+    all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    all.into_iter().take(k).map(|x| x.1).collect()
+}
+
+/// The current dump folder of `embedder`'s index in `index_dir`.
+pub fn dump_dir(index_dir: &Path, embedder: &str) -> PathBuf {
+    let sub = std::fs::read_to_string(index_dir.join(format!("{embedder}.current"))).expect("ptr");
+    index_dir.join(sub.trim())
+}
+
+/// The files in the current dump folder of `embedder`'s index in `index_dir`, sorted.
+pub fn dump_files(index_dir: &Path, embedder: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dump_dir(index_dir, embedder))
+        .expect("dump dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
