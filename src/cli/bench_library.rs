@@ -6,8 +6,11 @@
 //! size costs: build time, data dir bytes per photo, snapshot load time and memory, and query
 //! latency and recall@10 of the snapshot and the graph against exact search.
 //!
-//! The vectors come from a clustered latent space (clusters of about 100 photos, like
-//! `bench --synthetic`); every photo's vectors are a pure function of its number, so the exact
+//! The vectors come from a clustered latent space (clusters of about 100 look-alike photos, like
+//! `bench --synthetic`). Duplicates are as rare as in a real library: in every 20 photos, 17 are
+//! originals with a picture (signature) of their own, and 3 are edited copies of two of them
+//! (one photo with two copies, one with one), whose vectors and signatures are the original's
+//! with a little noise. Every photo's vectors are a pure function of its number, so the exact
 //! answers are computed by generating them again instead of holding them all. Run again on the
 //! same data dir with the same `N`, it only measures.
 
@@ -26,6 +29,8 @@ use std::time::Instant;
 
 /// Photos written per catalog transaction (the indexer's batches are of this order).
 const BATCH: usize = 1000;
+/// Photos per block of originals and their edited copies (see [`Space::original_of`]).
+const COPY_BLOCK: usize = 20;
 /// Query photos for latency and recall.
 const QUERIES: usize = 200;
 
@@ -85,11 +90,24 @@ impl Space {
         photo.wrapping_mul(7919) % self.clusters
     }
 
-    /// Photo `photo`'s unit vector for embedder `e`.
+    /// The photo that `photo` is an edited copy of, if it is one: in each block of 20 photos,
+    /// the last two are copies of the block's first and the one before them of its second.
+    fn original_of(photo: usize) -> Option<usize> {
+        let block = photo - photo % COPY_BLOCK;
+        match photo % COPY_BLOCK {
+            17 => Some(block + 1),
+            18 | 19 => Some(block),
+            _ => None,
+        }
+    }
+
+    /// Photo `photo`'s unit vector for embedder `e`: its cluster's centre plus noise, or, for a
+    /// copy, its original's vector plus a little noise (an edit moves the embedding slightly).
     fn vector(&self, e: usize, photo: usize) -> Vec<f32> {
         let (_, positive, centres) = &self.embedders[e];
-        let mut r = Rng::new(((e as u64 + 1) << 48) ^ photo as u64);
-        let c = &centres[self.cluster(photo)];
+        let source = Self::original_of(photo).unwrap_or(photo);
+        let mut r = Rng::new(((e as u64 + 1) << 48) ^ source as u64);
+        let c = &centres[self.cluster(source)];
         let mut v: Vec<f32> = c
             .iter()
             .map(|x| {
@@ -97,14 +115,25 @@ impl Space {
                 if *positive { y.max(0.0) } else { y }
             })
             .collect();
+        if source != photo {
+            let mut edit = Rng::new(((e as u64 + 1) << 48) ^ photo as u64 ^ 0xED17);
+            for x in &mut v {
+                *x += 0.03 * edit.next();
+                if *positive {
+                    *x = x.max(0.0);
+                }
+            }
+        }
         crate::core::embed::l2_normalize(&mut v);
         v
     }
 
-    /// A 32x32 grey signature: the cluster's pattern plus per-photo noise.
+    /// A 32x32 grey signature: the picture of the photo (or of its original, for a copy) plus
+    /// per-photo noise. Look-alikes of one cluster are different pictures.
     fn signature(&self, photo: usize) -> Vec<u8> {
         let side = crate::core::signature::SIGNATURE_SIDE as usize;
-        let mut base = Rng::new(0x5167 ^ self.cluster(photo) as u64);
+        let source = Self::original_of(photo).unwrap_or(photo);
+        let mut base = Rng::new(0x5167 ^ ((source as u64) << 20));
         let mut noise = Rng::new(0xA11CE ^ photo as u64);
         (0..side * side)
             .map(|_| (128.0 + 200.0 * base.next() + 20.0 * noise.next()).clamp(0.0, 255.0) as u8)

@@ -13,7 +13,7 @@ mod writes;
 pub use capture::CaptureCounts;
 pub use codec::{path_from_bytes, path_to_bytes, serialize_path_lossy};
 pub use dating::DateSource;
-pub use records::{KnownFile, PhotoInfo, PhotoRecord};
+pub use records::{FastHash, KnownFile, KnownFiles, PhotoInfo, PhotoRecord};
 
 use codec::*;
 
@@ -224,7 +224,7 @@ impl Catalog {
         let ids: Vec<i64> = self
             .known_files()?
             .into_iter()
-            .filter(|(p, _)| p.starts_with(root))
+            .filter(|(p, _)| Path::new(p).starts_with(root))
             .map(|(_, k)| k.id)
             .collect();
         self.delete_photos(&ids)?;

@@ -3,52 +3,62 @@
 use super::*;
 
 impl Catalog {
-    /// Every file in the catalog with what the indexer needs to decide whether to redo it.
-    pub fn known_files(&self) -> Result<HashMap<PathBuf, KnownFile>> {
-        let mut embedders: HashMap<i64, Vec<String>> = HashMap::new();
+    /// Every file in the catalog with what the indexer needs to decide whether to redo it,
+    /// keyed by path. At a million photos this is the catalog's share of a re-scan: the paths
+    /// are hashed as bytes (not component by component, as `Path` hashes), and the embedder
+    /// names are shared between the photos instead of copied for each.
+    pub fn known_files(&self) -> Result<KnownFiles> {
+        let mut names: Vec<std::sync::Arc<str>> = Vec::new();
+        let mut embedders: HashMap<i64, Vec<std::sync::Arc<str>>, FastHash> = HashMap::default();
         {
             let mut st = self
                 .conn
                 .prepare("SELECT photo_id, embedder FROM embeddings")
                 .map_err(|e| self.err(e))?;
-            let rows = st
-                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-                .map_err(|e| self.err(e))?;
-            for r in rows {
-                let (id, e) = r.map_err(|e| self.err(e))?;
-                embedders.entry(id).or_default().push(e);
+            let mut rows = st.query([]).map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let id: i64 = r.get(0).map_err(|e| self.err(e))?;
+                let name = r
+                    .get_ref(1)
+                    .and_then(|v| v.as_str().map_err(Into::into))
+                    .map_err(|e| self.err(e))?;
+                let shared = match names.iter().find(|n| &***n == name) {
+                    Some(n) => n.clone(),
+                    None => {
+                        names.push(name.into());
+                        names[names.len() - 1].clone()
+                    }
+                };
+                embedders.entry(id).or_default().push(shared);
             }
         }
         let mut st = self
             .conn
             .prepare("SELECT id, path, size, mtime_ns, hash, error IS NOT NULL FROM photos")
             .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, Option<Vec<u8>>>(4)?,
-                    r.get::<_, bool>(5)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        let mut out = HashMap::new();
-        for r in rows {
-            let (id, path, size, mtime_ns, hash, failed) = r.map_err(|e| self.err(e))?;
-            out.insert(
-                path_from_bytes(&path),
-                KnownFile {
+        let mut rows = st.query([]).map_err(|e| self.err(e))?;
+        let mut out = KnownFiles::default();
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let row = || -> rusqlite::Result<(i64, PathBuf, KnownFile)> {
+                let id: i64 = r.get(0)?;
+                let path = path_from_bytes(r.get_ref(1)?.as_blob()?);
+                let hash = match r.get_ref(4)? {
+                    rusqlite::types::ValueRef::Blob(b) => <[u8; 32]>::try_from(b).ok(),
+                    _ => None,
+                };
+                let known = KnownFile {
                     id,
-                    size: size as u64,
-                    mtime_ns,
-                    hash: hash_from_blob(hash),
-                    failed,
-                    embedders: embedders.remove(&id).unwrap_or_default(),
-                },
-            );
+                    size: r.get::<_, i64>(2)? as u64,
+                    mtime_ns: r.get(3)?,
+                    hash,
+                    failed: r.get(5)?,
+                    embedders: Vec::new(),
+                };
+                Ok((id, path, known))
+            };
+            let (id, path, mut known) = row().map_err(|e| self.err(e))?;
+            known.embedders = embedders.remove(&id).unwrap_or_default();
+            out.insert(path.into_os_string(), known);
         }
         Ok(out)
     }

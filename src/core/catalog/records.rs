@@ -47,9 +47,24 @@ pub struct KnownFile {
     pub hash: Option<[u8; 32]>,
     /// Whether indexing it failed.
     pub failed: bool,
-    /// Embedder ids present.
-    pub embedders: Vec<String>,
+    /// Embedder ids present (shared between the photos: one allocation per embedder).
+    pub embedders: Vec<std::sync::Arc<str>>,
 }
+
+impl KnownFile {
+    /// Whether the photo has the vector of embedder `id`.
+    pub fn has_embedder(&self, id: &str) -> bool {
+        self.embedders.iter().any(|e| &**e == id)
+    }
+}
+
+/// A fast, non-cryptographic hasher for maps keyed by the catalog's own data (ids, paths), which
+/// at a million photos hash millions of keys per re-scan.
+pub type FastHash = foldhash::fast::RandomState;
+
+/// Every file the catalog knows, by path (as bytes: `Path` hashes component by component, which
+/// at a million paths costs seconds), from [`Catalog::known_files`].
+pub type KnownFiles = HashMap<std::ffi::OsString, KnownFile, FastHash>;
 
 /// Metadata shown for a photo in results and the GUI.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]

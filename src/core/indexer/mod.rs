@@ -5,7 +5,7 @@
 //! known reuses that photo's embeddings without decoding (a move keeps its id; a copy gets the
 //! same vectors); deleted files leave the catalog and the index. Cancelling keeps all work done.
 
-use crate::core::catalog::{Catalog, KnownFile, PhotoRecord};
+use crate::core::catalog::{Catalog, FastHash, KnownFile, KnownFiles, PhotoRecord};
 use crate::core::datadir::explain_write_error;
 use crate::core::embed::{Embedder, Prepared};
 use crate::core::error::{Error, Result};
@@ -15,6 +15,7 @@ use crate::core::progress::{CancelFlag, Progress, ProgressUpdate};
 use crate::core::scan::{self, FoundFile};
 use crate::core::thumb_cache;
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -98,16 +99,17 @@ pub fn run_index(
         } else if k.failed {
             !(videos_readable && crate::core::video::is_video_path(path))
         } else {
-            needed.iter().all(|n| k.embedders.contains(n))
+            needed.iter().all(|n| k.has_embedder(n))
         }
     };
-    let seen: HashSet<&Path> = scanned.files.iter().map(|f| f.path.as_path()).collect();
+    let seen: HashSet<&OsStr, FastHash> =
+        scanned.files.iter().map(|f| f.path.as_os_str()).collect();
     let mut work: Vec<FoundFile> = Vec::new();
     // Unchanged photos that lack only some embedders' vectors (a model added to an indexed
     // library): which embedders they already have. Only the missing ones run for them.
     let mut top_up: HashMap<PathBuf, Vec<bool>> = HashMap::new();
     for f in &scanned.files {
-        match known.get(&f.path) {
+        match known.get(f.path.as_os_str()) {
             Some(k) if k.size == f.size && k.mtime_ns == f.mtime_ns && complete(&f.path, k) => {
                 report.unchanged += 1;
             }
@@ -116,11 +118,11 @@ pub fn run_index(
                     && k.mtime_ns == f.mtime_ns
                     && !k.failed
                     && !(decoders_changed && is_raw(&f.path))
-                    && needed.iter().any(|n| k.embedders.contains(n)) =>
+                    && needed.iter().any(|n| k.has_embedder(n)) =>
             {
                 top_up.insert(
                     f.path.clone(),
-                    needed.iter().map(|n| k.embedders.contains(n)).collect(),
+                    needed.iter().map(|n| k.has_embedder(n)).collect(),
                 );
                 work.push(f.clone());
             }
@@ -133,8 +135,17 @@ pub fn run_index(
     let mut missing_ids: HashSet<i64> = HashSet::new();
     if scan_complete {
         for (path, k) in &known {
-            let under = scanned.complete_roots.iter().any(|r| path.starts_with(r));
-            if under && !seen.contains(path.as_path()) {
+            // Seen first: at a million photos, nearly all are, and `starts_with` goes component
+            // by component.
+            if seen.contains(path.as_os_str())
+                || !scanned
+                    .complete_roots
+                    .iter()
+                    .any(|r| Path::new(path).starts_with(r))
+            {
+                continue;
+            }
+            {
                 missing_ids.insert(k.id);
                 if let Some(h) = k.hash {
                     missing.entry(h).or_default().push(k.id);
@@ -142,12 +153,12 @@ pub fn run_index(
             }
         }
     }
-    let known_hashes: HashSet<[u8; 32]> = known
+    let known_hashes: HashSet<[u8; 32], FastHash> = known
         .iter()
         // A RAW read by older decoders must not lend its old vectors to itself.
-        .filter(|(p, _)| !(decoders_changed && is_raw(p)))
+        .filter(|(p, _)| !(decoders_changed && is_raw(Path::new(p))))
         .map(|(_, k)| k)
-        .filter(|k| !k.failed && needed.iter().all(|n| k.embedders.contains(n)))
+        .filter(|k| !k.failed && needed.iter().all(|n| k.has_embedder(n)))
         .filter_map(|k| k.hash)
         .collect();
     drop(known);
@@ -362,14 +373,21 @@ pub fn run_index(
 /// most likely an unplugged drive's mount point: its photos are kept, not removed.
 fn keep_photos_of_empty_roots(
     scanned: &mut scan::ScanResult,
-    known: &HashMap<PathBuf, KnownFile>,
+    known: &KnownFiles,
     progress: &dyn Progress,
     report: &mut IndexReport,
 ) {
     scanned.complete_roots.retain(|root| {
         let empty = std::fs::read_dir(root).is_ok_and(|mut d| d.next().is_none());
-        let held = known.keys().filter(|p| p.starts_with(root)).count();
-        if empty && held > 0 {
+        // Counted only for an empty folder: a million `starts_with` are not free.
+        let held = match empty {
+            true => known
+                .keys()
+                .filter(|p| Path::new(p).starts_with(root))
+                .count(),
+            false => 0,
+        };
+        if held > 0 {
             let w = format!(
                 "library folder {} is empty: is its drive unplugged? Its {held} photos are kept; \
                  plug the drive in and index again",

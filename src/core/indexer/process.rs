@@ -63,7 +63,7 @@ pub(super) fn process_file(
     embedders: &[&dyn Embedder],
     have: Option<&[bool]>,
     min_side: u32,
-    known_hashes: &HashSet<[u8; 32]>,
+    known_hashes: &HashSet<[u8; 32], crate::core::catalog::FastHash>,
     thumbs_dir: Option<&Path>,
     clocks: &Clocks,
 ) -> Outcome {
@@ -130,7 +130,7 @@ fn process_video(
     embedders: &[&dyn Embedder],
     have: Option<&[bool]>,
     min_side: u32,
-    known_hashes: &HashSet<[u8; 32]>,
+    known_hashes: &HashSet<[u8; 32], crate::core::catalog::FastHash>,
     thumbs_dir: Option<&Path>,
     clocks: &Clocks,
 ) -> Outcome {

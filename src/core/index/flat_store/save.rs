@@ -58,7 +58,15 @@ impl FlatStore {
             self.embedder,
             std::process::id()
         ));
-        let written = self.write_tail(&path, 1).and_then(|hash| {
+        // The spills of one run hold rows of one library, spilled at one size: the first one's
+        // centroids serve the others (k-means once per run, not once per spill).
+        let like = self
+            .layers
+            .iter()
+            .rev()
+            .find(|l| l.file.spilled)
+            .and_then(|l| l.index.partitions());
+        let written = self.write_tail(&path, 1, like).and_then(|hash| {
             FlatIndex::open_file(&path, &hash, &self.embedder, self.dim)
                 .map(|index| (index, hash))
                 .ok_or_else(|| std::io::Error::other("cannot read back the spilled vectors"))
@@ -99,9 +107,14 @@ impl FlatStore {
         self.tail.clear();
     }
 
-    /// Write the tail, sorted by id, to `path` (partitioned from `partition_from` rows on);
-    /// returns its head checksum.
-    fn write_tail(&self, path: &Path, partition_from: usize) -> std::io::Result<String> {
+    /// Write the tail, sorted by id, to `path` (partitioned from `partition_from` rows on,
+    /// with the centroids of `like` while they fit); returns its head checksum.
+    fn write_tail(
+        &self,
+        path: &Path,
+        partition_from: usize,
+        like: Option<&vectors_file::Partitions>,
+    ) -> std::io::Result<String> {
         let items = self.sorted_tail();
         if items.len() < partition_from {
             return vectors_file::write_with(path, self.dim, &items, usize::MAX, None);
@@ -110,9 +123,10 @@ impl FlatStore {
         let source = MergeSource {
             rows: listed(&items),
             kept: None,
+            groups: None,
             read: &read,
         };
-        vectors_file::write_merged(path, self.dim, &[source], None)
+        vectors_file::write_merged(path, self.dim, &[source], like)
     }
 
     /// Write every live vector into the dump folder `target`; returns each file's name and
@@ -160,7 +174,7 @@ impl FlatStore {
         }
         if !self.tail.is_empty() {
             let name = delta_name(self.layers.len());
-            let hash = self.write_tail(&target.join(&name), DELTA_PARTITION_FROM)?;
+            let hash = self.write_tail(&target.join(&name), DELTA_PARTITION_FROM, None)?;
             files.push((name, hash));
         }
         let mut removed: Vec<i64> = self
@@ -196,21 +210,24 @@ impl FlatStore {
                 .filter(|(_, id)| self.live_in(l, **id))
                 .map(|(row, id)| (row, *id))
                 .collect();
-            // The base's rows are stored grouped by its partitions: each row's is known.
+            // A partitioned file stores its rows grouped by partition: each row's is known.
+            // The base's are its partitions in the new file while its centroids are kept;
+            // every file's guide the assignment when they are not.
+            let groups: Option<Vec<u32>> = layer.index.partitions().map(|parts| {
+                rows.iter()
+                    .map(|(row, _)| {
+                        parts
+                            .offsets()
+                            .partition_point(|o| *o <= *row)
+                            .saturating_sub(1) as u32
+                    })
+                    .collect()
+            });
             let kept = match (l, base_parts) {
-                (0, Some(parts)) => Some(
-                    rows.iter()
-                        .map(|(row, _)| {
-                            parts
-                                .offsets()
-                                .partition_point(|o| *o <= *row)
-                                .saturating_sub(1) as u32
-                        })
-                        .collect(),
-                ),
+                (0, Some(_)) => groups.clone(),
                 _ => None,
             };
-            lists.push((rows, kept));
+            lists.push((rows, kept, groups));
         }
         let reads: Vec<Box<ReadRows<'_>>> = self
             .layers
@@ -225,15 +242,17 @@ impl FlatStore {
         let mut sources: Vec<MergeSource<'_>> = lists
             .into_iter()
             .zip(&reads)
-            .map(|((rows, kept), read)| MergeSource {
+            .map(|((rows, kept, groups), read)| MergeSource {
                 rows,
                 kept,
+                groups,
                 read: read.as_ref(),
             })
             .collect();
         sources.push(MergeSource {
             rows: listed(&tail),
             kept: None,
+            groups: None,
             read: &read_tail,
         });
         vectors_file::write_merged(path, self.dim, &sources, base_parts)
