@@ -28,10 +28,6 @@ pub struct MergeSource<'a> {
     /// when it is known without reading the row (a snapshot written with them); parallel to
     /// `rows`.
     pub kept: Option<Vec<u32>>,
-    /// Each listed row's group of close neighbours in the source (the partition of a
-    /// partitioned source), when it has them; parallel to `rows`. A group's rows are ranked
-    /// only among the centroids nearest them ([`Partitions::nearest_in_group`]).
-    pub groups: Option<Vec<u32>>,
     /// Reads the full vectors of a range of source rows.
     pub read: &'a ReadRows<'a>,
 }
@@ -167,27 +163,8 @@ fn assign_all(
             continue;
         }
         let mut nearest = Vec::with_capacity(source.rows.len());
-        let groups = source
-            .groups
-            .as_ref()
-            .filter(|g| g.len() == source.rows.len());
-        source.for_each_block(dim, |listed, rows| {
-            let Some(groups) = groups else {
-                nearest.extend(parts.nearest(&rows)?);
-                return Ok(());
-            };
-            // Rows of one group follow each other (a partitioned file stores them so).
-            let groups = &groups[listed];
-            let mut start = 0;
-            while start < rows.len() {
-                let end = start
-                    + groups[start..]
-                        .iter()
-                        .take_while(|g| **g == groups[start])
-                        .count();
-                nearest.extend(parts.nearest_in_group(&rows[start..end])?);
-                start = end;
-            }
+        source.for_each_block(dim, |_, rows| {
+            nearest.extend(parts.nearest(&rows)?);
             Ok(())
         })?;
         all.push(nearest);

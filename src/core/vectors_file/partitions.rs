@@ -13,8 +13,6 @@
 //! about `sqrt(n)` rows each. Rows spread around the origin (mean shorter than [`SHARED`]) are
 //! clustered as they are. (Version 3 files have no mean: it is zero for them.)
 
-mod guided;
-
 use candle_core::{D, Device, Tensor};
 use std::ops::Range;
 

@@ -123,7 +123,6 @@ impl FlatStore {
         let source = MergeSource {
             rows: listed(&items),
             kept: None,
-            groups: None,
             read: &read,
         };
         vectors_file::write_merged(path, self.dim, &[source], like)
@@ -210,24 +209,21 @@ impl FlatStore {
                 .filter(|(_, id)| self.live_in(l, **id))
                 .map(|(row, id)| (row, *id))
                 .collect();
-            // A partitioned file stores its rows grouped by partition: each row's is known.
-            // The base's are its partitions in the new file while its centroids are kept;
-            // every file's guide the assignment when they are not.
-            let groups: Option<Vec<u32>> = layer.index.partitions().map(|parts| {
-                rows.iter()
-                    .map(|(row, _)| {
-                        parts
-                            .offsets()
-                            .partition_point(|o| *o <= *row)
-                            .saturating_sub(1) as u32
-                    })
-                    .collect()
-            });
+            // The base's rows are stored grouped by its partitions: each row's is known.
             let kept = match (l, base_parts) {
-                (0, Some(_)) => groups.clone(),
+                (0, Some(parts)) => Some(
+                    rows.iter()
+                        .map(|(row, _)| {
+                            parts
+                                .offsets()
+                                .partition_point(|o| *o <= *row)
+                                .saturating_sub(1) as u32
+                        })
+                        .collect(),
+                ),
                 _ => None,
             };
-            lists.push((rows, kept, groups));
+            lists.push((rows, kept));
         }
         let reads: Vec<Box<ReadRows<'_>>> = self
             .layers
@@ -242,17 +238,15 @@ impl FlatStore {
         let mut sources: Vec<MergeSource<'_>> = lists
             .into_iter()
             .zip(&reads)
-            .map(|((rows, kept, groups), read)| MergeSource {
+            .map(|((rows, kept), read)| MergeSource {
                 rows,
                 kept,
-                groups,
                 read: read.as_ref(),
             })
             .collect();
         sources.push(MergeSource {
             rows: listed(&tail),
             kept: None,
-            groups: None,
             read: &read_tail,
         });
         vectors_file::write_merged(path, self.dim, &sources, base_parts)
