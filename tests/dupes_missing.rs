@@ -142,7 +142,8 @@ fn truth_pairs_proposed_and_scored() {
 }
 
 /// Every edge of the graph between photos whose file names contain `LOOKALIKE_EDGES_OF`: descriptor
-/// cosine, colour agreement, pixel score and the signatures' mean gray levels.
+/// cosine, colour agreement, pixel score and the signatures' mean gray levels; then the colour
+/// agreement of every two of those photos (`COLOUR a b x`), which a near group's members need.
 /// `LOOKALIKE_MISSING_DATA=DATA LOOKALIKE_EDGES_OF=flat_ cargo test --locked --test tests --
 /// --ignored --nocapture dupes_missing::edges`.
 #[test]
@@ -185,6 +186,19 @@ fn edges_between_named_photos() {
             mean(e.a),
             mean(e.b)
         );
+    }
+    // The colour layouts of every two of them, edge or not (a near group's members must agree).
+    let named: Vec<u32> = (0..graph.classes.len() as u32)
+        .filter(|&c| name(c).contains(&part))
+        .collect();
+    let vector = |c: u32| input.vectors.get(&graph.representative(c).info.id);
+    for (i, &a) in named.iter().enumerate() {
+        for &b in &named[i + 1..] {
+            if let (Some(x), Some(y)) = (vector(a), vector(b)) {
+                let agreement = lookalike::core::dupes::symmetry::colour_agreement(x, y);
+                println!("COLOUR {} {} {agreement:?}", name(a), name(b));
+            }
+        }
     }
 }
 

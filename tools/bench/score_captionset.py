@@ -53,3 +53,9 @@ if len(sys.argv) > 2:
             k = kind_of(c); n[k] = n.get(k, 0) + 1; hit[k] = hit.get(k, 0) + (c in top)
     qp = sum(hit.get(k, 0) for k in photo_kinds); qt = sum(n.get(k, 0) for k in photo_kinds)
     print('query top-20: captioned/overlaid %.3f' % (qp / max(qt, 1)), {k: f'{hit.get(k, 0)}/{v}' for k, v in n.items()})
+# The keeper, a caption drawn over the picture: groups holding an original that keep a copy other than the
+# original and the canvas-extending ones (a meme, a title bar, a logo...), listed by name.
+orig_groups = [g for g in json.load(open(sys.argv[1]))['groups'] if any(p['path'] in truth for p in g['photos'])]
+drawn_kept = [g['keep'] for g in orig_groups if g['keep'] not in truth and not kind_of(g['keep']).startswith('extend')]
+print('keeper: groups with an original keeping a copy drawn over', len(drawn_kept), 'of', len(orig_groups),
+      sorted(os.path.basename(p) for p in drawn_kept))

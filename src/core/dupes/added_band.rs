@@ -11,7 +11,6 @@
 
 use super::graph::{Edge, PhotoEntry};
 use crate::core::catalog::PhotoInfo;
-use std::collections::HashMap;
 
 /// Side of a signature.
 const SIDE: usize = 32;
@@ -148,7 +147,7 @@ pub(super) fn per_class(
     edges: &[Edge],
     classes: &[Vec<u32>],
     photos: &[PhotoEntry],
-    signatures: &HashMap<i64, Vec<u8>>,
+    sigs: &[Option<&[u8]>],
 ) -> Vec<Option<PictureRows>> {
     let mut rows: Vec<Option<PictureRows>> = vec![None; classes.len()];
     let info = |c: u32| &photos[classes[c as usize][0] as usize].info;
@@ -170,7 +169,7 @@ pub(super) fn per_class(
         if share > 0.97 {
             continue;
         }
-        let sig = |c: u32| signatures.get(&info(c).id);
+        let sig = |c: u32| sigs[c as usize];
         let (Some(st), Some(ss)) = (sig(tall), sig(short)) else {
             continue;
         };

@@ -18,7 +18,6 @@ use super::pixel_check::{self, PixelMatch};
 use super::symmetry::{self, Symmetry};
 use crate::core::neighbours::dot;
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// Side of a signature.
 const SIDE: usize = 32;
@@ -90,7 +89,10 @@ fn bar_rows(sig: &[u8], from_bottom: bool) -> usize {
             .count() as f32
             / SIDE as f32
     };
-    if (most_within_tolerance(row(0)) as f32) < OUTER_ROW_FILL * SIDE as f32 {
+    let outer_fill = OUTER_ROW_FILL * SIDE as f32;
+    if (coarse_most_within_tolerance(row(0)) as f32) < outer_fill
+        || (most_within_tolerance(row(0)) as f32) < outer_fill
+    {
         return 0;
     }
     // The most rows that look like a bar whose row next to the picture is mostly fill (text
@@ -116,10 +118,28 @@ fn bar_rows(sig: &[u8], from_bottom: bool) -> usize {
         .map_or(0, |b| b.0)
 }
 
+/// At least [`most_within_tolerance`] of `row`, without sorting: every run of levels
+/// `2 * BAR_TOLERANCE` wide lies within two neighbouring bins of that width, so the most pixels
+/// of two neighbouring bins bound it. Every signature's outer rows are looked at, and most
+/// photos are ruled out here.
+fn coarse_most_within_tolerance(row: &[u8]) -> usize {
+    const WIDTH: usize = 2 * BAR_TOLERANCE as usize;
+    let mut bins = [0usize; 256 / WIDTH + 1];
+    for &v in row {
+        bins[usize::from(v) / WIDTH] += 1;
+    }
+    bins.windows(2).map(|w| w[0] + w[1]).max().unwrap_or(0)
+}
+
 /// The most pixels of `row` within [`BAR_TOLERANCE`] of one level (as
 /// [`added_band::modal_level`] counts them, cheaper for a row).
 fn most_within_tolerance(row: &[u8]) -> usize {
-    let mut v = row.to_vec();
+    if row.len() != SIDE {
+        return added_band::modal_level(row).1 as usize;
+    }
+    // On the stack: every signature's outer rows come here.
+    let mut v = [0u8; SIDE];
+    v.copy_from_slice(row);
     v.sort_unstable();
     let (mut best, mut lo) = (0, 0);
     for hi in 0..v.len() {
@@ -202,30 +222,16 @@ pub(super) struct Context<'a> {
     pub classes: &'a [Vec<u32>],
     /// All photos.
     pub photos: &'a [PhotoEntry],
-    /// Signatures by photo id.
-    pub signatures: &'a HashMap<i64, Vec<u8>>,
+    /// Signature of each class (its first photo's).
+    pub sigs: &'a [Option<&'a [u8]>],
     /// Descriptor vector of each class.
     pub vectors: &'a [Option<Vec<f32>>],
+    /// Norm of each class's colour block when it is colourful ([`symmetry::colour_norm`]).
+    pub colour: &'a [Option<f32>],
     /// Semantic vector of each class.
     pub semantic: &'a [Option<Vec<f32>>],
-    /// The caption bars of each class's signature ([`per_class`]).
+    /// The caption bars of each class's signature ([`bars`]).
     pub bars: &'a [Option<Bars>],
-}
-
-/// The caption bars of each class's signature (its first photo's).
-pub(super) fn per_class(
-    classes: &[Vec<u32>],
-    photos: &[PhotoEntry],
-    signatures: &HashMap<i64, Vec<u8>>,
-) -> Vec<Option<Bars>> {
-    classes
-        .par_iter()
-        .map(|c| {
-            signatures
-                .get(&photos[c[0] as usize].info.id)
-                .and_then(|s| bars(s))
-        })
-        .collect()
 }
 
 /// A pixel check to record in the cache: its key, with the result when it was made now (`None`
@@ -239,8 +245,7 @@ const MAX_KEY_COMPARISONS: u64 = 400_000_000;
 /// for pairs not among `edges` already (sorted by pair); with the checks to record in the cache.
 pub(super) fn edges(edges: &[Edge], cx: &Context, cache: &PairCache) -> (Vec<Edge>, Vec<Checked>) {
     let rep = |c: usize| &cx.photos[cx.classes[c][0] as usize];
-    let sig = |c: usize| cx.signatures.get(&rep(c).info.id).map(Vec::as_slice);
-    let sigs: Vec<Option<&[u8]>> = (0..cx.classes.len()).map(sig).collect();
+    let sigs = cx.sigs;
     let holders: Vec<(usize, Bars)> = cx
         .bars
         .iter()
@@ -262,7 +267,7 @@ pub(super) fn edges(edges: &[Edge], cx: &Context, cache: &PairCache) -> (Vec<Edg
         ));
         return (Vec::new(), Vec::new());
     }
-    let keys = Keys::of(&sigs);
+    let keys = Keys::of(sigs);
     let mut pairs: Vec<(u32, u32)> = holders
         .par_iter()
         .flat_map_iter(|&(c, b)| {
@@ -304,7 +309,10 @@ pub(super) fn edges(edges: &[Edge], cx: &Context, cache: &PairCache) -> (Vec<Edg
                 semantic: pair(cx.semantic).map(|(x, y)| dot(x, y)),
                 pixel: Some(m),
                 symmetry: Symmetry::IDENTITY,
-                colour: pair(cx.vectors).and_then(|(x, y)| symmetry::colour_agreement(x, y)),
+                colour: pair(cx.vectors).and_then(|(x, y)| {
+                    let norm = |c: u32| cx.colour[c as usize];
+                    symmetry::colour_agreement_of(x, norm(a), y, norm(b))
+                }),
             };
             // A pair that is no use to any tier is not kept (its check is, in the cache).
             Some(((m.score() >= KEEP_FROM).then_some(edge), store))
@@ -420,6 +428,8 @@ mod tests {
                 added_band::modal_level(&row).1 as usize,
                 "{row:?}"
             );
+            // The quick bound never rules out a row the exact count keeps.
+            assert!(coarse_most_within_tolerance(&row) >= most_within_tolerance(&row));
         }
     }
 

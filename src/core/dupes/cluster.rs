@@ -4,7 +4,7 @@
 
 use super::graph::CandidateGraph;
 use super::pixel_check::PixelMatch;
-use super::symmetry::{Symmetry, colour_agreement, is_colourful};
+use super::symmetry::{Symmetry, colour_agreement, colour_agreement_of};
 use std::collections::HashMap;
 
 /// How closely photos in a group are related.
@@ -162,7 +162,7 @@ fn colours_agree(graph: &CandidateGraph, a: u32, b: u32) -> bool {
             .filter_map(|s| colour_agreement(&s.apply_descriptor(x)?, y))
             .reduce(f32::max)
     } else {
-        colour_agreement(x, y)
+        colour_agreement_of(x, graph.colour_norm(a), y, graph.colour_norm(b))
     };
     best.is_none_or(|c| c >= MIN_COLOUR_AGREEMENT)
 }
@@ -179,8 +179,8 @@ const STAND_IN_TIE: f32 = 0.02;
 /// them into one group; with the colours of its own source it joins that source's photos only.
 fn colour_stand_ins(graph: &CandidateGraph, near_edges: &[(u32, u32, f32)]) -> HashMap<u32, u32> {
     let colourful = |c: u32| -> Option<bool> {
-        let v = graph.class_vectors.get(c as usize)?.as_ref()?;
-        Some(is_colourful(v))
+        graph.class_vectors.get(c as usize)?.as_ref()?;
+        Some(graph.colour_norm(c).is_some())
     };
     let gray = |c: u32| graph.class_gray.get(c as usize).copied().flatten();
     // Per colourless class: (coloured match, pixel score).

@@ -11,7 +11,6 @@ use super::band_candidates::Bars;
 use super::graph::{Edge, PhotoEntry};
 use super::pixel_check::{self, PixelMatch};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Side of a signature.
@@ -33,11 +32,11 @@ pub(super) fn rescore(
     edges: &mut [Edge],
     classes: &[Vec<u32>],
     photos: &[PhotoEntry],
-    signatures: &HashMap<i64, Vec<u8>>,
+    sigs: &[Option<&[u8]>],
     bars: &[Option<Bars>],
 ) {
     let info = |c: u32| &photos[classes[c as usize][0] as usize].info;
-    let sig = |c: u32| signatures.get(&info(c).id).map(Vec::as_slice);
+    let sig = |c: u32| sigs[c as usize];
     let (tried, raised) = (AtomicUsize::new(0), AtomicUsize::new(0));
     edges.par_iter_mut().for_each(|e| {
         let Some(m) = e.pixel else {

@@ -2,11 +2,15 @@
 //! found through the HNSW index (k nearest per class, never all pairs). Built once per scan; every
 //! regrouping with other thresholds reads it again without touching the index or the disk.
 
+pub use super::edge::Edge;
+pub use super::graph_options::GraphOptions;
+pub use super::input::{GraphInput, PhotoEntry};
+
 use super::added_band::{self, PictureRows};
+use super::band_candidates::{self, Bars};
 use super::pair_cache::{PairCache, PairKey};
 use super::pixel_check::{self, PixelMatch};
-use super::symmetry::{self, Symmetry};
-use crate::core::catalog::PhotoInfo;
+use super::symmetry;
 use crate::core::error::{Error, Result};
 use crate::core::index::VectorIndex;
 use crate::core::neighbours::dot;
@@ -16,89 +20,6 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-
-/// One photo with what grouping and keep-best need.
-#[derive(Debug, Clone)]
-pub struct PhotoEntry {
-    /// Catalog metadata (id, path, bytes, dimensions, format, mtime).
-    pub info: PhotoInfo,
-    /// BLAKE3 of the file bytes (`None` only for legacy rows).
-    pub hash: Option<[u8; 32]>,
-}
-
-/// Everything the graph is built from, gathered from the catalog (or made up by a benchmark).
-#[derive(Debug, Default)]
-pub struct GraphInput {
-    /// Indexed photos.
-    pub photos: Vec<PhotoEntry>,
-    /// 32x32 signatures by photo id.
-    pub signatures: HashMap<i64, Vec<u8>>,
-    /// Descriptor vectors by photo id (the space the index was built on).
-    pub vectors: HashMap<i64, Vec<f32>>,
-    /// Vectors of a semantic model (a CNN) by photo id, when the library has one: the similar tier
-    /// then uses them instead of the descriptor.
-    pub semantic: Option<HashMap<i64, Vec<f32>>>,
-}
-
-/// How the graph is built.
-#[derive(Debug, Clone)]
-pub struct GraphOptions {
-    /// Neighbours asked of the index per photo.
-    pub k: usize,
-    /// Candidate list size of each search (recall/speed trade-off).
-    pub ef: usize,
-    /// Also look for mirrored and quarter-turned copies.
-    pub mirror: bool,
-    /// Edges with a descriptor cosine below this are dropped.
-    pub min_similarity: f32,
-    /// Edges at or above this descriptor cosine get the pixel check.
-    pub pixel_check_from: f32,
-    /// Linked neighbours at or above this cosine also lend their own links as candidates.
-    pub hop_from: f32,
-}
-
-impl Default for GraphOptions {
-    fn default() -> Self {
-        Self {
-            k: 10,
-            ef: 32,
-            mirror: false,
-            min_similarity: 0.45,
-            pixel_check_from: 0.45,
-            hop_from: 0.8,
-        }
-    }
-}
-
-impl GraphOptions {
-    /// The defaults, looking for mirrored and quarter-turned copies when `mirror` is set.
-    pub fn with_mirror(mirror: bool) -> Self {
-        Self {
-            mirror,
-            ..Self::default()
-        }
-    }
-}
-
-/// A scored pair of exact-copy classes.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Edge {
-    /// Class index (`a < b`).
-    pub a: u32,
-    /// Class index.
-    pub b: u32,
-    /// Descriptor cosine (after applying `symmetry` to `a`).
-    pub similarity: f32,
-    /// Semantic-model cosine, when the library has such vectors.
-    pub semantic: Option<f32>,
-    /// Pixel-level alignment of the signatures; `None` when not checked (too dissimilar).
-    pub pixel: Option<PixelMatch>,
-    /// How `a` was turned to look like `b` (identity unless mirror search found it).
-    pub symmetry: Symmetry,
-    /// Cosine of the two colour layouts (`None` when either photo is nearly colourless): low for
-    /// a recoloured variant, which is the same design but not the same picture.
-    pub colour: Option<f32>,
-}
 
 /// Time and counts of a build, for benchmarks and the status line.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -134,6 +55,10 @@ pub struct CandidateGraph {
     pub(crate) class_vectors: Vec<Option<Vec<f32>>>,
     /// Semantic vector of each class, if any.
     pub(crate) class_semantic: Vec<Option<Vec<f32>>>,
+    /// Norm of each class's colour block when the class is colourful
+    /// ([`symmetry::colour_norm`]), worked out once per class; empty in a graph made from parts
+    /// (see [`CandidateGraph::colour_norm`]).
+    pub(crate) class_colour: Vec<Option<f32>>,
     /// Signatures of the classes near a copy framed alike, which the keep rule compares for a
     /// caption or logo drawn over one of them (see [`super::overlay`]).
     pub(crate) framed_alike: HashMap<u32, Vec<u8>>,
@@ -150,7 +75,7 @@ pub struct CandidateGraph {
 }
 
 /// Report progress of `stage` every `every` items (the loops are parallel: any thread may).
-fn tick(progress: &dyn Progress, stage: &'static str, n: u64, total: u64, every: u64) {
+pub(super) fn tick(progress: &dyn Progress, stage: &'static str, n: u64, total: u64, every: u64) {
     if n.is_multiple_of(every) {
         progress.update(ProgressUpdate {
             stage,
@@ -175,23 +100,13 @@ impl CandidateGraph {
     ) -> Result<Self> {
         let GraphInput {
             photos,
-            signatures,
+            mut signatures,
             mut vectors,
             mut semantic,
         } = input;
         // 1. Exact classes.
         let classes = Self::from_parts(photos, Vec::new());
         let (photos, classes) = (classes.photos, classes.classes);
-        let photo_list = &photos;
-        let class_of_id: HashMap<i64, u32> = classes
-            .iter()
-            .enumerate()
-            .flat_map(|(c, members)| {
-                members
-                    .iter()
-                    .map(move |&m| (photo_list[m as usize].info.id, c as u32))
-            })
-            .collect();
         let rep_id = |c: usize| photos[classes[c][0] as usize].info.id;
         let class_vectors: Vec<Option<Vec<f32>>> = (0..classes.len())
             .map(|c| vectors.remove(&rep_id(c)))
@@ -203,139 +118,27 @@ impl CandidateGraph {
             None => vec![None; classes.len()],
         };
         drop(semantic);
-        // 2. Candidates. Straight copies: the index's own neighbour links, widened by one hop
-        //    through close neighbours (HNSW's heuristic keeps one of several near-identical
-        //    points in a list; the others are one hop away). Mirror/rotation variants are not
-        //    in the index, so those are searched for (off by default).
+        // How colourful each class is, once: colours are compared per edge and per group member.
+        let class_colour: Vec<Option<f32>> = class_vectors
+            .par_iter()
+            .map(|v| v.as_deref().and_then(symmetry::colour_norm))
+            .collect();
+        // 2. Candidate pairs through the index.
+        let (mut edges, search_ms) = super::candidates::propose(
+            &classes,
+            &photos,
+            &class_vectors,
+            index,
+            opts,
+            progress,
+            cancel,
+        )?;
+        // 3. Pixel checks (cached ones reused) and semantic scores.
         let started = Instant::now();
         let done = AtomicU64::new(0);
-        let total = classes.len() as u64;
-        // The index's links are one long step at a large library's size (a self-join of its
-        // snapshot): look at the cancel flag on both sides of it.
-        if cancel.is_cancelled() {
-            return Err(Error::Cancelled);
-        }
-        let links = index.neighbour_links();
-        if cancel.is_cancelled() {
-            return Err(Error::Cancelled);
-        }
-        let member_ids = |c: usize| classes[c].iter().map(|&m| photos[m as usize].info.id);
-        let class_links: Vec<Vec<(u32, f32)>> = (0..classes.len())
-            .into_par_iter()
-            .map(|c| {
-                let mut out: Vec<(u32, f32)> = member_ids(c)
-                    .filter_map(|id| links.get(&id))
-                    .flatten()
-                    .filter_map(|nb| class_of_id.get(&nb.id).map(|&o| (o, nb.score)))
-                    .filter(|&(o, _)| o as usize != c)
-                    .collect();
-                out.sort_by(|x, y| x.0.cmp(&y.0).then(y.1.total_cmp(&x.1)));
-                out.dedup_by_key(|x| x.0);
-                out
-            })
-            .collect();
-        drop(links);
-        let symmetries: Vec<Symmetry> = if opts.mirror {
-            Symmetry::all()
-                .into_iter()
-                .filter(|s| !s.is_identity())
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let largest_class = classes.iter().map(Vec::len).max().unwrap_or(1);
-        // Identical copies share one vector and crowd a result list: ask for more in that case.
-        let k = opts.k + largest_class.min(64);
-        let raw: Vec<Vec<Edge>> = (0..classes.len())
-            .into_par_iter()
-            .map(|c| {
-                if cancel.is_cancelled() {
-                    return Vec::new();
-                }
-                let n = done.fetch_add(1, Ordering::Relaxed);
-                tick(progress, "finding candidates", n, total, 4096);
-                let Some(v) = &class_vectors[c] else {
-                    return Vec::new();
-                };
-                let mut out: Vec<Edge> = Vec::new();
-                let edge = |other: u32, score: f32, sym: Symmetry| {
-                    let (a, b, symmetry) = if (c as u32) < other {
-                        (c as u32, other, sym)
-                    } else {
-                        (other, c as u32, sym.inverse())
-                    };
-                    Edge {
-                        a,
-                        b,
-                        similarity: score.clamp(-1.0, 1.0),
-                        semantic: None,
-                        pixel: None,
-                        symmetry,
-                        colour: None,
-                    }
-                };
-                // Linked classes and, through the close ones, their links; scored exactly.
-                let mut seen: Vec<u32> = class_links[c].iter().map(|x| x.0).collect();
-                for &(o, score) in &class_links[c] {
-                    if score >= opts.hop_from {
-                        seen.extend(class_links[o as usize].iter().map(|x| x.0));
-                    }
-                }
-                seen.sort_unstable();
-                seen.dedup();
-                let mut scored: Vec<(u32, f32)> = seen
-                    .into_iter()
-                    .filter(|&o| o as usize != c)
-                    .filter_map(|o| class_vectors[o as usize].as_ref().map(|w| (o, dot(v, w))))
-                    .filter(|&(_, s)| s >= opts.min_similarity)
-                    .collect();
-                scored.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-                scored.truncate(opts.k);
-                out.extend(
-                    scored
-                        .into_iter()
-                        .map(|(o, s)| edge(o, s, Symmetry::IDENTITY)),
-                );
-                for &sym in &symmetries {
-                    let Some(query) = sym.apply_descriptor(v) else {
-                        continue;
-                    };
-                    for nb in index.search_ef(&query, k, opts.ef.max(k)) {
-                        let Some(&other) = class_of_id.get(&nb.id) else {
-                            continue;
-                        };
-                        if other as usize == c || nb.score < opts.min_similarity {
-                            continue;
-                        }
-                        out.push(edge(other, nb.score, sym));
-                    }
-                }
-                out
-            })
-            .collect();
-        if cancel.is_cancelled() {
-            return Err(Error::Cancelled);
-        }
-        let search_ms = started.elapsed().as_secs_f64() * 1e3;
-        // 3. One edge per (pair, symmetry): the best similarity.
-        let mut best: HashMap<(u32, u32, Symmetry), Edge> = HashMap::new();
-        for e in raw.into_iter().flatten() {
-            best.entry((e.a, e.b, e.symmetry))
-                .and_modify(|old| {
-                    if e.similarity > old.similarity {
-                        *old = e;
-                    }
-                })
-                .or_insert(e);
-        }
-        let mut edges: Vec<Edge> = best.into_values().collect();
-        edges.sort_by_key(|e| (e.a, e.b));
-        // 4. Pixel checks (cached ones reused) and semantic scores.
-        let started = Instant::now();
         let checked = AtomicU64::new(0);
         let hits = AtomicU64::new(0);
         let edge_count = edges.len() as u64;
-        done.store(0, Ordering::Relaxed);
         let sig_of = |c: u32| signatures.get(&photos[classes[c as usize][0] as usize].info.id);
         let hash_of = |c: u32| photos[classes[c as usize][0] as usize].hash;
         let cache_ref = &*cache;
@@ -364,7 +167,8 @@ impl CandidateGraph {
                     (&class_vectors[e.a as usize], &class_vectors[e.b as usize])
                 {
                     e.colour = if e.symmetry.is_identity() {
-                        symmetry::colour_agreement(x, y)
+                        let norm = |c: u32| class_colour[c as usize];
+                        symmetry::colour_agreement_of(x, norm(e.a), y, norm(e.b))
                     } else {
                         e.symmetry
                             .apply_descriptor(x)
@@ -403,16 +207,28 @@ impl CandidateGraph {
             return Err(Error::Cancelled);
         }
         crate::core::timeline::mark("dupes: close pairs pixel-checked");
-        // Photos with a caption bar, which the descriptor places far from their source.
-        let bars = super::band_candidates::per_class(&classes, &photos, &signatures);
+        // Each class's signature, looked up once for the passes below.
+        let sigs: Vec<Option<&[u8]>> = (0..classes.len())
+            .map(|c| signatures.get(&rep_id(c)).map(Vec::as_slice))
+            .collect();
+        // One pass over the signatures: the caption bars of each (photos with one are compared
+        // with photos the descriptor places far from them) and its mean gray level.
+        let (bars, class_gray): (Vec<Option<Bars>>, Vec<Option<f32>>) = sigs
+            .par_iter()
+            .map(|s| match s {
+                Some(s) => (band_candidates::bars(s), mean_gray(s)),
+                None => (None, None),
+            })
+            .unzip();
         crate::core::timeline::mark("dupes: signatures looked at for caption bars");
-        let (extra, extra_checks) = super::band_candidates::edges(
+        let (extra, extra_checks) = band_candidates::edges(
             &edges,
-            &super::band_candidates::Context {
+            &band_candidates::Context {
                 classes: &classes,
                 photos: &photos,
-                signatures: &signatures,
+                sigs: &sigs,
                 vectors: &class_vectors,
+                colour: &class_colour,
                 semantic: &class_semantic,
                 bars: &bars,
             },
@@ -432,16 +248,12 @@ impl CandidateGraph {
             }
         }
         // Copies whose canvas a caption bar extended: measured again on the picture's rows.
-        super::extended_canvas::rescore(&mut edges, &classes, &photos, &signatures, &bars);
-        let class_rows = added_band::per_class(&edges, &classes, &photos, &signatures);
+        super::extended_canvas::rescore(&mut edges, &classes, &photos, &sigs, &bars);
+        let class_rows = added_band::per_class(&edges, &classes, &photos, &sigs);
+        drop(sigs);
+        // Moved out of the input, not copied: the input is dropped here.
         let framed_alike =
-            super::overlay::signatures_to_keep(&edges, &classes, &photos, &signatures);
-        let class_gray = (0..classes.len() as u32)
-            .map(|c| {
-                let sig = sig_of(c).filter(|s| !s.is_empty())?;
-                Some(sig.iter().map(|&v| f32::from(v)).sum::<f32>() / sig.len() as f32)
-            })
-            .collect();
+            super::overlay::signatures_to_keep(&edges, &classes, &photos, &mut signatures);
         crate::core::timeline::mark("dupes: caption bars measured");
         let stats = BuildStats {
             photos: photos.len(),
@@ -459,6 +271,7 @@ impl CandidateGraph {
             mirror: opts.mirror,
             class_vectors,
             class_semantic,
+            class_colour,
             framed_alike,
             class_gray,
             class_rows,
@@ -501,6 +314,7 @@ impl CandidateGraph {
             mirror: false,
             class_vectors: vec![None; n],
             class_semantic: vec![None; n],
+            class_colour: Vec::new(),
             framed_alike: HashMap::new(),
             class_gray: vec![None; n],
             class_rows: vec![None; n],
@@ -512,6 +326,18 @@ impl CandidateGraph {
     /// a copy framed alike, lacks.
     pub(crate) fn drawn_over(&self, a: u32, b: u32) -> bool {
         super::overlay::class_drawn_over(&self.framed_alike, a, b)
+    }
+
+    /// The norm of class `c`'s colour block when it is colourful ([`symmetry::colour_norm`]).
+    pub(crate) fn colour_norm(&self, c: u32) -> Option<f32> {
+        match self.class_colour.get(c as usize) {
+            Some(norm) => *norm,
+            None => self
+                .class_vectors
+                .get(c as usize)?
+                .as_deref()
+                .and_then(symmetry::colour_norm),
+        }
     }
 
     /// The representative photo of a class.
@@ -527,4 +353,14 @@ impl CandidateGraph {
         };
         pick(&self.class_semantic).or_else(|| pick(&self.class_vectors))
     }
+}
+
+/// Mean gray level (0-255) of a signature; `None` when it is empty.
+fn mean_gray(sig: &[u8]) -> Option<f32> {
+    if sig.is_empty() {
+        return None;
+    }
+    // Exact in `f32` (a sum of whole numbers under 2^24), as a sum of `f32`s was.
+    let sum = sig.iter().fold(0u32, |s, &v| s.wrapping_add(u32::from(v)));
+    Some(sum as f32 / sig.len() as f32)
 }

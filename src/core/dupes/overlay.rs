@@ -107,26 +107,37 @@ pub fn drawn_over(a: &[u8], b: &[u8]) -> Option<DrawnOver> {
 
 /// A quick look before [`drawn_over`]: whether, past their mean difference in gray level, the
 /// signatures differ by much in a share of pixels a drawing could take (not nowhere: a clean
-/// copy; not most: another picture, or another framing), in some rows only.
+/// copy; not most: another picture, or another framing), in some rows only. `false` for
+/// signatures of another size (which [`drawn_over`] cannot tell apart either).
+///
+/// Grouping asks this of every keeper and each copy of the same picture size, so it is written
+/// to run without branches or overflow checks per pixel (row by row, in `u32` and `i32`).
 fn differs_locally(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len().min(b.len());
-    if n == 0 {
+    let n = SIDE * SIDE;
+    if a.len() != n || b.len() != n {
         return false;
     }
-    let shift = (b.iter().map(|&v| i32::from(v)).sum::<i32>()
-        - a.iter().map(|&v| i32::from(v)).sum::<i32>())
-        / n as i32;
-    let mut rows = [false; SIDE];
-    let mut far = 0usize;
-    for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
-        if (i32::from(y) - i32::from(x) - shift).abs() > 2 * MISFIT_LEVELS as i32 {
-            far += 1;
-            rows[(i / SIDE).min(SIDE - 1)] = true;
-        }
+    let sum = |v: &[u8]| v.iter().fold(0u32, |s, &x| s.wrapping_add(u32::from(x)));
+    // At most 1024 * 255 each, so neither the difference nor the division can overflow.
+    let shift = (sum(b) as i32 - sum(a) as i32) / n as i32;
+    // A pixel is far when its difference leaves [shift - limit, shift + limit].
+    let limit = 2 * MISFIT_LEVELS as i32;
+    let (lo, hi) = (shift - limit, shift + limit);
+    let (mut far, mut rows) = (0u32, 0u32);
+    for (ra, rb) in a.chunks_exact(SIDE).zip(b.chunks_exact(SIDE)) {
+        let in_row: u32 = ra
+            .iter()
+            .zip(rb)
+            .map(|(&x, &y)| {
+                let d = i32::from(y) - i32::from(x);
+                u32::from(d < lo || d > hi)
+            })
+            .fold(0u32, u32::wrapping_add);
+        far += in_row;
+        rows += u32::from(in_row > 0);
     }
     let share = far as f32 / n as f32;
-    (0.5 * MIN_MISFIT..=1.5 * MAX_MISFIT).contains(&share)
-        && rows.iter().filter(|&&r| r).count() as f32 <= MAX_ROWS * SIDE as f32
+    (0.5 * MIN_MISFIT..=1.5 * MAX_MISFIT).contains(&share) && rows as f32 <= MAX_ROWS * SIDE as f32
 }
 
 /// Sum over `idx` of each pixel's distance from the mean of its 3x3 neighbourhood.
@@ -155,12 +166,12 @@ const SAME_ASPECT: f32 = 0.01;
 /// The signatures a keeper may need to look at: of each class with a near edge to a picture of
 /// the same proportions (only copies framed alike can show a drawing over one of them). Kept
 /// with the graph, so grouping at any threshold can ask [`class_drawn_over`] without the
-/// catalog; most photos of a library have no such edge.
+/// catalog; most photos of a library have no such edge. They are taken out of `signatures`.
 pub(super) fn signatures_to_keep(
     edges: &[Edge],
     classes: &[Vec<u32>],
     photos: &[PhotoEntry],
-    signatures: &HashMap<i64, Vec<u8>>,
+    signatures: &mut HashMap<i64, Vec<u8>>,
 ) -> HashMap<u32, Vec<u8>> {
     let info = |c: u32| &photos[classes[c as usize][0] as usize].info;
     let mut wanted: Vec<u32> = edges
@@ -179,7 +190,7 @@ pub(super) fn signatures_to_keep(
     wanted.dedup();
     wanted
         .into_iter()
-        .filter_map(|c| Some((c, signatures.get(&info(c).id)?.clone())))
+        .filter_map(|c| Some((c, signatures.remove(&info(c).id)?)))
         .collect()
 }
 
@@ -228,6 +239,58 @@ mod tests {
         // Brighter as a whole (an exposure edit), the drawing still shows.
         let brighter: Vec<u8> = drawn.iter().map(|&v| v.saturating_add(20)).collect();
         assert_eq!(drawn_over(&clean, &brighter), Some(DrawnOver::B));
+    }
+
+    /// [`differs_locally`] as first written: per pixel, in plain `i32`.
+    fn differs_locally_per_pixel(a: &[u8], b: &[u8]) -> bool {
+        let n = a.len().min(b.len());
+        let shift = (b.iter().map(|&v| i32::from(v)).sum::<i32>()
+            - a.iter().map(|&v| i32::from(v)).sum::<i32>())
+            / n as i32;
+        let mut rows = [false; SIDE];
+        let mut far = 0usize;
+        for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
+            if (i32::from(y) - i32::from(x) - shift).abs() > 2 * MISFIT_LEVELS as i32 {
+                far += 1;
+                rows[(i / SIDE).min(SIDE - 1)] = true;
+            }
+        }
+        let share = far as f32 / n as f32;
+        (0.5 * MIN_MISFIT..=1.5 * MAX_MISFIT).contains(&share)
+            && rows.iter().filter(|&&r| r).count() as f32 <= MAX_ROWS * SIDE as f32
+    }
+
+    #[test]
+    fn the_quick_look_answers_as_the_per_pixel_count_did() {
+        let clean = picture();
+        let mut seen = [0usize; 2];
+        for seed in 0..200usize {
+            // Text over a few rows, brighter or darker, or a shifted copy, or another picture.
+            let mut other = match seed % 4 {
+                0 => with_text(&clean),
+                1 => clean.iter().map(|&v| v.saturating_add(40)).collect(),
+                2 => clean[seed % 7..]
+                    .iter()
+                    .chain(&clean[..seed % 7])
+                    .copied()
+                    .collect(),
+                _ => (0..SIDE * SIDE)
+                    .map(|i| ((i * (seed + 3)) % 251) as u8)
+                    .collect(),
+            };
+            for i in (seed % 13..SIDE * SIDE).step_by(17 + seed % 29) {
+                other[i] = other[i].wrapping_add((seed * 37) as u8);
+            }
+            let quick = differs_locally(&clean, &other);
+            assert_eq!(
+                quick,
+                differs_locally_per_pixel(&clean, &other),
+                "seed {seed}"
+            );
+            seen[usize::from(quick)] += 1;
+        }
+        // Both answers were met.
+        assert!(seen[0] > 0 && seen[1] > 0, "{seen:?}");
     }
 
     #[test]

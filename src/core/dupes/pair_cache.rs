@@ -5,6 +5,7 @@
 
 use super::pixel_check::PixelMatch;
 use super::symmetry::Symmetry;
+use crate::core::catalog::FastHash;
 use crate::core::datadir::write_atomic;
 use crate::core::error::Result;
 use std::collections::{HashMap, HashSet};
@@ -56,8 +57,10 @@ impl PairKey {
 /// Pixel-check results by pair.
 #[derive(Debug, Default)]
 pub struct PairCache {
-    entries: HashMap<PairKey, PixelMatch>,
-    used: HashSet<PairKey>,
+    // Keys are prefixes of content hashes, looked up for every edge of every scan: a fast hasher
+    // (SipHash was a good part of a warm scan).
+    entries: HashMap<PairKey, PixelMatch, FastHash>,
+    used: HashSet<PairKey, FastHash>,
     changed: bool,
 }
 
@@ -135,7 +138,7 @@ impl PairCache {
     }
 }
 
-fn parse(bytes: &[u8]) -> Option<HashMap<PairKey, PixelMatch>> {
+fn parse(bytes: &[u8]) -> Option<HashMap<PairKey, PixelMatch, FastHash>> {
     let body_len = bytes.len().checked_sub(32)?;
     let (body, sum) = bytes.split_at(body_len);
     if blake3::hash(body).as_bytes() != sum || body.len() < 20 || &body[..8] != MAGIC {
@@ -151,7 +154,7 @@ fn parse(bytes: &[u8]) -> Option<HashMap<PairKey, PixelMatch>> {
     if body.len() != 20 + count.checked_mul(ENTRY)? {
         return None;
     }
-    let mut map = HashMap::with_capacity(count);
+    let mut map = HashMap::with_capacity_and_hasher(count, FastHash::default());
     for i in 0..count {
         let o = 20 + i * ENTRY;
         let key = PairKey {

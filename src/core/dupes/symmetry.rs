@@ -151,19 +151,38 @@ fn colour_block(v: &[f32]) -> Option<(&[f32], f32)> {
     (v.len() == DESCRIPTOR_DIM).then(|| (c, c.iter().map(|x| x * x).sum::<f32>().sqrt()))
 }
 
+/// The colour block of a descriptor, without its norm; `None` for another length.
+fn colour_block_only(v: &[f32]) -> Option<&[f32]> {
+    (v.len() == DESCRIPTOR_DIM)
+        .then(|| v.get(COLOUR_AT..COLOUR_AT + COLOUR_LEN))
+        .flatten()
+}
+
 /// Whether a descriptor's photo has colour to compare: below half the full norm of the colour
 /// block its chroma is weak (a grayscale or sepia copy), and it says nothing about hue.
 pub fn is_colourful(v: &[f32]) -> bool {
     colour_block(v).is_some_and(|(_, n)| n >= 0.5 * COLOUR_FULL_NORM)
 }
 
+/// The norm of a descriptor's colour block when its photo is colourful (see [`is_colourful`]):
+/// what [`colour_agreement_of`] needs of each photo, so a graph works it out once per photo
+/// instead of once per pair.
+pub fn colour_norm(v: &[f32]) -> Option<f32> {
+    colour_block(v)
+        .map(|(_, n)| n)
+        .filter(|&n| n >= 0.5 * COLOUR_FULL_NORM)
+}
+
 /// How the colour layouts of two descriptors agree: the cosine of their colour blocks, or `None`
 /// when either photo is nearly colourless (see [`is_colourful`]).
 pub fn colour_agreement(a: &[f32], b: &[f32]) -> Option<f32> {
-    let ((ca, na), (cb, nb)) = (colour_block(a)?, colour_block(b)?);
-    if !is_colourful(a) || !is_colourful(b) {
-        return None;
-    }
+    colour_agreement_of(a, colour_norm(a), b, colour_norm(b))
+}
+
+/// [`colour_agreement`] of descriptors `a` and `b` whose [`colour_norm`]s are `na` and `nb`.
+pub fn colour_agreement_of(a: &[f32], na: Option<f32>, b: &[f32], nb: Option<f32>) -> Option<f32> {
+    let (na, nb) = (na?, nb?);
+    let (ca, cb) = (colour_block_only(a)?, colour_block_only(b)?);
     Some(ca.iter().zip(cb).map(|(x, y)| x * y).sum::<f32>() / (na * nb))
 }
 

@@ -1,0 +1,62 @@
+//! What the candidate graph is built from: the indexed photos with their content hashes, 32x32
+//! signatures and vectors, gathered from the catalog ([`load_input`]) or made up by a benchmark.
+
+use crate::core::catalog::PhotoInfo;
+use crate::core::embed::descriptor::Descriptor;
+use crate::core::error::Result;
+use crate::core::library::{Library, META_QUERY_EMBEDDER};
+use std::collections::HashMap;
+
+/// One photo with what grouping and keep-best need.
+#[derive(Debug, Clone)]
+pub struct PhotoEntry {
+    /// Catalog metadata (id, path, bytes, dimensions, format, mtime).
+    pub info: PhotoInfo,
+    /// BLAKE3 of the file bytes (`None` only for legacy rows).
+    pub hash: Option<[u8; 32]>,
+}
+
+/// Everything the graph is built from, gathered from the catalog (or made up by a benchmark).
+#[derive(Debug, Default)]
+pub struct GraphInput {
+    /// Indexed photos.
+    pub photos: Vec<PhotoEntry>,
+    /// 32x32 signatures by photo id.
+    pub signatures: HashMap<i64, Vec<u8>>,
+    /// Descriptor vectors by photo id (the space the index was built on).
+    pub vectors: HashMap<i64, Vec<f32>>,
+    /// Vectors of a semantic model (a CNN) by photo id, when the library has one: the similar tier
+    /// then uses them instead of the descriptor.
+    pub semantic: Option<HashMap<i64, Vec<f32>>>,
+}
+
+/// Gather what the graph needs from the library's catalog.
+pub fn load_input(lib: &Library) -> Result<GraphInput> {
+    let hashes = lib.catalog.hashes()?;
+    let photos = lib
+        .catalog
+        .photos()?
+        .into_iter()
+        .map(|info| PhotoEntry {
+            hash: hashes.get(&info.id).copied(),
+            info,
+        })
+        .collect();
+    let vectors: HashMap<i64, Vec<f32>> =
+        lib.catalog.vectors(Descriptor::ID)?.into_iter().collect();
+    let semantic = match lib.catalog.meta(META_QUERY_EMBEDDER)? {
+        Some(e) if e != Descriptor::ID => Some(
+            lib.catalog
+                .vectors(&e)?
+                .into_iter()
+                .collect::<HashMap<_, _>>(),
+        ),
+        _ => None,
+    };
+    Ok(GraphInput {
+        photos,
+        signatures: lib.catalog.signatures()?,
+        vectors,
+        semantic: semantic.filter(|s| !s.is_empty()),
+    })
+}
