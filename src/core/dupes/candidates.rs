@@ -53,6 +53,7 @@ pub(super) fn propose(
         return Err(Error::Cancelled);
     }
     let links = index.neighbour_links();
+    crate::core::timeline::mark("dupes: the index's neighbour links read");
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }

@@ -133,6 +133,7 @@ impl CandidateGraph {
             progress,
             cancel,
         )?;
+        crate::core::timeline::mark("dupes: candidate pairs proposed");
         // 3. Pixel checks (cached ones reused) and semantic scores.
         let started = Instant::now();
         let done = AtomicU64::new(0);

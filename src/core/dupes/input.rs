@@ -32,6 +32,7 @@ pub struct GraphInput {
 
 /// Gather what the graph needs from the library's catalog.
 pub fn load_input(lib: &Library) -> Result<GraphInput> {
+    let mark = |what: &str| crate::core::timeline::mark(what);
     let hashes = lib.catalog.hashes()?;
     let photos = lib
         .catalog
@@ -42,8 +43,10 @@ pub fn load_input(lib: &Library) -> Result<GraphInput> {
             info,
         })
         .collect();
+    mark("dupes: photos read");
     let vectors: HashMap<i64, Vec<f32>> =
         lib.catalog.vectors(Descriptor::ID)?.into_iter().collect();
+    mark("dupes: descriptor vectors read");
     let semantic = match lib.catalog.meta(META_QUERY_EMBEDDER)? {
         Some(e) if e != Descriptor::ID => Some(
             lib.catalog
@@ -53,9 +56,12 @@ pub fn load_input(lib: &Library) -> Result<GraphInput> {
         ),
         _ => None,
     };
+    mark("dupes: semantic vectors read");
+    let signatures = lib.catalog.signatures()?;
+    mark("dupes: signatures read");
     Ok(GraphInput {
         photos,
-        signatures: lib.catalog.signatures()?,
+        signatures,
         vectors,
         semantic: semantic.filter(|s| !s.is_empty()),
     })
