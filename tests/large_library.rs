@@ -123,6 +123,16 @@ fn a_large_library_has_no_graph_answers_exactly_and_follows_every_change() {
     assert!(!reread.contains(100_000));
     check(&idx);
 
+    // What the duplicate finder reads instead of the catalog's rows: every live vector, from
+    // the base, the delta and the removed list, bit for bit; and the saved index's dimension.
+    let read = idx
+        .large_library_vectors()
+        .expect("a large library's vectors");
+    assert_eq!(read.len(), live.len());
+    assert!(live.iter().all(|(id, v)| read.get(id) == Some(v)));
+    assert_eq!(VectorIndex::saved_dim(&dir, EMBEDDER), Some(DIM));
+    assert_eq!(VectorIndex::saved_dim(&dir, "no-such-embedder"), None);
+
     // The duplicate finder's links: each photo's nearest, from the self-join of partitions.
     let links = idx.neighbour_links();
     assert_eq!(links.len(), live.len());
@@ -158,6 +168,10 @@ fn a_library_that_grows_past_the_size_drops_its_graph() {
     let first: Vec<(i64, Vec<f32>)> = (0..400).map(|i| (i as i64, vecs[i].clone())).collect();
     idx.insert_many(&first);
     assert!(!idx.is_flat(), "a small library keeps its graph");
+    assert!(
+        idx.large_library_vectors().is_none(),
+        "a graph's vectors are read from the catalog"
+    );
     let rest: Vec<(i64, Vec<f32>)> = (400..600).map(|i| (i as i64, vecs[i].clone())).collect();
     idx.insert_many(&rest);
     assert!(idx.is_flat());

@@ -55,7 +55,8 @@ pub fn scan(
     progress: &dyn Progress,
     cancel: &CancelFlag,
 ) -> Result<CandidateGraph> {
-    let input = load_input(lib)?;
+    let index = lib.open_index(&Descriptor::new());
+    let input = input::load_input_from(lib, index.as_ref().ok())?;
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }
@@ -65,7 +66,7 @@ pub fn scan(
             lib.data_dir.root().display()
         )));
     }
-    let index = lib.open_index(&Descriptor::new())?;
+    let index = index?;
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }

@@ -198,6 +198,21 @@ fn current_manifest(
     Ok((target, manifest))
 }
 
+impl VectorIndex {
+    /// The dimension of the index saved for `embedder` in `dir` (from its manifest), to open
+    /// it without the embedder's model; `None` when none is saved or it cannot be read.
+    pub fn saved_dim(dir: &Path, embedder: &str) -> Option<usize> {
+        let sub = std::fs::read_to_string(pointer_path(dir, embedder)).ok()?;
+        let sub = sub.trim();
+        if sub.is_empty() || sub.contains('/') || sub.contains("..") {
+            return None;
+        }
+        let bytes = std::fs::read(dir.join(sub).join("manifest.json")).ok()?;
+        let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
+        (manifest.embedder == embedder).then_some(manifest.dim)
+    }
+}
+
 /// Load and verify a dump; the error string says why it is unusable.
 pub(super) fn load_dump(
     dir: &Path,

@@ -338,6 +338,18 @@ impl FlatStore {
         self_join::links(ids, vectors, partitions, self.dim, k)
     }
 
+    /// Every live vector by id, read from the snapshot files a block at a time: sequential
+    /// reads, where the catalog's rows of one embedder lie between the other's.
+    pub(super) fn live_vectors(&self) -> HashMap<i64, Vec<f32>> {
+        let mut out = HashMap::with_capacity(self.len);
+        self.for_each_live_block(|ids, vectors| {
+            for (id, v) in ids.iter().zip(vectors.chunks_exact(self.dim.max(1))) {
+                out.insert(*id, v.to_vec());
+            }
+        });
+        out
+    }
+
     /// Every live vector, a block at a time: the ids and their concatenated vectors, layers
     /// first (read from their files), then the tail.
     fn for_each_live_block(&self, mut each: impl FnMut(&[i64], &[f32])) {
