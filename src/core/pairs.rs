@@ -69,10 +69,14 @@ fn stem_of(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Finds companions, listing each folder once (a duplicate review asks for thousands).
+/// One folder's files by lowercase stem, with their lowercase extensions.
+type Listing = HashMap<String, Vec<(PathBuf, String)>>;
+
+/// Finds companions, listing each folder once and filing its files by name (a duplicate review
+/// asks for thousands, in folders of thousands of files).
 #[derive(Default)]
 pub struct CompanionFinder {
-    dirs: HashMap<PathBuf, Vec<PathBuf>>,
+    dirs: HashMap<PathBuf, Listing>,
 }
 
 impl CompanionFinder {
@@ -87,14 +91,17 @@ impl CompanionFinder {
             return Vec::new();
         };
         let files = self.dirs.entry(dir.to_path_buf()).or_insert_with(|| {
-            std::fs::read_dir(dir)
-                .map(|rd| {
-                    rd.filter_map(|e| e.ok())
-                        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                        .map(|e| e.path())
-                        .collect()
-                })
-                .unwrap_or_default()
+            let mut listing = Listing::new();
+            if let Ok(rd) = std::fs::read_dir(dir) {
+                for e in rd.filter_map(|e| e.ok()) {
+                    if e.file_type().is_ok_and(|t| t.is_file()) {
+                        let f = e.path();
+                        let ext = ext_of(&f);
+                        listing.entry(stem_of(&f)).or_default().push((f, ext));
+                    }
+                }
+            }
+            listing
         });
         let (stem, ext) = (stem_of(path), ext_of(path));
         let name = path
@@ -104,19 +111,20 @@ impl CompanionFinder {
         let photo_is_raw = is_raw_ext(&ext);
         let photo_is_rendering = RENDERINGS.contains(&ext.as_str());
         let mut out = Vec::new();
-        for f in files.iter() {
+        // Files named like the photo ("IMG_1.*"), then sidecars named after its whole name
+        // ("IMG_1.CR2.xmp"): no other file can be a companion.
+        let same_stem = files.get(&stem).into_iter().flatten();
+        let whole_name = files.get(&name).filter(|_| name != stem);
+        for (f, fext) in same_stem {
             if f == path {
                 continue;
             }
-            let (fstem, fext) = (stem_of(f), ext_of(f));
-            let kind = if SIDECARS.contains(&fext.as_str()) && (fstem == stem || fstem == name) {
-                // "IMG_1.xmp" or "IMG_1.CR2.xmp".
+            let kind = if SIDECARS.contains(&fext.as_str()) {
+                // "IMG_1.xmp".
                 Some(CompanionKind::Sidecar)
-            } else if fstem != stem {
-                None
             } else if photo_is_raw && RENDERINGS.contains(&fext.as_str()) {
                 Some(CompanionKind::Rendering)
-            } else if photo_is_rendering && is_raw_ext(&fext) {
+            } else if photo_is_rendering && is_raw_ext(fext) {
                 Some(CompanionKind::Raw)
             } else if photo_is_rendering && LIVE_VIDEOS.contains(&fext.as_str()) {
                 Some(CompanionKind::LiveVideo)
@@ -127,6 +135,14 @@ impl CompanionFinder {
                 out.push(Companion {
                     path: f.clone(),
                     kind,
+                });
+            }
+        }
+        for (f, fext) in whole_name.into_iter().flatten() {
+            if f != path && SIDECARS.contains(&fext.as_str()) {
+                out.push(Companion {
+                    path: f.clone(),
+                    kind: CompanionKind::Sidecar,
                 });
             }
         }
