@@ -344,3 +344,45 @@ fn walk_names(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+#[test]
+fn photos_come_back_in_the_byte_order_of_their_paths() {
+    // Sorted by the program, not the database (which walked a million rows through the path
+    // index to do it): the order must stay SQLite's, byte by byte, not `Path`'s by component.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (mut catalog, _) = Catalog::open(&tmp.path().join("catalog.sqlite")).expect("catalog");
+    let names = [
+        "/photos/a/b.jpg",
+        "/photos/B.jpg",
+        "/photos/a-b.jpg",
+        "/photos/é.jpg",
+        "/photos/a.jpg",
+        "/photos/a/a.jpg",
+    ];
+    let records: Vec<PhotoRecord> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| PhotoRecord {
+            path: PathBuf::from(n),
+            ..record(i, &[1.0; DIM])
+        })
+        .collect();
+    catalog.upsert(&records).expect("upsert");
+    let got: Vec<String> = catalog
+        .photos()
+        .expect("photos")
+        .iter()
+        .map(|p| p.path.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "/photos/B.jpg",
+            "/photos/a-b.jpg",
+            "/photos/a.jpg",
+            "/photos/a/a.jpg",
+            "/photos/a/b.jpg",
+            "/photos/é.jpg",
+        ]
+    );
+}
