@@ -273,19 +273,11 @@ impl Catalog {
             .prepare(
                 "SELECT id, path, size, width, height, format, mtime_ns, taken_local, taken_offset,
                  taken_ms, make, model, lens, gps_lat, gps_lon, content_box FROM photos
-                 WHERE error IS NULL",
+                 WHERE error IS NULL ORDER BY path",
             )
             .map_err(|e| self.err(e))?;
         let rows = st.query_map([], row_to_info).map_err(|e| self.err(e))?;
-        let mut photos: Vec<PhotoInfo> = rows
-            .map(|r| r.map_err(|e| self.err(e)))
-            .collect::<Result<_>>()?;
-        // Sorted here, in the byte order SQLite's `ORDER BY path` gave: asked of SQLite, the
-        // order walks every row through the path index (1M photos: 9.9 s instead of 2.4 s).
-        photos.sort_unstable_by(|a, b| {
-            (a.path.as_os_str().as_encoded_bytes()).cmp(b.path.as_os_str().as_encoded_bytes())
-        });
-        Ok(photos)
+        rows.map(|r| r.map_err(|e| self.err(e))).collect()
     }
 
     /// The 32x32 grayscale signatures of indexed photos, by id.
