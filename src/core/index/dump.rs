@@ -177,6 +177,19 @@ fn current_manifest(
     embedder: &str,
     dim: usize,
 ) -> std::result::Result<(PathBuf, Manifest), String> {
+    let (target, manifest) = read_manifest(dir, embedder)?;
+    if manifest.embedder != embedder || manifest.dim != dim {
+        return Err(format!(
+            "index was built by {} ({}-d), not {embedder}",
+            manifest.embedder, manifest.dim
+        ));
+    }
+    Ok((target, manifest))
+}
+
+/// The dump folder the pointer of `embedder` names, with its manifest (not yet checked
+/// against the embedder).
+fn read_manifest(dir: &Path, embedder: &str) -> std::result::Result<(PathBuf, Manifest), String> {
     let sub = std::fs::read_to_string(pointer_path(dir, embedder))
         .map_err(|_| "no saved index".to_string())?;
     let sub = sub.trim();
@@ -189,12 +202,6 @@ fn current_manifest(
         .and_then(|b| {
             serde_json::from_slice(&b).map_err(|e| format!("index manifest corrupt: {e}"))
         })?;
-    if manifest.embedder != embedder || manifest.dim != dim {
-        return Err(format!(
-            "index was built by {} ({}-d), not {embedder}",
-            manifest.embedder, manifest.dim
-        ));
-    }
     Ok((target, manifest))
 }
 
@@ -202,13 +209,7 @@ impl VectorIndex {
     /// The dimension of the index saved for `embedder` in `dir` (from its manifest), to open
     /// it without the embedder's model; `None` when none is saved or it cannot be read.
     pub fn saved_dim(dir: &Path, embedder: &str) -> Option<usize> {
-        let sub = std::fs::read_to_string(pointer_path(dir, embedder)).ok()?;
-        let sub = sub.trim();
-        if sub.is_empty() || sub.contains('/') || sub.contains("..") {
-            return None;
-        }
-        let bytes = std::fs::read(dir.join(sub).join("manifest.json")).ok()?;
-        let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
+        let (_, manifest) = read_manifest(dir, embedder).ok()?;
         (manifest.embedder == embedder).then_some(manifest.dim)
     }
 }
